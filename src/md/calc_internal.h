@@ -1,0 +1,51 @@
+/* Private: neighbour lists and MEAM work arrays of a ts_md_calc. */
+#ifndef TS_MD_CALC_INTERNAL_H
+#define TS_MD_CALC_INTERNAL_H
+
+#include "md/meam_internal.h"
+
+typedef struct {
+    /* atoms: nlocal owned + ghost images; arrays over nall */
+    int nlocal, nall, cap_all;
+    double *xall;      /* [nall][3] Å */
+    int *owner;        /* [nall] owning local atom */
+    int *typeall;      /* [nall] element */
+    double *gshift;    /* [nall][3] Cartesian image shift (0 for local), Å */
+    int *gimg;         /* [nall][3] integer image (0 for local) */
+    /* CSR lists over local i: half (pairs within rc + skin, each pair once)
+     * and full (all atoms within rscreen + skin, for screening) */
+    int *half_off, *half_j, *full_off, *full_j;
+    long half_cap, full_cap;
+    /* build state */
+    double *x_at_build; /* [nlocal][3] */
+    double cell_at_build[9];
+    int n_at_build;
+} md_neigh;
+
+struct ts_md_calc {
+    const ts_md_meam *pot;
+    double skin, rhalf, rfull;
+    int nthreads, reference, valid, nt_alloc;
+    long nbuilds;
+    md_neigh nb;
+    /* per-atom MEAM arrays (SoA, nlocal) */
+    int cap;
+    double *rho0, *arho2b, *arho1, *arho2, *arho3, *arho3b, *t_ave, *tsq_ave;
+    double *rho, *rho1, *rho2, *rho3, *gamma, *dgamma1, *dgamma2, *dgamma3, *frhop;
+    /* per half-list entry */
+    long pcap;
+    double *scrfcn, *dscrfcn, *fcpair;
+    /* per-thread accumulation buffers [nthreads][nlocal * NACC] and forces */
+    double *tbuf, *tforce;
+};
+
+/* number of density accumulators per atom: rho0 arho2b arho1[3] arho2[6]
+ * arho3[10] arho3b[3] t_ave[3] tsq_ave[3] */
+#define MD_NACC 30
+
+int md_neigh_build(ts_md_calc *c, const ts_md_system *s);
+void md_neigh_update_ghosts(ts_md_calc *c, const ts_md_system *s);
+void md_neigh_free(md_neigh *nb);
+int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *eatom);
+
+#endif
