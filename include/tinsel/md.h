@@ -45,7 +45,8 @@ const char *ts_md_meam_element(const ts_md_meam *p, int e); /* borrowed */
 double ts_md_meam_mass(const ts_md_meam *p, int e);          /* g/mol, from the library */
 double ts_md_meam_cutoff(const ts_md_meam *p);               /* rc, Å */
 /* Radius (Å) within which atoms k can screen a pair at the cutoff:
- * rc * sqrt(max ebound) (Baskes ellipse bound). */
+ * rc * sqrt(max X_ik over the screening ellipses C < Cmax), i.e.
+ * Cmax^2/(4(Cmax-1)) for Cmax >= 2 and 1 otherwise. */
 double ts_md_meam_screen_radius(const ts_md_meam *p);
 /* Index of element `name` (case-sensitive) or -1. */
 int ts_md_meam_find(const ts_md_meam *p, const char *name);
@@ -124,7 +125,8 @@ int ts_md_read_poscar(const char *path, const char *const *elements, int nelemen
 typedef struct {
     double energy;     /* total potential energy, eV */
     double virial[6];  /* sum over pairs/triplets of r (x) f: xx yy zz xy xz yz, eV */
-    double stress[6];  /* -virial/V * TS_MD_EVA3_TO_BAR: LAMMPS pxx.. at T = 0, bar */
+    double stress[6];  /* virial/V * TS_MD_EVA3_TO_BAR: LAMMPS pxx pyy pzz pxy pxz pyz at
+                          T = 0 (pressure sign: positive in compression), bar */
 } ts_md_result;
 
 /* Neighbour lists (cell + Verlet with skin, Å) and work arrays for one

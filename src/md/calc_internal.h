@@ -15,7 +15,8 @@ typedef struct {
     /* CSR lists over local i: half (pairs within rc + skin, each pair once)
      * and full (all atoms within rscreen + skin, for screening) */
     int *half_off, *half_j, *full_off, *full_j;
-    long half_cap, full_cap;
+    double *full_r;     /* distance i-k at build time; each full segment sorted by it */
+    long half_cap, full_cap, fullr_cap;
     /* build state */
     double *x_at_build; /* [nlocal][3] */
     double cell_at_build[9];

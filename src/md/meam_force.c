@@ -65,9 +65,11 @@ static void screen_atom(const ts_md_calc *c, int i)
             c->scrfcn[jn] = c->dscrfcn[jn] = c->fcpair[jn] = 0.0;
             continue;
         }
-        double rbound = p->ebound[elti][eltj] * rij2, rij = sqrt(rij2);
+        double rbound = p->ebtight[elti][eltj] * rij2, rij = sqrt(rij2);
         double rnorm = (rc - rij) * drinv, sij = 1.0;
+        double rlim = sqrt(rbound) + c->skin + 1e-9;
         for (int kn = f0; kn < f1; kn++) {
+            if (nb->full_r[kn] > rlim) break;
             int k = nb->full_j[kn];
             if (k == j) continue;
             double xk = x[3 * k], yk = x[3 * k + 1], zk = x[3 * k + 2];
@@ -92,6 +94,7 @@ static void screen_atom(const ts_md_calc *c, int i)
         double fcij = fc, dfcij = dfc * drinv, dscr = 0.0, sfcij = sij * fcij;
         if (!meam_iszero(sfcij) && !meam_isone(sfcij)) {
             for (int kn = f0; kn < f1; kn++) {
+                if (nb->full_r[kn] > rlim) break;
                 int k = nb->full_j[kn];
                 if (k == j) continue;
                 double xk = x[3 * k], yk = x[3 * k + 1], zk = x[3 * k + 2];
@@ -520,9 +523,11 @@ static void force_atom(const ts_md_calc *c, int i, const double *acc, double *f,
 
         /* forces on the screening atoms k through dS_ij */
         if (meam_iszero(sij) || meam_isone(sij)) continue;
-        double rbound = rij2 * p->ebound[elti][eltj];
+        double rbound = rij2 * p->ebtight[elti][eltj];
         double xj = x[3 * j], yj = x[3 * j + 1], zj = x[3 * j + 2];
+        double rlim = sqrt(rbound) + c->skin + 1e-9;
         for (int kn = f0; kn < f1; kn++) {
+            if (nb->full_r[kn] > rlim) break;
             int k = nb->full_j[kn];
             if (k == j) continue;
             int eltk = type[k];

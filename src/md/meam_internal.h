@@ -27,6 +27,11 @@ struct ts_md_meam {
     /* per pair */
     double Ec[ME][ME], re[ME][ME], alpha[ME][ME], delta[ME][ME];
     double attrac[ME][ME], repuls[ME][ME], ebound[ME][ME];
+    /* tight ellipse bound: max of X_ik over {C < Cmax} is Cmax^2/(4(Cmax-1))
+     * for Cmax >= 2 but 1 for Cmax < 2 (LAMMPS's ebound always uses the
+     * first form, which is only an upper bound); used for list radii and
+     * the k pre-screen, with identical results */
+    double ebtight[ME][ME];
     double stheta[ME][ME], ctheta[ME][ME];
     meam_lattice lattce[ME][ME];
     int nn2[ME][ME], zbl[ME][ME];

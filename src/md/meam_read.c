@@ -406,7 +406,7 @@ double ts_md_meam_screen_radius(const ts_md_meam *p)
     double eb = 1.0;
     for (int i = 0; i < p->nelt; i++)
         for (int j = 0; j < p->nelt; j++)
-            if (p->ebound[i][j] > eb) eb = p->ebound[i][j];
+            if (p->ebtight[i][j] > eb) eb = p->ebtight[i][j];
     return p->rc * sqrt(eb);
 }
 int ts_md_meam_find(const ts_md_meam *p, const char *name)

@@ -132,6 +132,8 @@ static void alloyparams(ts_md_meam *p)
                 double c = p->Cmax[i][j][k];
                 double eb = (c * c) / (4.0 * (c - 1.0));
                 if (eb > p->ebound[i][j]) p->ebound[i][j] = eb;
+                double et = c >= 2.0 ? eb : 1.0;
+                if (k == 0 || et > p->ebtight[i][j]) p->ebtight[i][j] = et;
             }
 }
 

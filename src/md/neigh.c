@@ -97,6 +97,7 @@ void md_neigh_free(md_neigh *nb)
     free(nb->half_j);
     free(nb->full_off);
     free(nb->full_j);
+    free(nb->full_r);
     free(nb->x_at_build);
     memset(nb, 0, sizeof *nb);
 }
@@ -108,6 +109,31 @@ void md_neigh_update_ghosts(ts_md_calc *c, const ts_md_system *s)
     for (int g = nb->nlocal; g < nb->nall; g++) {
         int o = nb->owner[g];
         for (int d = 0; d < 3; d++) nb->xall[3 * g + d] = s->x[3 * o + d] + nb->gshift[3 * g + d];
+    }
+}
+
+/* Sort one atom's full-list segment by distance (insertion sort: the
+ * segments hold ~100 entries, already roughly ordered by the bin sweep).
+ * The screening loops stop at the first k beyond the ellipse bound plus the
+ * skin, which is exact because no atom moves more than skin/2 before the
+ * next rebuild. */
+static void sort_segment(const double *xall, const double *xi, int *j, double *r, int n)
+{
+    for (int a = 0; a < n; a++) {
+        const double *xk = xall + 3 * j[a];
+        double dx = xk[0] - xi[0], dy = xk[1] - xi[1], dz = xk[2] - xi[2];
+        r[a] = sqrt(dx * dx + dy * dy + dz * dz);
+    }
+    for (int a = 1; a < n; a++) {
+        double rv = r[a];
+        int jv = j[a], b = a - 1;
+        while (b >= 0 && (r[b] > rv || (r[b] == rv && j[b] > jv))) {
+            r[b + 1] = r[b];
+            j[b + 1] = j[b];
+            b--;
+        }
+        r[b + 1] = rv;
+        j[b + 1] = jv;
     }
 }
 
@@ -293,6 +319,19 @@ int md_neigh_build(ts_md_calc *c, const ts_md_system *s)
     }
     nb->half_off[n] = (int)nh;
     nb->full_off[n] = (int)nf;
+    if (nf > nb->fullr_cap) {
+        free(nb->full_r);
+        nb->full_r = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *nb->full_r);
+        if (!nb->full_r) {
+            nb->fullr_cap = 0;
+            rc = ts_error_set(TS_ERR_NOMEM, "out of memory (neighbour list)");
+            goto out;
+        }
+        nb->fullr_cap = nf;
+    }
+    for (int i = 0; i < n; i++)
+        sort_segment(nb->xall, nb->xall + 3 * i, nb->full_j + nb->full_off[i],
+                     nb->full_r + nb->full_off[i], nb->full_off[i + 1] - nb->full_off[i]);
     if (nh > 2147483000L || nf > 2147483000L) {
         rc = ts_error_set(TS_ERR_RANGE, "neighbour list too long");
         goto out;

@@ -1,0 +1,210 @@
+/* Time integration in LAMMPS metal units (a = F / (m mvv2e), Å/ps^2):
+ *  - NVE: velocity Verlet (Swope et al., JCP 76 (1982) 637);
+ *  - Langevin: BAOAB splitting (Leimkuhler & Matthews, AMRX 2013 (2013) 34),
+ *    friction 1/tdamp, exact Ornstein-Uhlenbeck step c1 = exp(-dt/tdamp);
+ *  - NHC: Nose-Hoover chain thermostat (Martyna, Klein, Tuckerman, JCP 97
+ *    (1992) 2635), Trotter split exp(iL_NHC dt/2) exp(iL_VV dt) exp(iL_NHC dt/2),
+ *    chain masses Q1 = Nf kT tdamp^2, Qk = kT tdamp^2 (as LAMMPS fix nvt).
+ * Conserved quantities: NVE E = K + U; NHC H = K + U + sum p_k^2/(2 Q_k) +
+ * Nf kT xi_1 + kT sum_{k>1} xi_k; Langevin: K + U minus the heat exchanged. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "md/meam_internal.h"
+
+#define MAXCHAIN 10
+
+struct ts_md_dyn {
+    ts_md_dyn_params p;
+    ts_rng *rng;
+    double xi[MAXCHAIN], vxi[MAXCHAIN]; /* chain positions (1) and velocities (1/ps) */
+    double heat;                        /* Langevin: energy removed by the thermostat, eV */
+    int have_forces;
+};
+
+int ts_md_dyn_create(const ts_md_dyn_params *prm, ts_md_dyn **out)
+{
+    *out = NULL;
+    if (!(prm->dt > 0 && prm->dt < 0.1))
+        return ts_error_set(TS_ERR_RANGE, "dynamics: dt = %g ps outside (0, 0.1)", prm->dt);
+    if (prm->ensemble != TS_MD_NVE) {
+        if (!(prm->temperature > 0))
+            return ts_error_set(TS_ERR_RANGE, "dynamics: temperature must be > 0 K");
+        if (!(prm->tdamp > prm->dt))
+            return ts_error_set(TS_ERR_RANGE, "dynamics: tdamp (%g ps) must exceed dt", prm->tdamp);
+    }
+    if (prm->ensemble == TS_MD_NPT_ISO || prm->ensemble == TS_MD_NPT_ANISO)
+        return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: NPT is not implemented in this version");
+    ts_md_dyn *d = calloc(1, sizeof *d);
+    TS_CHECK_ALLOC(d);
+    d->p = *prm;
+    if (d->p.nhc_length <= 0) d->p.nhc_length = 3;
+    if (d->p.nhc_length > MAXCHAIN) d->p.nhc_length = MAXCHAIN;
+    if (prm->ensemble == TS_MD_LANGEVIN) {
+        d->rng = ts_rng_create(prm->seed, 21);
+        if (!d->rng) {
+            free(d);
+            return ts_error_set(TS_ERR_NOMEM, "out of memory (rng)");
+        }
+    }
+    *out = d;
+    return 0;
+}
+
+void ts_md_dyn_destroy(ts_md_dyn *d)
+{
+    if (!d) return;
+    ts_rng_destroy(d->rng);
+    free(d);
+}
+
+double ts_md_kinetic_energy(const ts_md_system *s)
+{
+    double k = 0;
+    for (int i = 0; i < s->n; i++) {
+        const double *v = s->v + 3 * i;
+        k += s->mass[s->type[i]] * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    }
+    return 0.5 * k * TS_MD_MVV2E;
+}
+
+static int dof(const ts_md_system *s) { return s->n > 1 ? 3 * s->n - 3 : 3; }
+
+double ts_md_temperature(const ts_md_system *s)
+{
+    return 2.0 * ts_md_kinetic_energy(s) / (dof(s) * TS_MD_KB);
+}
+
+int ts_md_velocities(ts_md_system *s, double T, uint64_t seed)
+{
+    for (int t = 0; t < s->ntypes; t++)
+        if (!(s->mass[t] > 0)) return ts_error_set(TS_ERR_INVAL, "velocities: type %d has no mass", t + 1);
+    ts_rng *r = ts_rng_create(seed, 22);
+    if (!r) return ts_error_set(TS_ERR_NOMEM, "out of memory (rng)");
+    double p[3] = {0, 0, 0}, mt = 0;
+    for (int i = 0; i < s->n; i++) {
+        double m = s->mass[s->type[i]], sd = sqrt(TS_MD_KB * (T > 0 ? T : 1) / (m * TS_MD_MVV2E));
+        for (int d = 0; d < 3; d++) {
+            s->v[3 * i + d] = ts_rng_normal(r, 0.0, sd);
+            p[d] += m * s->v[3 * i + d];
+        }
+        mt += m;
+    }
+    ts_rng_destroy(r);
+    for (int i = 0; i < s->n; i++)
+        for (int d = 0; d < 3; d++) s->v[3 * i + d] -= p[d] / mt;
+    double Tn = ts_md_temperature(s), f = (Tn > 0 && T > 0) ? sqrt(T / Tn) : 0.0;
+    for (int i = 0; i < 3 * s->n; i++) s->v[i] *= f;
+    return 0;
+}
+
+/* Nose-Hoover chain half step (dt/2) acting on the velocities. */
+static void nhc_half(ts_md_dyn *d, ts_md_system *s, double dt2)
+{
+    int M = d->p.nhc_length;
+    double kT = TS_MD_KB * d->p.temperature, Nf = dof(s), tau = d->p.tdamp;
+    double Q[MAXCHAIN], G[MAXCHAIN];
+    Q[0] = Nf * kT * tau * tau;
+    for (int k = 1; k < M; k++) Q[k] = kT * tau * tau;
+    double K2 = 2.0 * ts_md_kinetic_energy(s);
+    double dt4 = 0.5 * dt2, dt8 = 0.25 * dt2;
+    /* update chain velocities from the end */
+    G[M - 1] = M > 1 ? (Q[M - 2] * d->vxi[M - 2] * d->vxi[M - 2] - kT) / Q[M - 1] : (K2 - Nf * kT) / Q[0];
+    d->vxi[M - 1] += dt4 * G[M - 1];
+    for (int k = M - 2; k >= 0; k--) {
+        double e = exp(-dt8 * d->vxi[k + 1]);
+        G[k] = k == 0 ? (K2 - Nf * kT) / Q[0] : (Q[k - 1] * d->vxi[k - 1] * d->vxi[k - 1] - kT) / Q[k];
+        d->vxi[k] = (d->vxi[k] * e + dt4 * G[k]) * e;
+    }
+    /* scale particle velocities */
+    double scale = exp(-dt2 * d->vxi[0]);
+    for (int i = 0; i < 3 * s->n; i++) s->v[i] *= scale;
+    K2 *= scale * scale;
+    for (int k = 0; k < M; k++) d->xi[k] += dt2 * d->vxi[k];
+    /* update chain velocities from the start */
+    for (int k = 0; k < M - 1; k++) {
+        double e = exp(-dt8 * d->vxi[k + 1]);
+        G[k] = k == 0 ? (K2 - Nf * kT) / Q[0] : (Q[k - 1] * d->vxi[k - 1] * d->vxi[k - 1] - kT) / Q[k];
+        d->vxi[k] = (d->vxi[k] * e + dt4 * G[k]) * e;
+    }
+    G[M - 1] = M > 1 ? (Q[M - 2] * d->vxi[M - 2] * d->vxi[M - 2] - kT) / Q[M - 1] : (K2 - Nf * kT) / Q[0];
+    d->vxi[M - 1] += dt4 * G[M - 1];
+}
+
+static void kick(ts_md_system *s, double h)
+{
+    for (int i = 0; i < s->n; i++) {
+        double c = h / (s->mass[s->type[i]] * TS_MD_MVV2E);
+        for (int d = 0; d < 3; d++) s->v[3 * i + d] += c * s->f[3 * i + d];
+    }
+}
+
+static void drift(ts_md_system *s, double h)
+{
+    for (int i = 0; i < 3 * s->n; i++) s->x[i] += h * s->v[i];
+}
+
+int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_md_result *res)
+{
+    double dt = d->p.dt;
+    for (int t = 0; t < s->ntypes; t++)
+        if (!(s->mass[t] > 0)) return ts_error_set(TS_ERR_INVAL, "dynamics: type %d has no mass", t + 1);
+    if (!d->have_forces) {
+        TS_TRY(ts_md_calc_compute(c, s, res, NULL));
+        d->have_forces = 1;
+    }
+    for (long step = 0; step < nsteps; step++) {
+        if (ts_interrupted()) return ts_error_set(TS_ERR_INTERRUPTED, "dynamics interrupted");
+        switch (d->p.ensemble) {
+        case TS_MD_NVE:
+            kick(s, 0.5 * dt);
+            drift(s, dt);
+            TS_TRY(ts_md_calc_compute(c, s, res, NULL));
+            kick(s, 0.5 * dt);
+            break;
+        case TS_MD_NHC:
+            nhc_half(d, s, 0.5 * dt);
+            kick(s, 0.5 * dt);
+            drift(s, dt);
+            TS_TRY(ts_md_calc_compute(c, s, res, NULL));
+            kick(s, 0.5 * dt);
+            nhc_half(d, s, 0.5 * dt);
+            break;
+        case TS_MD_LANGEVIN: {
+            kick(s, 0.5 * dt);
+            drift(s, 0.5 * dt);
+            double k0 = ts_md_kinetic_energy(s);
+            double c1 = exp(-dt / d->p.tdamp), c2 = sqrt(1.0 - c1 * c1);
+            for (int i = 0; i < s->n; i++) {
+                double sd = sqrt(TS_MD_KB * d->p.temperature / (s->mass[s->type[i]] * TS_MD_MVV2E));
+                for (int q = 0; q < 3; q++)
+                    s->v[3 * i + q] = c1 * s->v[3 * i + q] + c2 * sd * ts_rng_normal(d->rng, 0.0, 1.0);
+            }
+            d->heat += k0 - ts_md_kinetic_energy(s);
+            drift(s, 0.5 * dt);
+            TS_TRY(ts_md_calc_compute(c, s, res, NULL));
+            kick(s, 0.5 * dt);
+            break;
+        }
+        default: return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: ensemble not supported");
+        }
+    }
+    return 0;
+}
+
+double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_md_result *res)
+{
+    double e = ts_md_kinetic_energy(s) + res->energy;
+    if (d->p.ensemble == TS_MD_NHC) {
+        int M = d->p.nhc_length;
+        double kT = TS_MD_KB * d->p.temperature, tau = d->p.tdamp, Nf = dof(s);
+        for (int k = 0; k < M; k++) {
+            double Q = (k == 0 ? Nf : 1.0) * kT * tau * tau;
+            e += 0.5 * Q * d->vxi[k] * d->vxi[k] + (k == 0 ? Nf : 1.0) * kT * d->xi[k];
+        }
+    } else if (d->p.ensemble == TS_MD_LANGEVIN) {
+        e += d->heat;
+    }
+    return e;
+}
