@@ -20,6 +20,7 @@ struct ts_md_dyn {
     ts_rng *rng;
     double xi[MAXCHAIN], vxi[MAXCHAIN]; /* chain positions (1) and velocities (1/ps) */
     double heat;                        /* Langevin: energy removed by the thermostat, eV */
+    double time;                        /* ps integrated so far */
     int have_forces;
 };
 
@@ -189,9 +190,13 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
         }
         default: return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: ensemble not supported");
         }
+        d->time += dt;
     }
     return 0;
 }
+
+double ts_md_dyn_time(const ts_md_dyn *d) { return d->time; }
+void ts_md_dyn_set_time(ts_md_dyn *d, double t) { d->time = t; }
 
 double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_md_result *res)
 {

@@ -1,0 +1,38 @@
+/* Private to the md commands: built-in data and shared helpers. */
+#ifndef TS_APP_MD_APP_H
+#define TS_APP_MD_APP_H
+
+#include "cli.h"
+#include "tinsel/md.h"
+
+typedef struct {
+    const char *name, *kind;
+    int type0, type1;
+    double a, covera, energy, c11, c12, c44; /* Å, -, eV/atom, GPa (NAN: not computed) */
+} md_ref_row;
+
+extern const char md_builtin_library[];
+extern const char md_builtin_params[];
+extern const md_ref_row md_lammps_props[];
+extern const int md_lammps_nprops;
+
+/* Write the built-in potential files into dir; *lib and *par malloc'd paths. */
+int md_write_builtin_potential(const char *dir, char **lib, char **par);
+/* Property table (CSV + text) for the potential; seeds values where the
+ * seed states them; LAMMPS values when `with_lammps` (built-in potential). */
+int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, FILE *txt);
+/* EOS plot E(V) per atom for the pure elements' ground structures. */
+int md_eos_plot(const ts_md_meam *pot, const char *png_path);
+
+typedef struct {
+    long steps, thermo_every, dump_every, checkpoint_every;
+    int msd; /* 1: per-element mean-square displacement and D */
+    const char *label;
+} md_run_opts;
+
+/* Run MD on s writing thermo.csv/png, traj.extxyz, final.data, checkpoint
+ * into the run folder; returns status. start_step for restarts. */
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
+                    const md_run_opts *o, long start_step, double *D_out);
+
+#endif

@@ -1,0 +1,441 @@
+/* md command helpers: property tables, EOS plots, the MD run loop with
+ * thermo output, trajectories, MSD/diffusion and checkpoints. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "md_app.h"
+
+static int write_text(const char *path, const char *text)
+{
+    ts_afile *af;
+    TS_TRY(ts_afile_open(path, &af));
+    fputs(text, ts_afile_fp(af));
+    return ts_afile_commit(af);
+}
+
+int md_write_builtin_potential(const char *dir, char **lib, char **par)
+{
+    *lib = ts_path_join(dir, "AgCuSn.library.meam");
+    *par = ts_path_join(dir, "AgCuSn.meam");
+    if (!*lib || !*par) return ts_error_set(TS_ERR_NOMEM, "out of memory");
+    TS_TRY(write_text(*lib, md_builtin_library));
+    return write_text(*par, md_builtin_params);
+}
+
+/* ---- property table ------------------------------------------------------ */
+
+typedef struct {
+    const char *name, *kind;
+    const char *el0, *el1;
+    double a0, covera;
+    double seed_ecoh; /* eV/atom stated by seed 004 (NAN if none) */
+} md_struct;
+
+static const md_struct structs[] = {
+    {"Ag_fcc", "fcc", "Ag", "Ag", 4.07, 0, -2.85},
+    {"Cu_fcc", "fcc", "Cu", "Cu", 3.61, 0, -3.54},
+    {"Sn_fcc", "fcc", "Sn", "Sn", 4.9, 0, NAN},
+    {"Ag_bcc", "bcc", "Ag", "Ag", 3.25, 0, NAN},
+    {"Cu_bcc", "bcc", "Cu", "Cu", 2.87, 0, NAN},
+    {"Ag_hcp", "hcp", "Ag", "Ag", 2.88, 0, NAN},
+    {"Cu_hcp", "hcp", "Cu", "Cu", 2.55, 0, NAN},
+    {"Sn_dia", "dia", "Sn", "Sn", 6.58, 0, NAN},
+    {"Sn_bsn", "bsn", "Sn", "Sn", 5.86, 0.547, NAN},
+    {"AgCu_b2", "b2", "Ag", "Cu", 3.1, 0, NAN},
+    {"AgSn_b2", "b2", "Ag", "Sn", 3.3, 0, NAN},
+    {"CuSn_b2", "b2", "Cu", "Sn", 3.2, 0, NAN},
+    {"Ag3Sn_l12", "l12", "Ag", "Sn", 4.26, 0, NAN},
+    {"Cu3Sn_l12", "l12", "Cu", "Sn", 3.97, 0, NAN},
+    {"Cu3Ag_l12", "l12", "Cu", "Ag", 3.8, 0, NAN},
+    {"Ag3Cu_l12", "l12", "Ag", "Cu", 3.95, 0, NAN},
+    {"Cu3Sn_d03", "d03", "Cu", "Sn", 6.1, 0, NAN},
+};
+
+static const md_ref_row *lammps_row(const char *name)
+{
+    for (int k = 0; k < md_lammps_nprops; k++)
+        if (!strcmp(md_lammps_props[k].name, name)) return &md_lammps_props[k];
+    return NULL;
+}
+
+int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, FILE *txt)
+{
+    static const char *const hdr[] = {"structure", "property", "tinsel", "lammps_kim", "seed_004", "unit"};
+    ts_csv *csv;
+    TS_TRY(ts_csv_open(csv_path, 6, hdr, &csv));
+    int rc = 0;
+    int nst = (int)(sizeof structs / sizeof structs[0]);
+    double ecoh[TS_MD_MAXELT];
+    for (int e = 0; e < TS_MD_MAXELT; e++) ecoh[e] = INFINITY;
+    double e_struct[64];
+    if (txt)
+        fprintf(txt, "%-11s %-10s %14s %14s %10s\n", "structure", "property", "tinsel", "LAMMPS+KIM",
+                "seed 004");
+    for (int k = 0; k < nst && !rc; k++) {
+        const md_struct *st = &structs[k];
+        int t0 = ts_md_meam_find(pot, st->el0), t1 = ts_md_meam_find(pot, st->el1);
+        e_struct[k] = NAN;
+        if (t0 < 0 || t1 < 0) continue; /* element not in this potential */
+        int types[2] = {t0, t1};
+        ts_md_crystal_props q;
+        if (ts_md_crystal_props_compute(pot, st->kind, st->a0, st->covera, types, &q)) {
+            ts_log_warn("props: %s: %s (skipped)", st->name, ts_error_message());
+            ts_error_clear();
+            continue;
+        }
+        e_struct[k] = q.ecoh;
+        if (t0 == t1 && q.ecoh < ecoh[t0]) ecoh[t0] = q.ecoh;
+        const md_ref_row *L = with_lammps ? lammps_row(st->name) : NULL;
+        struct {
+            const char *prop, *unit;
+            double v, ref, seed;
+        } rows[7] = {
+            {"a", "A", q.a, L ? L->a : NAN, NAN},
+            {"c/a", "1", q.covera, L ? L->covera : NAN, NAN},
+            {"E", "eV/atom", q.ecoh, L ? L->energy : NAN, st->seed_ecoh},
+            {"B", "GPa", q.bulk, NAN, NAN},
+            {"C11", "GPa", q.c11, L ? L->c11 : NAN, NAN},
+            {"C12", "GPa", q.c12, L ? L->c12 : NAN, NAN},
+            {"C44", "GPa", q.c44, L ? L->c44 : NAN, NAN},
+        };
+        int hex = !strcmp(st->kind, "hcp") || !strcmp(st->kind, "bsn");
+        for (int r = 0; r < 7 && !rc; r++) {
+            if (r == 1 && !hex) continue;
+            if (r >= 4 && hex) continue;
+            rc = ts_csv_cell_s(csv, st->name);
+            if (!rc) rc = ts_csv_cell_s(csv, rows[r].prop);
+            if (!rc) rc = ts_csv_cell_d(csv, rows[r].v);
+            if (!rc) rc = ts_csv_cell_d(csv, rows[r].ref);
+            if (!rc) rc = ts_csv_cell_d(csv, rows[r].seed);
+            if (!rc) rc = ts_csv_cell_s(csv, rows[r].unit);
+            if (!rc) rc = ts_csv_end_row(csv);
+            if (txt)
+                fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  %s\n", st->name, rows[r].prop,
+                        rows[r].v, rows[r].ref, rows[r].seed, rows[r].unit);
+        }
+    }
+    /* formation energies of the compounds relative to the lowest pure
+     * structures computed above */
+    for (int k = 0; k < nst && !rc; k++) {
+        const md_struct *st = &structs[k];
+        if (!strcmp(st->el0, st->el1) || isnan(e_struct[k])) continue;
+        int t0 = ts_md_meam_find(pot, st->el0), t1 = ts_md_meam_find(pot, st->el1);
+        double x1 = !strcmp(st->kind, "b2") ? 0.5 : 0.25;
+        double ef = e_struct[k] - (1 - x1) * ecoh[t0] - x1 * ecoh[t1];
+        double ref = NAN;
+        if (with_lammps) {
+            const md_ref_row *L = lammps_row(st->name);
+            double m0 = INFINITY, m1 = INFINITY;
+            for (int q = 0; q < md_lammps_nprops; q++) {
+                const md_ref_row *R = &md_lammps_props[q];
+                if (R->type0 == R->type1 && R->type0 == t0 && !strncmp(R->name, st->el0, 2) && R->energy < m0) m0 = R->energy;
+                if (R->type0 == R->type1 && R->type0 == t1 && !strncmp(R->name, st->el1, 2) && R->energy < m1) m1 = R->energy;
+            }
+            if (L && isfinite(m0) && isfinite(m1)) ref = L->energy - (1 - x1) * m0 - x1 * m1;
+        }
+        rc = ts_csv_cell_s(csv, st->name);
+        if (!rc) rc = ts_csv_cell_s(csv, "E_form");
+        if (!rc) rc = ts_csv_cell_d(csv, ef);
+        if (!rc) rc = ts_csv_cell_d(csv, ref);
+        if (!rc) rc = ts_csv_cell_d(csv, NAN);
+        if (!rc) rc = ts_csv_cell_s(csv, "eV/atom");
+        if (!rc) rc = ts_csv_end_row(csv);
+        if (txt)
+            fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  eV/atom\n", st->name, "E_form", ef, ref, "nan");
+    }
+    /* vacancy formation energies in 3x3x3 fcc Ag and Cu */
+    const char *vel[2] = {"Ag", "Cu"};
+    for (int v = 0; v < 2 && !rc; v++) {
+        int t = ts_md_meam_find(pot, vel[v]);
+        const md_ref_row *L = lammps_row(v ? "Cu_fcc" : "Ag_fcc");
+        if (t < 0 || !L) continue;
+        int types[2] = {t, t};
+        double ev, ref = NAN;
+        if (ts_md_vacancy_energy(pot, "fcc", L->a, types, 3, &ev)) {
+            ts_error_clear();
+            continue;
+        }
+        if (with_lammps) {
+            const md_ref_row *V = lammps_row(v ? "vacancy_Cu" : "vacancy_Ag");
+            if (V) ref = V->energy;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "%s_fcc", vel[v]);
+        rc = ts_csv_cell_s(csv, name);
+        if (!rc) rc = ts_csv_cell_s(csv, "E_vac");
+        if (!rc) rc = ts_csv_cell_d(csv, ev);
+        if (!rc) rc = ts_csv_cell_d(csv, ref);
+        if (!rc) rc = ts_csv_cell_d(csv, NAN);
+        if (!rc) rc = ts_csv_cell_s(csv, "eV");
+        if (!rc) rc = ts_csv_end_row(csv);
+        if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  eV\n", name, "E_vac", ev, ref, "nan");
+    }
+    if (rc) {
+        ts_csv_abort(csv);
+        return rc;
+    }
+    return ts_csv_close(csv);
+}
+
+int md_eos_plot(const ts_md_meam *pot, const char *png_path)
+{
+    ts_plot *pl = ts_plot_create("Equations of state (2NN MEAM)", "volume per atom (A^3)",
+                                 "energy per atom (eV)");
+    if (!pl) return ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
+    static const struct { const char *label, *kind, *el; double a; } cs[] = {
+        {"Ag fcc", "fcc", "Ag", 4.0728}, {"Cu fcc", "fcc", "Cu", 3.6141},
+        {"Sn diamond", "dia", "Sn", 6.5813}, {"Sn fcc", "fcc", "Sn", 4.6336}};
+    int rc = 0;
+    for (int k = 0; k < 4 && !rc; k++) {
+        int t = ts_md_meam_find(pot, cs[k].el);
+        if (t < 0) continue;
+        double V[25], E[25];
+        int types[2] = {t, t}, n1[3] = {1, 1, 1};
+        ts_md_calc *c = NULL;
+        rc = ts_md_calc_create(pot, 0.5, 0, 0, &c);
+        for (int q = 0; q < 25 && !rc; q++) {
+            ts_md_system *s = NULL;
+            double a = cs[k].a * (0.88 + 0.01 * q);
+            rc = ts_md_build_lattice(cs[k].kind, a, 0, n1, types, &s);
+            if (!rc) rc = ts_md_system_bind(s, pot);
+            ts_md_result r;
+            if (!rc) rc = ts_md_calc_compute(c, s, &r, NULL);
+            if (!rc) {
+                V[q] = ts_md_system_volume(s) / s->n;
+                E[q] = r.energy / s->n;
+            }
+            ts_md_system_destroy(s);
+        }
+        ts_md_calc_destroy(c);
+        if (!rc) rc = ts_plot_line(pl, 25, V, E, cs[k].label);
+    }
+    if (!rc) rc = ts_plot_write_png(pl, png_path, 900, 600);
+    ts_plot_destroy(pl);
+    return rc;
+}
+
+/* ---- MD run loop ------------------------------------------------------------ */
+
+static int write_checkpoint(ts_run *run, const ts_md_system *s, long step)
+{
+    char *p = ts_run_path(run, "checkpoint.data"), *q = ts_run_path(run, "checkpoint.step");
+    int rc = (!p || !q) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
+    if (!rc) rc = ts_md_write_lammps_data(p, s);
+    if (!rc) {
+        char text[64];
+        snprintf(text, sizeof text, "%ld\n", step);
+        rc = write_text(q, text);
+    }
+    free(p);
+    free(q);
+    return rc;
+}
+
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
+                    const md_run_opts *o, long start_step, double *D_out)
+{
+    int ne = s->ntypes, rc = 0, n = s->n;
+    static const char *const base[] = {"step", "time_ps", "temperature_K", "potential_eV",
+                                       "kinetic_eV", "total_eV", "conserved_eV", "pressure_bar",
+                                       "volume_A3"};
+    const char *hdr[9 + TS_MD_MAXELT];
+    char msdname[TS_MD_MAXELT][32];
+    for (int k = 0; k < 9; k++) hdr[k] = base[k];
+    int ncol = 9;
+    if (o->msd)
+        for (int e = 0; e < ne; e++) {
+            snprintf(msdname[e], sizeof msdname[e], "msd_%s_A2", s->elem[e]);
+            hdr[ncol++] = msdname[e];
+        }
+    char *pth = ts_run_path(run, "thermo.csv"), *ptr = ts_run_path(run, "traj.extxyz");
+    char *ptraj_tmp = NULL;
+    ts_csv *csv = NULL;
+    FILE *traj = NULL;
+    double *xprev = malloc((size_t)3 * n * sizeof *xprev), *disp = calloc((size_t)3 * n, sizeof *disp);
+    long cap = o->steps / (o->thermo_every > 0 ? o->thermo_every : 1) + 2;
+    double *tt = malloc((size_t)cap * sizeof *tt), *TT = malloc((size_t)cap * sizeof *TT),
+           *EE = malloc((size_t)cap * sizeof *EE), *MS = malloc((size_t)cap * TS_MD_MAXELT * sizeof *MS);
+    ts_progress *prog = NULL;
+    if (!pth || !ptr || !xprev || !disp || !tt || !TT || !EE || !MS) {
+        rc = ts_error_set(TS_ERR_NOMEM, "out of memory (run)");
+        goto out;
+    }
+    if ((rc = ts_csv_open(pth, ncol, hdr, &csv))) goto out;
+    if (o->dump_every > 0) {
+        ptraj_tmp = ts_tmp_path(ptr);
+        traj = ptraj_tmp ? fopen(ptraj_tmp, "w") : NULL;
+        if (!traj) {
+            rc = ts_error_set(TS_ERR_IO, "%s: cannot write trajectory", ptr);
+            goto out;
+        }
+    }
+    int count[TS_MD_MAXELT] = {0};
+    for (int i = 0; i < n; i++) count[s->type[i]]++;
+    double inv[9];
+    ts_md_result r;
+    if ((rc = ts_md_dyn_run(d, c, s, 0, &r))) goto out;
+    long nrow = 0;
+    prog = ts_progress_create(o->label ? o->label : "md", (double)o->steps, "step");
+    double t0 = ts_time_now();
+    for (long step = 0; step <= o->steps; step++) {
+        if (step > 0) {
+            memcpy(xprev, s->x, (size_t)3 * n * sizeof *xprev);
+            if ((rc = ts_md_dyn_run(d, c, s, 1, &r))) break;
+            /* unwrap: per-step displacement minus lattice jumps from wrapping */
+            const double *h = s->cell;
+            double det = h[0] * (h[4] * h[8] - h[5] * h[7]) - h[1] * (h[3] * h[8] - h[5] * h[6]) +
+                         h[2] * (h[3] * h[7] - h[4] * h[6]);
+            inv[0] = (h[4] * h[8] - h[5] * h[7]) / det;
+            inv[1] = (h[2] * h[7] - h[1] * h[8]) / det;
+            inv[2] = (h[1] * h[5] - h[2] * h[4]) / det;
+            inv[3] = (h[5] * h[6] - h[3] * h[8]) / det;
+            inv[4] = (h[0] * h[8] - h[2] * h[6]) / det;
+            inv[5] = (h[2] * h[3] - h[0] * h[5]) / det;
+            inv[6] = (h[3] * h[7] - h[4] * h[6]) / det;
+            inv[7] = (h[1] * h[6] - h[0] * h[7]) / det;
+            inv[8] = (h[0] * h[4] - h[1] * h[3]) / det;
+            for (int i = 0; i < n; i++) {
+                double dx[3], f[3];
+                for (int q = 0; q < 3; q++) dx[q] = s->x[3 * i + q] - xprev[3 * i + q];
+                for (int q = 0; q < 3; q++) {
+                    f[q] = dx[0] * inv[q] + dx[1] * inv[3 + q] + dx[2] * inv[6 + q];
+                    f[q] -= nearbyint(f[q]);
+                }
+                for (int q = 0; q < 3; q++)
+                    disp[3 * i + q] += f[0] * h[q] + f[1] * h[3 + q] + f[2] * h[6 + q];
+            }
+        }
+        long gstep = start_step + step;
+        if (o->thermo_every > 0 && step % o->thermo_every == 0) {
+            double ke = ts_md_kinetic_energy(s), vol = ts_md_system_volume(s);
+            double T = ts_md_temperature(s);
+            double P = (r.stress[0] + r.stress[1] + r.stress[2]) / 3.0 +
+                       2.0 * ke / (3.0 * vol) * TS_MD_EVA3_TO_BAR;
+            double row[9 + TS_MD_MAXELT] = {(double)gstep, ts_md_dyn_time(d), T, r.energy, ke,
+                                            ke + r.energy, ts_md_dyn_conserved(d, s, &r), P, vol};
+            int k = 9;
+            if (o->msd)
+                for (int e = 0; e < ne; e++) {
+                    double m = 0;
+                    for (int i = 0; i < n; i++)
+                        if (s->type[i] == e)
+                            m += disp[3 * i] * disp[3 * i] + disp[3 * i + 1] * disp[3 * i + 1] +
+                                 disp[3 * i + 2] * disp[3 * i + 2];
+                    row[k] = count[e] ? m / count[e] : 0.0;
+                    MS[nrow * TS_MD_MAXELT + e] = row[k];
+                    k++;
+                }
+            if ((rc = ts_csv_row_d(csv, row))) break;
+            if (nrow < cap) {
+                tt[nrow] = row[1];
+                TT[nrow] = T;
+                EE[nrow] = (ke + r.energy) / n;
+                nrow++;
+            }
+            char note[96];
+            snprintf(note, sizeof note, "T %.0f K  E %.4f eV/atom", T, (ke + r.energy) / n);
+            ts_progress_update(prog, (double)step, note);
+        }
+        if (traj && step % o->dump_every == 0)
+            if ((rc = ts_md_write_extxyz(traj, s, &r.energy, 1))) break;
+        if (o->checkpoint_every > 0 && step > 0 && step % o->checkpoint_every == 0)
+            if ((rc = write_checkpoint(run, s, gstep))) break;
+    }
+    ts_progress_destroy(prog);
+    prog = NULL;
+    ts_log_info("md: %ld steps of %d atoms in %.1f s", o->steps, n, ts_time_now() - t0);
+    if (rc) goto out;
+    rc = ts_csv_close(csv);
+    csv = NULL;
+    if (rc) goto out;
+    if (traj) {
+        int bad = fclose(traj) != 0;
+        traj = NULL;
+        if (bad) {
+            rc = ts_error_set(TS_ERR_IO, "%s: write failed", ptr);
+            goto out;
+        }
+        if ((rc = ts_tmp_commit(ptraj_tmp, ptr))) goto out;
+        free(ptraj_tmp);
+        ptraj_tmp = NULL;
+    }
+    {
+        char *pf = ts_run_path(run, "final.data");
+        rc = pf ? ts_md_write_lammps_data(pf, s) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(pf);
+        if (rc) goto out;
+    }
+    /* plots */
+    {
+        char *pp = ts_run_path(run, "thermo.png");
+        ts_plot *pl = ts_plot_create("MD thermodynamics", "time (ps)", "temperature (K)");
+        if (!pp || !pl) {
+            free(pp);
+            ts_plot_destroy(pl);
+            rc = ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
+            goto out;
+        }
+        rc = ts_plot_line(pl, (size_t)nrow, tt, TT, "temperature");
+        if (!rc) rc = ts_plot_write_png(pl, pp, 900, 500);
+        ts_plot_destroy(pl);
+        free(pp);
+        if (rc) goto out;
+        pp = ts_run_path(run, "energy.png");
+        pl = ts_plot_create("Total energy (K + U)", "time (ps)", "energy per atom (eV)");
+        if (pp && pl) {
+            rc = ts_plot_line(pl, (size_t)nrow, tt, EE, "K + U");
+            if (!rc) rc = ts_plot_write_png(pl, pp, 900, 500);
+        }
+        ts_plot_destroy(pl);
+        free(pp);
+        if (rc) goto out;
+    }
+    if (o->msd && nrow >= 4) {
+        /* D = slope / 6 over the second half of the run (least squares) */
+        char *pp = ts_run_path(run, "msd.png");
+        ts_plot *pl = ts_plot_create("Mean-square displacement", "time (ps)", "MSD (A^2)");
+        double *y = malloc((size_t)nrow * sizeof *y);
+        if (!pp || !pl || !y) rc = ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
+        for (int e = 0; e < ne && !rc; e++) {
+            if (!count[e]) continue;
+            double sx = 0, sy = 0, sxx = 0, sxy = 0;
+            long m = 0;
+            for (long k = 0; k < nrow; k++) {
+                y[k] = MS[k * TS_MD_MAXELT + e];
+                if (k >= nrow / 2) {
+                    sx += tt[k];
+                    sy += y[k];
+                    sxx += tt[k] * tt[k];
+                    sxy += tt[k] * y[k];
+                    m++;
+                }
+            }
+            double slope = (m * sxy - sx * sy) / (m * sxx - sx * sx);
+            if (D_out) D_out[e] = slope / 6.0;
+            ts_log_info("md: D(%s) = %.4g A^2/ps = %.4g m^2/s", s->elem[e], slope / 6.0, slope / 6.0 * 1e-8);
+            rc = ts_plot_line(pl, (size_t)nrow, tt, y, s->elem[e]);
+        }
+        if (!rc) rc = ts_plot_write_png(pl, pp, 900, 500);
+        free(y);
+        free(pp);
+        ts_plot_destroy(pl);
+    }
+out:
+    ts_progress_destroy(prog);
+    if (csv) ts_csv_abort(csv);
+    if (traj) fclose(traj);
+    if (ptraj_tmp) {
+        remove(ptraj_tmp);
+        free(ptraj_tmp);
+    }
+    free(pth);
+    free(ptr);
+    free(xprev);
+    free(disp);
+    free(tt);
+    free(TT);
+    free(EE);
+    free(MS);
+    return rc;
+}

@@ -1,0 +1,188 @@
+/* Zero-temperature properties with a MEAM potential:
+ *  - equilibrium cell by FIRE box relaxation (zero stress), cohesive energy;
+ *  - bulk modulus from a third-order Birch-Murnaghan fit E(V) over
+ *    0.97..1.03 V0 (seed 004 "Methods": BM EOS; here a cubic polynomial in
+ *    V^(-2/3), which is the BM3 form, fitted by least squares with GSL);
+ *  - cubic elastic constants C11, C12, C44 by +-0.5 % strains from central
+ *    differences of the stress (internal positions relaxed);
+ *  - vacancy formation energy E_v = E(N-1) - (N-1)/N E(N), positions relaxed
+ *    at fixed cell (CG). */
+#include <gsl/gsl_multifit.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "md/meam_internal.h"
+
+#define BAR_TO_GPA 1e-4
+#define EVA3_TO_GPA 160.21766208
+
+static int relax_box(ts_md_calc *c, ts_md_system *s, ts_md_result *r)
+{
+    ts_md_min_params mp = {.algo = TS_MD_MIN_FIRE, .ftol = 1e-6, .maxiter = 20000,
+                           .relax_box = 1, .ptol = 0.01};
+    return ts_md_minimize(&mp, c, s, r, NULL);
+}
+
+static int relax_atoms(ts_md_calc *c, ts_md_system *s, ts_md_result *r)
+{
+    ts_md_min_params mp = {.algo = TS_MD_MIN_CG, .ftol = 1e-6, .maxiter = 5000};
+    int rc = ts_md_minimize(&mp, c, s, r, NULL);
+    if (rc == TS_ERR_CONVERGE) { /* CG stalls at rounding level: accept small forces */
+        double fm = 0;
+        for (int i = 0; i < 3 * s->n; i++) fm = fmax(fm, fabs(s->f[i]));
+        if (fm < 1e-4) {
+            ts_error_clear();
+            return 0;
+        }
+    }
+    return rc;
+}
+
+/* x' = x D, h' = h D (row vectors) */
+static void deform(ts_md_system *s, const double *h0, const double *x0, const double D[9])
+{
+    for (int r = 0; r < 3; r++)
+        for (int q = 0; q < 3; q++)
+            s->cell[3 * r + q] = h0[3 * r] * D[q] + h0[3 * r + 1] * D[3 + q] + h0[3 * r + 2] * D[6 + q];
+    for (int i = 0; i < s->n; i++)
+        for (int q = 0; q < 3; q++)
+            s->x[3 * i + q] = x0[3 * i] * D[q] + x0[3 * i + 1] * D[3 + q] + x0[3 * i + 2] * D[6 + q];
+}
+
+static int bm_fit(const double *V, const double *E, int n, double *v0, double *e0, double *B)
+{
+    gsl_matrix *X = gsl_matrix_alloc((size_t)n, 4), *cov = gsl_matrix_alloc(4, 4);
+    gsl_vector *y = gsl_vector_alloc((size_t)n), *cf = gsl_vector_alloc(4);
+    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc((size_t)n, 4);
+    int rc = 0;
+    if (!X || !cov || !y || !cf || !w) {
+        rc = ts_error_set(TS_ERR_NOMEM, "out of memory (EOS fit)");
+        goto out;
+    }
+    for (int k = 0; k < n; k++) {
+        double x = pow(V[k], -2.0 / 3.0);
+        gsl_matrix_set(X, (size_t)k, 0, 1.0);
+        gsl_matrix_set(X, (size_t)k, 1, x);
+        gsl_matrix_set(X, (size_t)k, 2, x * x);
+        gsl_matrix_set(X, (size_t)k, 3, x * x * x);
+        gsl_vector_set(y, (size_t)k, E[k]);
+    }
+    double chisq;
+    gsl_multifit_linear(X, y, cf, cov, &chisq, w);
+    double a1 = gsl_vector_get(cf, 1), a2 = gsl_vector_get(cf, 2), a3 = gsl_vector_get(cf, 3);
+    /* dE/dx = a1 + 2 a2 x + 3 a3 x^2 = 0 near x(V_mid) */
+    double xm = pow(V[n / 2], -2.0 / 3.0), x0 = xm;
+    for (int it = 0; it < 50; it++) {
+        double g = a1 + 2 * a2 * x0 + 3 * a3 * x0 * x0, h = 2 * a2 + 6 * a3 * x0;
+        if (h == 0) break;
+        x0 -= g / h;
+    }
+    *v0 = pow(x0, -1.5);
+    *e0 = gsl_vector_get(cf, 0) + a1 * x0 + a2 * x0 * x0 + a3 * x0 * x0 * x0;
+    /* B = V d2E/dV2 with dx/dV = -2/3 x / V, d2x/dV2 = 10/9 x / V^2 */
+    double dEdx = a1 + 2 * a2 * x0 + 3 * a3 * x0 * x0, d2Edx2 = 2 * a2 + 6 * a3 * x0;
+    double dxdV = -2.0 / 3.0 * x0 / *v0, d2xdV2 = 10.0 / 9.0 * x0 / (*v0 * *v0);
+    *B = *v0 * (d2Edx2 * dxdV * dxdV + dEdx * d2xdV2) * EVA3_TO_GPA;
+out:
+    gsl_matrix_free(X);
+    gsl_matrix_free(cov);
+    gsl_vector_free(y);
+    gsl_vector_free(cf);
+    if (w) gsl_multifit_linear_free(w);
+    return rc;
+}
+
+int ts_md_crystal_props_compute(const ts_md_meam *p, const char *kind, double a0, double covera,
+                                const int types[2], ts_md_crystal_props *out)
+{
+    memset(out, 0, sizeof *out);
+    int n1[3] = {1, 1, 1};
+    ts_md_system *s = NULL;
+    ts_md_calc *c = NULL;
+    double *x0 = NULL;
+    TS_TRY(ts_md_build_lattice(kind, a0, covera, n1, types, &s));
+    int rc = ts_md_system_bind(s, p);
+    if (!rc) rc = ts_md_calc_create(p, 1.0, 0, 0, &c);
+    ts_md_result r;
+    if (!rc) rc = relax_box(c, s, &r);
+    if (rc) goto out;
+    out->a = s->cell[0];
+    if (!strcmp(kind, "hcp")) out->covera = s->cell[8] / s->cell[0];
+    if (!strcmp(kind, "bsn")) out->covera = s->cell[8] / s->cell[0];
+    out->ecoh = r.energy / s->n;
+    out->volume = ts_md_system_volume(s) / s->n;
+    /* EOS: 7 volumes at fixed shape */
+    double h0[9];
+    memcpy(h0, s->cell, sizeof h0);
+    x0 = malloc((size_t)s->n * 3 * sizeof *x0);
+    if (!x0) { rc = ts_error_set(TS_ERR_NOMEM, "out of memory"); goto out; }
+    memcpy(x0, s->x, (size_t)s->n * 3 * sizeof *x0);
+    double V[7], E[7];
+    for (int k = 0; k < 7; k++) {
+        double f = cbrt(0.97 + 0.01 * k), D[9] = {f, 0, 0, 0, f, 0, 0, 0, f};
+        deform(s, h0, x0, D);
+        if ((rc = ts_md_calc_compute(c, s, &r, NULL))) goto out;
+        V[k] = ts_md_system_volume(s) / s->n;
+        E[k] = r.energy / s->n;
+    }
+    double v0, e0;
+    if ((rc = bm_fit(V, E, 7, &v0, &e0, &out->bulk))) goto out;
+    /* cubic elastic constants */
+    if (strcmp(kind, "hcp") && strcmp(kind, "bsn")) {
+        const double d = 0.005;
+        double p_xx[2], p_yy[2], p_yz[2];
+        for (int mode = 0; mode < 2; mode++)
+            for (int sg = 0; sg < 2; sg++) {
+                double D[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, e = sg ? -d : d;
+                if (mode == 0) D[0] += e;  /* e_xx */
+                else D[7] += e;            /* engineering shear gamma_yz: c gets y += e c_z */
+                deform(s, h0, x0, D);
+                if ((rc = relax_atoms(c, s, &r))) goto out;
+                if (mode == 0) {
+                    p_xx[sg] = r.stress[0];
+                    p_yy[sg] = r.stress[1];
+                } else {
+                    p_yz[sg] = r.stress[5];
+                }
+            }
+        /* stress sigma = -p (LAMMPS pressure tensor) */
+        out->c11 = -(p_xx[0] - p_xx[1]) / (2 * d) * BAR_TO_GPA;
+        out->c12 = -(p_yy[0] - p_yy[1]) / (2 * d) * BAR_TO_GPA;
+        out->c44 = -(p_yz[0] - p_yz[1]) / (2 * d) * BAR_TO_GPA;
+    }
+out:
+    free(x0);
+    ts_md_calc_destroy(c);
+    ts_md_system_destroy(s);
+    return rc;
+}
+
+int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const int types[2],
+                         int n, double *evac)
+{
+    int nn[3] = {n, n, n};
+    ts_md_system *s = NULL, *v = NULL;
+    ts_md_calc *c = NULL;
+    TS_TRY(ts_md_build_lattice(kind, a, 0, nn, types, &s));
+    int rc = ts_md_system_bind(s, p);
+    ts_md_result r0, r1;
+    if (!rc) rc = ts_md_calc_create(p, 1.0, 0, 0, &c);
+    if (!rc) rc = ts_md_calc_compute(c, s, &r0, NULL);
+    if (!rc) {
+        v = ts_md_system_create(s->n - 1);
+        if (!v) rc = ts_error_code();
+    }
+    if (!rc) {
+        memcpy(v->cell, s->cell, sizeof v->cell);
+        memcpy(v->x, s->x + 3, (size_t)(s->n - 1) * 3 * sizeof(double));
+        memcpy(v->type, s->type + 1, (size_t)(s->n - 1) * sizeof(int));
+        rc = ts_md_system_bind(v, p);
+    }
+    if (!rc) rc = relax_atoms(c, v, &r1);
+    if (!rc) *evac = r1.energy - (double)(s->n - 1) / s->n * r0.energy;
+    ts_md_calc_destroy(c);
+    ts_md_system_destroy(s);
+    ts_md_system_destroy(v);
+    return rc;
+}
