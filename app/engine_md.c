@@ -235,6 +235,7 @@ static int cmd_run(int argc, char **argv)
             else rc = ts_md_randomize_types(s, comp, nel, seed);
         }
         if (!rc && perturb > 0) rc = ts_md_perturb(s, perturb, seed);
+        if (!rc) ts_md_system_wrap(s); /* generated: map perturbed atoms back into the cell */
     }
     if (!rc) rc = ts_md_system_bind(s, pot);
     if (!rc && !resume) rc = ts_md_system_check(s, 1e-6, 0.5);
@@ -318,7 +319,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     if (!rc) rc = ts_md_velocities(s, 2400.0, seed);
     ts_md_dyn_params dp = {.ensemble = TS_MD_NHC, .dt = 0.002, .temperature = 1200.0, .tdamp = 0.1, .nhc_length = 3};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
-    md_run_opts ro = {.steps = 1500, .thermo_every = 10, .dump_every = 250, .checkpoint_every = 0, .msd = 1,
+    md_run_opts ro = {.steps = 1000, .thermo_every = 10, .dump_every = 250, .checkpoint_every = 0, .msd = 1,
                       .label = "md demo"};
     t0 = ts_time_now();
     if (!rc) rc = md_run_dynamics(run, c, d, s, &ro, 0, D);
@@ -335,7 +336,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
             ts_report_file(rep, rel, f[k][1], what[k]);
         }
         ts_report_text(rep, "Liquid Ag0.2Cu0.2Sn0.6 (256 atoms, fixed volume, fcc a = 4.55 A start), Nose-Hoover "
-                            "chain at 1200 K, 3 ps: D(Ag) = %.3g, D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). "
+                            "chain at 1200 K, 2 ps: D(Ag) = %.3g, D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). "
                             "Short run at fixed volume: indicative only.",
                        D[0], D[1], D[2], ts_time_now() - t0);
     }
