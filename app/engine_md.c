@@ -145,8 +145,8 @@ static int cmd_run(int argc, char **argv)
                           "extended XYZ .xyz/.extxyz, POSCAR) or lattice (fcc bcc hcp dia bsn b2 l12 d03), a (A), "
                           "covera, repeat (3 ints), types (element names of the sites), composition (fractions per "
                           "element: random alloy), perturb (A); [minimize] algo (none fire cg), ftol (eV/A), "
-                          "relax_box; [md] ensemble (nve langevin nhc), dt (ps, 0.002), steps, temperature (K), "
-                          "tdamp (ps, 0.1), chain (3), skin (A, 1.0), thermo_every, dump_every, checkpoint_every, "
+                          "relax_box; [md] ensemble (nve langevin nhc npt_iso npt_aniso), dt (ps, 0.002), steps, "
+                          "temperature (K), tdamp (ps, 0.1), chain (3), pressure (bar, 0), pdamp (ps, 1.0), skin (A, 1.0), thermo_every, dump_every, checkpoint_every, "
                           "msd (true: per-element MSD and diffusion coefficients). Units: LAMMPS metal.",
                           opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
@@ -158,13 +158,13 @@ static int cmd_run(int argc, char **argv)
     ts_config *cfg = NULL;
     if ((rc = ts_config_load(pos[0], &cfg))) return ts_cli_fail(rc, "md run");
     const char *lib, *par, *els, *file, *lattice, *types_s;
-    double a, covera, perturb, ftol, dt, temp, tdamp, skin;
+    double a, covera, perturb, ftol, dt, temp, tdamp, skin, pressure, pdamp;
     long chain, steps, thermo_every, dump_every, ckpt_every, maxiter;
     int relax_box, msd;
     double *rep = NULL, *comp = NULL;
     size_t nrep = 0, ncomp = 0;
     static const char *const algos[] = {"none", "fire", "cg"};
-    static const char *const enss[] = {"nve", "langevin", "nhc"};
+    static const char *const enss[] = {"nve", "langevin", "nhc", "npt_iso", "npt_aniso"};
     int algo = 0, ens = 0;
     rc = ts_config_get_string(cfg, "potential", "library", "", &lib);
     if (!rc) rc = ts_config_get_string(cfg, "potential", "params", "NULL", &par);
@@ -181,7 +181,9 @@ static int cmd_run(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "minimize", "ftol", 1e-4, 1e-10, 10.0, &ftol);
     if (!rc) rc = ts_config_get_long(cfg, "minimize", "maxiter", 10000, 1, 10000000, &maxiter);
     if (!rc) rc = ts_config_get_bool(cfg, "minimize", "relax_box", 0, &relax_box);
-    if (!rc) rc = ts_config_get_choice(cfg, "md", "ensemble", "nve", enss, 3, &ens);
+    if (!rc) rc = ts_config_get_choice(cfg, "md", "ensemble", "nve", enss, 5, &ens);
+    if (!rc) rc = ts_config_get_double(cfg, "md", "pressure", 0.0, -1e7, 1e7, &pressure);
+    if (!rc) rc = ts_config_get_double(cfg, "md", "pdamp", 1.0, 1e-3, 1000.0, &pdamp);
     if (!rc) rc = ts_config_get_double(cfg, "md", "dt", 0.002, 1e-5, 0.01, &dt);
     if (!rc) rc = ts_config_get_long(cfg, "md", "steps", 1000, 0, 100000000, &steps);
     if (!rc) rc = ts_config_get_double(cfg, "md", "temperature", 300.0, 0.0, 1e5, &temp);
@@ -249,8 +251,9 @@ static int cmd_run(int argc, char **argv)
         if (!rc) printf("minimized in %ld iterations: E = %.8f eV/atom\n", it, r.energy / s->n);
     }
     if (!rc && !resume && steps > 0) rc = ts_md_velocities(s, temp, seed);
-    ts_md_dyn_params dp = {.ensemble = ens == 0 ? TS_MD_NVE : ens == 1 ? TS_MD_LANGEVIN : TS_MD_NHC,
-                           .dt = dt, .temperature = temp, .tdamp = tdamp, .nhc_length = (int)chain,
+    static const ts_md_ensemble ensv[] = {TS_MD_NVE, TS_MD_LANGEVIN, TS_MD_NHC, TS_MD_NPT_ISO, TS_MD_NPT_ANISO};
+    ts_md_dyn_params dp = {.ensemble = ensv[ens], .dt = dt, .temperature = temp, .tdamp = tdamp,
+                           .nhc_length = (int)chain, .pressure = pressure, .pdamp = pdamp,
                            .seed = seed + (uint64_t)start_step};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     if (!rc) ts_md_dyn_set_time(d, start_step * dt);
@@ -352,7 +355,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
 }
 
 static const ts_command md_commands[] = {
-    {"run", "molecular dynamics from an INI file (NVE, Langevin, Nose-Hoover chain; minimisation)", cmd_run},
+    {"run", "molecular dynamics from an INI file (NVE, Langevin, NHC, MTK NPT; minimisation)", cmd_run},
     {"props", "0 K properties of a MEAM potential (lattice, energies, B, Cij, vacancy, formation)", cmd_props},
 };
 

@@ -5,8 +5,11 @@
  *  - NHC: Nose-Hoover chain thermostat (Martyna, Klein, Tuckerman, JCP 97
  *    (1992) 2635), Trotter split exp(iL_NHC dt/2) exp(iL_VV dt) exp(iL_NHC dt/2),
  *    chain masses Q1 = Nf kT tdamp^2, Qk = kT tdamp^2 (as LAMMPS fix nvt).
+ *  - NPT: MTK barostat (isotropic or anisotropic) with the NHC thermostat,
+ *    barostat mass W = (Nf + 3) kT pdamp^2 (see below).
  * Conserved quantities: NVE E = K + U; NHC H = K + U + sum p_k^2/(2 Q_k) +
- * Nf kT xi_1 + kT sum_{k>1} xi_k; Langevin: K + U minus the heat exchanged. */
+ * Nf kT xi_1 + kT sum_{k>1} xi_k; NPT adds W veps^2/2 + P_ext V;
+ * Langevin: K + U minus the heat exchanged. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,9 @@ struct ts_md_dyn {
     double xi[MAXCHAIN], vxi[MAXCHAIN]; /* chain positions (1) and velocities (1/ps) */
     double heat;                        /* Langevin: energy removed by the thermostat, eV */
     double time;                        /* ps integrated so far */
+    double veps[3];                     /* MTK barostat velocities d(ln L)/dt, 1/ps */
+    double W;                           /* barostat mass, eV ps^2 */
+    double pot_virial[6];               /* virial of the last force call, eV */
     int have_forces;
 };
 
@@ -35,8 +41,9 @@ int ts_md_dyn_create(const ts_md_dyn_params *prm, ts_md_dyn **out)
         if (!(prm->tdamp > prm->dt))
             return ts_error_set(TS_ERR_RANGE, "dynamics: tdamp (%g ps) must exceed dt", prm->tdamp);
     }
-    if (prm->ensemble == TS_MD_NPT_ISO || prm->ensemble == TS_MD_NPT_ANISO)
-        return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: NPT is not implemented in this version");
+    if ((prm->ensemble == TS_MD_NPT_ISO || prm->ensemble == TS_MD_NPT_ANISO) &&
+        !(prm->pdamp > prm->dt))
+        return ts_error_set(TS_ERR_RANGE, "dynamics: pdamp (%g ps) must exceed dt", prm->pdamp);
     ts_md_dyn *d = calloc(1, sizeof *d);
     TS_CHECK_ALLOC(d);
     d->p = *prm;
@@ -146,6 +153,63 @@ static void drift(ts_md_system *s, double h)
     for (int i = 0; i < 3 * s->n; i++) s->x[i] += h * s->v[i];
 }
 
+/* ---- MTK barostat (Martyna, Tobias, Klein, JCP 101 (1994) 4177; Trotter
+ * form of Tuckerman et al., J. Phys. A 39 (2006) 5629): isotropic (one
+ * strain rate) or anisotropic (three, along x, y, z; tilts scale with the
+ * axes). Particles carry the NHC thermostat; the barostat has no thermostat
+ * of its own (documented in docs/md.md). */
+static int is_npt(const ts_md_dyn *d)
+{
+    return d->p.ensemble == TS_MD_NPT_ISO || d->p.ensemble == TS_MD_NPT_ANISO;
+}
+
+/* sinh(x)/x */
+static double sinhc(double x) { return fabs(x) < 1e-6 ? 1.0 + x * x / 6.0 : sinh(x) / x; }
+
+static void baro_half(ts_md_dyn *d, const ts_md_system *s, double h)
+{
+    double vol = ts_md_system_volume(s), Nf = dof(s), pext = d->p.pressure / TS_MD_EVA3_TO_BAR;
+    double kin[3] = {0, 0, 0};
+    for (int i = 0; i < s->n; i++)
+        for (int q = 0; q < 3; q++)
+            kin[q] += s->mass[s->type[i]] * s->v[3 * i + q] * s->v[3 * i + q] * TS_MD_MVV2E;
+    double K2 = kin[0] + kin[1] + kin[2];
+    if (d->p.ensemble == TS_MD_NPT_ISO) {
+        double pint = (K2 + d->pot_virial[0] + d->pot_virial[1] + d->pot_virial[2]) / (3.0 * vol);
+        double G = 3.0 * vol * (pint - pext) + 3.0 / Nf * K2;
+        double v = d->veps[0] + h * G / d->W;
+        d->veps[0] = d->veps[1] = d->veps[2] = v;
+    } else {
+        for (int q = 0; q < 3; q++) {
+            double pint = (kin[q] + d->pot_virial[q]) / vol;
+            double G = vol * (pint - pext) + K2 / Nf;
+            d->veps[q] += h * G / d->W;
+        }
+    }
+}
+
+static void npt_kick(ts_md_dyn *d, ts_md_system *s, double h)
+{
+    double Nf = dof(s), tr = (d->veps[0] + d->veps[1] + d->veps[2]) / Nf;
+    for (int q = 0; q < 3; q++) {
+        double g = d->veps[q] + tr;
+        double e2 = exp(-g * h), e4 = exp(-g * h / 2) * sinhc(g * h / 2);
+        for (int i = 0; i < s->n; i++) {
+            double c = h / (s->mass[s->type[i]] * TS_MD_MVV2E);
+            s->v[3 * i + q] = s->v[3 * i + q] * e2 + c * s->f[3 * i + q] * e4;
+        }
+    }
+}
+
+static void npt_drift(ts_md_dyn *d, ts_md_system *s, double dt)
+{
+    for (int q = 0; q < 3; q++) {
+        double g = d->veps[q], e = exp(g * dt), e2 = exp(g * dt / 2) * sinhc(g * dt / 2);
+        for (int i = 0; i < s->n; i++) s->x[3 * i + q] = s->x[3 * i + q] * e + dt * s->v[3 * i + q] * e2;
+        for (int r = 0; r < 3; r++) s->cell[3 * r + q] *= e;
+    }
+}
+
 int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_md_result *res)
 {
     double dt = d->p.dt;
@@ -154,6 +218,11 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
     if (!d->have_forces) {
         TS_TRY(ts_md_calc_compute(c, s, res, NULL));
         d->have_forces = 1;
+        memcpy(d->pot_virial, res->virial, sizeof d->pot_virial);
+        if (is_npt(d)) {
+            double kT = TS_MD_KB * d->p.temperature;
+            d->W = (dof(s) + 3.0) * kT * d->p.pdamp * d->p.pdamp;
+        }
     }
     for (long step = 0; step < nsteps; step++) {
         if (ts_interrupted()) return ts_error_set(TS_ERR_INTERRUPTED, "dynamics interrupted");
@@ -188,6 +257,18 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
             kick(s, 0.5 * dt);
             break;
         }
+        case TS_MD_NPT_ISO:
+        case TS_MD_NPT_ANISO:
+            nhc_half(d, s, 0.5 * dt);
+            baro_half(d, s, 0.5 * dt);
+            npt_kick(d, s, 0.5 * dt);
+            npt_drift(d, s, dt);
+            TS_TRY(ts_md_calc_compute(c, s, res, NULL));
+            memcpy(d->pot_virial, res->virial, sizeof d->pot_virial);
+            npt_kick(d, s, 0.5 * dt);
+            baro_half(d, s, 0.5 * dt);
+            nhc_half(d, s, 0.5 * dt);
+            break;
         default: return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: ensemble not supported");
         }
         d->time += dt;
@@ -201,7 +282,13 @@ void ts_md_dyn_set_time(ts_md_dyn *d, double t) { d->time = t; }
 double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_md_result *res)
 {
     double e = ts_md_kinetic_energy(s) + res->energy;
-    if (d->p.ensemble == TS_MD_NHC) {
+    if (is_npt(d)) {
+        double ke = 0;
+        for (int q = 0; q < 3; q++) ke += 0.5 * d->W * d->veps[q] * d->veps[q];
+        if (d->p.ensemble == TS_MD_NPT_ISO) ke = 0.5 * d->W * d->veps[0] * d->veps[0];
+        e += ke + d->p.pressure / TS_MD_EVA3_TO_BAR * ts_md_system_volume(s);
+    }
+    if (d->p.ensemble == TS_MD_NHC || is_npt(d)) {
         int M = d->p.nhc_length;
         double kT = TS_MD_KB * d->p.temperature, tau = d->p.tdamp, Nf = dof(s);
         for (int k = 0; k < M; k++) {
