@@ -171,6 +171,54 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         if (!rc) rc = ts_csv_end_row(csv);
         if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  eV\n", name, "E_vac", ev, ref, "nan");
     }
+    /* surface energies of the fcc elements and dilute heats of solution
+     * (references: the lowest-energy structure of each element above) */
+    for (int v = 0; v < 2 && !rc; v++) {
+        int t = ts_md_meam_find(pot, vel[v]);
+        const md_ref_row *L = lammps_row(v ? "Cu_fcc" : "Ag_fcc");
+        if (t < 0 || !L) continue;
+        static const int hkl[3] = {100, 110, 111};
+        for (int h = 0; h < 3 && !rc; h++) {
+            double g;
+            if (ts_md_surface_energy(pot, L->a, t, hkl[h], &g)) {
+                ts_error_clear();
+                continue;
+            }
+            char name[32], prop[32];
+            snprintf(name, sizeof name, "%s_fcc", vel[v]);
+            snprintf(prop, sizeof prop, "gamma_%d", hkl[h]);
+            rc = ts_csv_cell_s(csv, name);
+            if (!rc) rc = ts_csv_cell_s(csv, prop);
+            if (!rc) rc = ts_csv_cell_d(csv, g);
+            if (!rc) rc = ts_csv_cell_d(csv, NAN);
+            if (!rc) rc = ts_csv_cell_d(csv, NAN);
+            if (!rc) rc = ts_csv_cell_s(csv, "J/m^2");
+            if (!rc) rc = ts_csv_end_row(csv);
+            if (txt) fprintf(txt, "%-11s %-10s %14.6f %14s %10s  J/m^2\n", name, prop, g, "nan", "nan");
+        }
+    }
+    static const struct { const char *host, *sol; double seed; } sols[] = {
+        {"Ag", "Sn", -0.151}, {"Cu", "Sn", NAN}, {"Ag", "Cu", NAN}, {"Cu", "Ag", NAN}};
+    for (int k = 0; k < 4 && !rc; k++) {
+        int th = ts_md_meam_find(pot, sols[k].host), ts = ts_md_meam_find(pot, sols[k].sol);
+        const md_ref_row *L = lammps_row(!strcmp(sols[k].host, "Ag") ? "Ag_fcc" : "Cu_fcc");
+        if (th < 0 || ts < 0 || !L || !isfinite(ecoh[th]) || !isfinite(ecoh[ts])) continue;
+        double dh;
+        if (ts_md_solution_energy(pot, "fcc", L->a, th, ts, ecoh[th], ecoh[ts], 3, &dh)) {
+            ts_error_clear();
+            continue;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "%s_in_%s", sols[k].sol, sols[k].host);
+        rc = ts_csv_cell_s(csv, name);
+        if (!rc) rc = ts_csv_cell_s(csv, "dH_sol");
+        if (!rc) rc = ts_csv_cell_d(csv, dh);
+        if (!rc) rc = ts_csv_cell_d(csv, NAN);
+        if (!rc) rc = ts_csv_cell_d(csv, sols[k].seed);
+        if (!rc) rc = ts_csv_cell_s(csv, "eV");
+        if (!rc) rc = ts_csv_end_row(csv);
+        if (txt) fprintf(txt, "%-11s %-10s %14.6f %14s %10.3f  eV\n", name, "dH_sol", dh, "nan", sols[k].seed);
+    }
     if (rc) {
         ts_csv_abort(csv);
         return rc;

@@ -210,6 +210,16 @@ int ts_md_crystal_props_compute(const ts_md_meam *p, const char *kind, double a0
 int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const int types[2],
                          int n, double *evac);
 
+/* Relaxed (hkl) surface energy (J/m^2) of fcc element `type` at lattice
+ * constant a (Å); hkl = 100, 110 or 111; slab of >= 5 layers, 15 Å vacuum. */
+int ts_md_surface_energy(const ts_md_meam *p, double a, int type, int hkl, double *gamma);
+/* Dilute heat of solution (eV): one `solute` atom in an n x n x n `kind`
+ * host lattice of `host` at a (Å), relaxed at fixed cell:
+ * E - (N-1) e_host - e_solute, with e_host, e_solute the energies per atom
+ * of the reference phases (eV). */
+int ts_md_solution_energy(const ts_md_meam *p, const char *kind, double a, int host, int solute,
+                          double e_host, double e_solute, int n, double *dh);
+
 #ifdef __cplusplus
 }
 #endif

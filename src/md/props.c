@@ -186,3 +186,112 @@ int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const 
     ts_md_system_destroy(v);
     return rc;
 }
+
+/* ---- surfaces and solutes ------------------------------------------------ */
+
+/* fcc crystal in an orthogonal cell with z along the surface normal
+ * (hkl = 100, 110 or 111), n[0] x n[1] x n[2] repeats of the smallest
+ * orthogonal cell, built by keeping the fcc lattice points that fall in it. */
+static int fcc_oriented(double a, int hkl, const int n[3], int type, ts_md_system **out)
+{
+    double d[3][3], L[3];
+    if (hkl == 100) {
+        double dd[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+        memcpy(d, dd, sizeof d);
+        L[0] = L[1] = L[2] = a;
+    } else if (hkl == 110) {
+        double dd[3][3] = {{0, 0, 1}, {1, -1, 0}, {1, 1, 0}};
+        memcpy(d, dd, sizeof d);
+        L[0] = a;
+        L[1] = L[2] = a / sqrt(2.0);
+    } else if (hkl == 111) {
+        double dd[3][3] = {{1, -1, 0}, {1, 1, -2}, {1, 1, 1}};
+        memcpy(d, dd, sizeof d);
+        L[0] = a / sqrt(2.0);
+        L[1] = a * sqrt(6.0) / 2.0;
+        L[2] = a * sqrt(3.0);
+    } else
+        return ts_error_set(TS_ERR_INVAL, "surface: hkl must be 100, 110 or 111");
+    for (int k = 0; k < 3; k++) {
+        double nn = sqrt(d[k][0] * d[k][0] + d[k][1] * d[k][1] + d[k][2] * d[k][2]);
+        for (int q = 0; q < 3; q++) d[k][q] /= nn;
+    }
+    double Lt[3] = {L[0] * n[0], L[1] * n[1], L[2] * n[2]};
+    int natoms = (int)lround(4.0 * Lt[0] * Lt[1] * Lt[2] / (a * a * a));
+    ts_md_system *s = ts_md_system_create(natoms);
+    if (!s) return ts_error_code();
+    int m = (int)ceil((Lt[0] + Lt[1] + Lt[2]) / a) + 1, k = 0;
+    static const double basis[4][3] = {{0, 0, 0}, {.5, .5, 0}, {.5, 0, .5}, {0, .5, .5}};
+    for (int i = -m; i <= m; i++)
+        for (int j = -m; j <= m; j++)
+            for (int l = -m; l <= m; l++)
+                for (int b = 0; b < 4; b++) {
+                    double x[3] = {(i + basis[b][0]) * a, (j + basis[b][1]) * a, (l + basis[b][2]) * a}, y[3];
+                    int inside = 1;
+                    for (int q = 0; q < 3; q++) {
+                        y[q] = x[0] * d[q][0] + x[1] * d[q][1] + x[2] * d[q][2];
+                        double f = y[q] / Lt[q];
+                        if (f < -1e-9 || f >= 1 - 1e-9) inside = 0;
+                    }
+                    if (!inside) continue;
+                    if (k >= natoms) {
+                        ts_md_system_destroy(s);
+                        return ts_error_set(TS_ERR_NUMERIC, "surface: atom count mismatch");
+                    }
+                    for (int q = 0; q < 3; q++) s->x[3 * k + q] = fmax(y[q], 0.0);
+                    s->type[k++] = type;
+                }
+    if (k != natoms) {
+        ts_md_system_destroy(s);
+        return ts_error_set(TS_ERR_NUMERIC, "surface: %d atoms found, %d expected", k, natoms);
+    }
+    s->cell[0] = Lt[0];
+    s->cell[4] = Lt[1];
+    s->cell[8] = Lt[2];
+    *out = s;
+    return 0;
+}
+
+int ts_md_surface_energy(const ts_md_meam *p, double a, int type, int hkl, double *gamma)
+{
+    int n[3] = {hkl == 111 ? 3 : 3, hkl == 111 ? 2 : 3, hkl == 100 ? 5 : hkl == 110 ? 8 : 4};
+    if (hkl == 110) n[1] = 4;
+    ts_md_system *s = NULL;
+    ts_md_calc *c = NULL;
+    TS_TRY(fcc_oriented(a, hkl, n, type, &s));
+    int rc = ts_md_system_bind(s, p);
+    ts_md_result r0, r1;
+    if (!rc) rc = ts_md_calc_create(p, 1.0, 0, 0, &c);
+    if (!rc) rc = ts_md_calc_compute(c, s, &r0, NULL);
+    if (!rc) {
+        /* open the surfaces: 15 Å of vacuum along z (> screening radius) */
+        s->cell[8] += 15.0;
+        ts_md_calc_invalidate(c);
+        rc = relax_atoms(c, s, &r1);
+    }
+    if (!rc) {
+        double area = s->cell[0] * s->cell[4];
+        *gamma = (r1.energy - r0.energy) / (2.0 * area) * 16.0217663; /* eV/Å^2 -> J/m^2 */
+    }
+    ts_md_calc_destroy(c);
+    ts_md_system_destroy(s);
+    return rc;
+}
+
+int ts_md_solution_energy(const ts_md_meam *p, const char *kind, double a, int host, int solute,
+                          double e_host, double e_solute, int n, double *dh)
+{
+    int nn[3] = {n, n, n}, types[2] = {host, host};
+    ts_md_system *s = NULL;
+    ts_md_calc *c = NULL;
+    TS_TRY(ts_md_build_lattice(kind, a, 0, nn, types, &s));
+    s->type[0] = solute;
+    int rc = ts_md_system_bind(s, p);
+    ts_md_result r;
+    if (!rc) rc = ts_md_calc_create(p, 1.0, 0, 0, &c);
+    if (!rc) rc = relax_atoms(c, s, &r);
+    if (!rc) *dh = r.energy - (s->n - 1) * e_host - e_solute;
+    ts_md_calc_destroy(c);
+    ts_md_system_destroy(s);
+    return rc;
+}
