@@ -88,7 +88,7 @@ static int cmd_props(int argc, char **argv)
     ts_md_meam *pot = NULL;
     if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
     char *csv = ts_run_path(run, "props.csv"), *png = ts_run_path(run, "eos.png");
-    if (!rc) rc = md_props_table(pot, csv, builtin, stdout);
+    if (!rc) rc = md_props_table(pot, csv, builtin, 1, stdout);
     if (!rc) rc = md_eos_plot(pot, png);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     free(csv);
@@ -294,7 +294,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     /* properties */
     path = ts_path_join(outdir, "props.csv");
     double t0 = ts_time_now();
-    if (!rc) rc = md_props_table(pot, path, 1, NULL);
+    if (!rc) rc = md_props_table(pot, path, 1, 0, NULL);
     free(path);
     snprintf(rel, sizeof rel, "%sprops.csv", relprefix);
     if (!rc) ts_report_file(rep, rel, "table",
@@ -315,12 +315,13 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     double comp[3] = {0.2, 0.2, 0.6}, D[TS_MD_MAXELT] = {0};
     char *mddir = ts_path_join(outdir, "liquid");
     if (!rc) rc = ts_run_create(mddir, "md demo liquid", seed, &run);
-    if (!rc) rc = ts_md_build_lattice("fcc", 4.55, 0, n3, types, &s);
+    if (!rc) rc = ts_md_build_lattice("fcc", 4.35, 0, n3, types, &s);
     if (!rc) rc = ts_md_randomize_types(s, comp, 3, seed);
     if (!rc) rc = ts_md_system_bind(s, pot);
     if (!rc) rc = ts_md_calc_create(pot, 1.0, 0, 0, &c);
     if (!rc) rc = ts_md_velocities(s, 2400.0, seed);
-    ts_md_dyn_params dp = {.ensemble = TS_MD_NHC, .dt = 0.002, .temperature = 1200.0, .tdamp = 0.1, .nhc_length = 3};
+    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO, .dt = 0.002, .temperature = 1200.0, .tdamp = 0.1,
+                           .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     md_run_opts ro = {.steps = 1000, .thermo_every = 10, .dump_every = 250, .checkpoint_every = 0, .msd = 1,
                       .label = "md demo"};
@@ -331,17 +332,17 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
                                            {"energy.png", "plot"}, {"msd.png", "plot"},
                                            {"traj.extxyz", "data"}, {"final.data", "data"}};
         static const char *const what[] = {"thermodynamics per 0.02 ps", "temperature vs time",
-                                           "total energy K + U (NHC: not conserved alone)",
+                                           "total energy K + U (NPT: not conserved alone)",
                                            "mean-square displacement per element",
                                            "trajectory (extended XYZ, OVITO)", "final state (LAMMPS data)"};
         for (int k = 0; k < 6; k++) {
             snprintf(rel, sizeof rel, "%sliquid/%s", relprefix, f[k][0]);
             ts_report_file(rep, rel, f[k][1], what[k]);
         }
-        ts_report_text(rep, "Liquid Ag0.2Cu0.2Sn0.6 (256 atoms, fixed volume, fcc a = 4.55 A start), Nose-Hoover "
-                            "chain at 1200 K, 2 ps: D(Ag) = %.3g, D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). "
-                            "Short run at fixed volume: indicative only.",
-                       D[0], D[1], D[2], ts_time_now() - t0);
+        ts_report_text(rep, "Liquid Ag0.2Cu0.2Sn0.6 (256 atoms from a random fcc start), MTK NPT at 1200 K and "
+                            "0 bar with a Nose-Hoover chain, 2 ps: final volume %.2f A^3/atom; D(Ag) = %.3g, "
+                            "D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). A 2 ps run: indicative only.",
+                       ts_md_system_volume(s) / s->n, D[0], D[1], D[2], ts_time_now() - t0);
     }
     ts_md_dyn_destroy(d);
     ts_md_calc_destroy(c);

@@ -20,7 +20,9 @@ extern const int md_lammps_nprops;
 int md_write_builtin_potential(const char *dir, char **lib, char **par);
 /* Property table (CSV + text) for the potential; seeds values where the
  * seed states them; LAMMPS values when `with_lammps` (built-in potential). */
-int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, FILE *txt);
+/* with_surfaces: also (100)/(110)/(111) surface energies (slow: relaxed slabs). */
+int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, int with_surfaces,
+                   FILE *txt);
 /* EOS plot E(V) per atom for the pure elements' ground structures. */
 int md_eos_plot(const ts_md_meam *pot, const char *png_path);
 

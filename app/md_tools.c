@@ -59,7 +59,8 @@ static const md_ref_row *lammps_row(const char *name)
     return NULL;
 }
 
-int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, FILE *txt)
+int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, int with_surfaces,
+                   FILE *txt)
 {
     static const char *const hdr[] = {"structure", "property", "tinsel", "lammps_kim", "seed_004", "unit"};
     ts_csv *csv;
@@ -173,7 +174,7 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
     }
     /* surface energies of the fcc elements and dilute heats of solution
      * (references: the lowest-energy structure of each element above) */
-    for (int v = 0; v < 2 && !rc; v++) {
+    for (int v = 0; v < 2 && !rc && with_surfaces; v++) {
         int t = ts_md_meam_find(pot, vel[v]);
         const md_ref_row *L = lammps_row(v ? "Cu_fcc" : "Ag_fcc");
         if (t < 0 || !L) continue;

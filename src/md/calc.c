@@ -40,18 +40,28 @@ void ts_md_calc_destroy(ts_md_calc *c)
 void ts_md_calc_invalidate(ts_md_calc *c) { c->valid = 0; }
 long ts_md_calc_nbuilds(const ts_md_calc *c) { return c->nbuilds; }
 
-static int need_rebuild(const ts_md_calc *c, const ts_md_system *s)
+/* The lists stay valid while every atom, ghosts included, is within skin/2
+ * of its position at the last build (a changed cell moves the ghosts:
+ * their images are recomputed from the new cell first, so small NPT cell
+ * changes do not force rebuilds). Updates the ghost positions. */
+static int need_rebuild(ts_md_calc *c, const ts_md_system *s)
 {
-    const md_neigh *nb = &c->nb;
+    md_neigh *nb = &c->nb;
     if (!c->valid || nb->n_at_build != s->n) return 1;
-    if (memcmp(nb->cell_at_build, s->cell, sizeof nb->cell_at_build) != 0) return 1;
+    md_neigh_update_ghosts(c, s);
     double lim = 0.25 * c->skin * c->skin;
-    for (int i = 0; i < s->n; i++) {
-        double dx = s->x[3 * i] - nb->x_at_build[3 * i],
-               dy = s->x[3 * i + 1] - nb->x_at_build[3 * i + 1],
-               dz = s->x[3 * i + 2] - nb->x_at_build[3 * i + 2];
+    for (int i = 0; i < nb->nall; i++) {
+        double dx = nb->xall[3 * i] - nb->x_at_build[3 * i],
+               dy = nb->xall[3 * i + 1] - nb->x_at_build[3 * i + 1],
+               dz = nb->xall[3 * i + 2] - nb->x_at_build[3 * i + 2];
         if (dx * dx + dy * dy + dz * dz > lim) return 1;
     }
+    /* the ghost region must still cover the list radius: an image just
+     * outside it moves by at most (img_max + 1) sum_d |dh_d|; keep that
+     * below skin/4 */
+    double dh = 0;
+    for (int q = 0; q < 9; q++) dh = fmax(dh, fabs(s->cell[q] - nb->cell_built[q]));
+    if (3.0 * dh * (nb->img_max + 1) > 0.25 * c->skin) return 1;
     return 0;
 }
 
@@ -69,8 +79,7 @@ int ts_md_calc_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double
         TS_TRY(md_neigh_build(c, s));
         c->valid = 1;
         c->nbuilds++;
-    } else {
-        md_neigh_update_ghosts(c, s);
     }
+    memcpy(c->nb.cell_at_build, s->cell, sizeof c->nb.cell_at_build);
     return md_meam_compute(c, s, res, eatom);
 }

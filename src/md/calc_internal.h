@@ -18,8 +18,10 @@ typedef struct {
     double *full_r;     /* distance i-k at build time; each full segment sorted by it */
     long half_cap, full_cap, fullr_cap;
     /* build state */
-    double *x_at_build; /* [nlocal][3] */
-    double cell_at_build[9];
+    double *x_at_build; /* [nall][3]: all positions (ghosts too) at the last build */
+    double cell_at_build[9]; /* cell of the last ghost update */
+    double cell_built[9];    /* cell at the last list build */
+    int img_max;             /* largest |image index| of a ghost */
     int n_at_build;
 } md_neigh;
 

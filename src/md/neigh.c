@@ -105,6 +105,12 @@ void md_neigh_free(md_neigh *nb)
 void md_neigh_update_ghosts(ts_md_calc *c, const ts_md_system *s)
 {
     md_neigh *nb = &c->nb;
+    if (memcmp(nb->cell_at_build, s->cell, sizeof nb->cell_at_build) != 0)
+        for (int g = nb->nlocal; g < nb->nall; g++) {
+            const int *im = nb->gimg + 3 * g;
+            for (int d = 0; d < 3; d++)
+                nb->gshift[3 * g + d] = im[0] * s->cell[d] + im[1] * s->cell[3 + d] + im[2] * s->cell[6 + d];
+        }
     memcpy(nb->xall, s->x, (size_t)s->n * 3 * sizeof(double));
     for (int g = nb->nlocal; g < nb->nall; g++) {
         int o = nb->owner[g];
@@ -338,14 +344,19 @@ int md_neigh_build(ts_md_calc *c, const ts_md_system *s)
     }
     /* remember the build state */
     {
-        double *xb = realloc(nb->x_at_build, (size_t)(n > 0 ? n : 1) * 3 * sizeof *xb);
+        double *xb = realloc(nb->x_at_build, (size_t)(nall > 0 ? nall : 1) * 3 * sizeof *xb);
         if (!xb) {
             rc = ts_error_set(TS_ERR_NOMEM, "out of memory (neighbour list)");
             goto out;
         }
         nb->x_at_build = xb;
-        memcpy(xb, s->x, (size_t)n * 3 * sizeof *xb);
+        memcpy(xb, nb->xall, (size_t)nall * 3 * sizeof *xb);
         memcpy(nb->cell_at_build, s->cell, sizeof nb->cell_at_build);
+        memcpy(nb->cell_built, s->cell, sizeof nb->cell_built);
+        nb->img_max = 0;
+        for (int g = n; g < nall; g++)
+            for (int d = 0; d < 3; d++)
+                if (abs(nb->gimg[3 * g + d]) > nb->img_max) nb->img_max = abs(nb->gimg[3 * g + d]);
         nb->n_at_build = n;
     }
 out:
