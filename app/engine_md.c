@@ -278,6 +278,177 @@ static int cmd_run(int argc, char **argv)
     return rc ? ts_cli_fail(rc, "md run") : TS_EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- mixing */
+
+/* Liquid mixing enthalpy along a binary A-B at temperature T and 0 bar
+ * (seed 004 "Liquid properties": MTK NPT, equilibration then averaging):
+ * dH(x) = H(x) - (1 - x) H(0) - x H(1) per atom, H = U + K + P V. */
+static int cmd_mixing(int argc, char **argv)
+{
+    pot_args pa = {0};
+    const char *out = "md-mixing", *dummy_pot = NULL, *dummy_el = NULL, *pair_s = "Ag,Sn";
+    double temp = 1500.0;
+    long points = 5, equil = 2000, avg = 2000, rep = 4, threads = 0;
+    uint64_t seed = 1;
+    ts_opt opts[] = {
+        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS", "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
+        {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..", "elements of the library (default Ag Cu Sn)"},
+        {"pair", TS_OPT_STRING, &pair_s, "A,B", "binary to scan"},
+        {"temperature", TS_OPT_DOUBLE, &temp, "K", "liquid temperature"},
+        {"points", TS_OPT_LONG, &points, "N", "compositions x_B = 0, 1/(N-1), .., 1"},
+        {"equil", TS_OPT_LONG, &equil, "STEPS", "equilibration steps (dt = 2 fs; seed: 30000 = 60 ps)"},
+        {"avg", TS_OPT_LONG, &avg, "STEPS", "averaging steps (seed: 15000 = 30 ps)"},
+        {"repeat", TS_OPT_LONG, &rep, "N", "N x N x N fcc cells (4 N^3 atoms)"},
+        {"threads", TS_OPT_LONG, &threads, "N", "OpenMP threads (0: default)"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed"},
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder (mixing.csv, mixing.png, run.ini)"},
+    };
+    if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel md mixing [--pair A,B] [--temperature K] [--points N] [--out DIR] ...",
+                          "Mixing enthalpy of the liquid along a binary (eV/atom) from MTK NPT runs at 0 bar: "
+                          "H = U + K + PV averaged after equilibration, dH(x) = H(x) - (1-x) H(0) - x H(1); the "
+                          "error bars are standard errors of 5 block averages.",
+                          opts, 11, NULL, 0, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    if (points < 3 || points > 41 || equil < 1 || avg < 5 || rep < 2 || rep > 20) {
+        fprintf(stderr, "tinsel md mixing: need points 3..41, equil >= 1, avg >= 5, repeat 2..20\n");
+        return TS_EXIT_USAGE;
+    }
+    char pw[2][16];
+    if (split_words(pair_s, pw, 2) != 2) {
+        fprintf(stderr, "tinsel md mixing: --pair expects two elements, e.g. Ag,Sn\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_run *run = NULL;
+    if ((rc = ts_run_create(out, "md mixing", seed, &run))) return ts_cli_fail(rc, "md mixing");
+    char *lib = NULL, *par = NULL;
+    int builtin = pa.lib == NULL;
+    if (builtin) {
+        rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
+        pa.el[0] = "Ag";
+        pa.el[1] = "Cu";
+        pa.el[2] = "Sn";
+        pa.nel = 3;
+    }
+    ts_md_meam *pot = NULL;
+    if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
+    int ta = pot ? ts_md_meam_find(pot, pw[0]) : -1, tb = pot ? ts_md_meam_find(pot, pw[1]) : -1;
+    if (!rc && (ta < 0 || tb < 0)) rc = ts_error_set(TS_ERR_INVAL, "mixing: %s or %s is not an element of the potential", pw[0], pw[1]);
+    double *xs = calloc((size_t)points, sizeof *xs), *H = calloc((size_t)points, sizeof *H),
+           *He = calloc((size_t)points, sizeof *He), *dH = calloc((size_t)points, sizeof *dH),
+           *dHe = calloc((size_t)points, sizeof *dHe), *vol = calloc((size_t)points, sizeof *vol);
+    if (!rc && (!xs || !H || !He || !dH || !dHe || !vol)) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    /* starting volumes: 1.1 x the 0 K fcc volume of each element */
+    double va = 0, vb = 0;
+    for (int e = 0; e < 2 && !rc; e++) {
+        ts_md_crystal_props q;
+        int t = e ? tb : ta, types[2] = {t, t};
+        rc = ts_md_crystal_props_compute(pot, "fcc", e ? 4.0 : 4.0, 0, types, &q);
+        if (!rc) *(e ? &vb : &va) = 1.1 * q.volume;
+    }
+    ts_progress *prog = ts_progress_create("md mixing", (double)points * (equil + avg), "step");
+    for (long k = 0; k < points && !rc; k++) {
+        double x = (double)k / (points - 1), v = (1 - x) * va + x * vb;
+        int n3[3] = {(int)rep, (int)rep, (int)rep}, types[2] = {ta, ta};
+        ts_md_system *s = NULL;
+        ts_md_calc *c = NULL;
+        ts_md_dyn *d = NULL;
+        rc = ts_md_build_lattice("fcc", cbrt(4.0 * v), 0, n3, types, &s);
+        if (!rc) {
+            /* exactly round(x N) B atoms, placed at random */
+            ts_rng *r = ts_rng_create(seed, 100 + (uint64_t)k);
+            int nb = (int)lround(x * s->n);
+            for (int i = 0; i < s->n; i++) s->type[i] = ta;
+            for (int placed = 0; r && placed < nb;) {
+                int i = (int)ts_rng_uint(r, (uint64_t)s->n);
+                if (s->type[i] != tb) {
+                    s->type[i] = tb;
+                    placed++;
+                }
+            }
+            ts_rng_destroy(r);
+        }
+        if (!rc) rc = ts_md_system_bind(s, pot);
+        if (!rc) rc = ts_md_calc_create(pot, 1.0, (int)threads, 0, &c);
+        if (!rc) rc = ts_md_velocities(s, 2.0 * temp, seed + (uint64_t)k);
+        ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO, .dt = 0.002, .temperature = temp, .tdamp = 0.1,
+                               .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5};
+        if (!rc) rc = ts_md_dyn_create(&dp, &d);
+        ts_md_result res;
+        long chunk = 10;
+        for (long st = 0; st < equil && !rc; st += chunk) {
+            rc = ts_md_dyn_run(d, c, s, chunk, &res);
+            ts_progress_update(prog, (double)(k * (equil + avg) + st), NULL);
+        }
+        double blk[5] = {0}, vsum = 0;
+        long nblk = avg / 5, cnt = 0;
+        for (int b = 0; b < 5 && !rc; b++) {
+            double hs = 0;
+            long m = 0;
+            for (long st = 0; st < nblk && !rc; st += chunk, m++) {
+                rc = ts_md_dyn_run(d, c, s, chunk, &res);
+                double ke = ts_md_kinetic_energy(s), V = ts_md_system_volume(s);
+                double P = (res.stress[0] + res.stress[1] + res.stress[2]) / 3.0 + 2.0 * ke / (3.0 * V) * TS_MD_EVA3_TO_BAR;
+                hs += (res.energy + ke + P / TS_MD_EVA3_TO_BAR * V) / s->n;
+                vsum += V / s->n;
+                cnt++;
+            }
+            blk[b] = m ? hs / m : 0;
+            ts_progress_update(prog, (double)(k * (equil + avg) + equil + (b + 1) * nblk), NULL);
+        }
+        if (!rc) {
+            double mean = 0, var = 0;
+            for (int b = 0; b < 5; b++) mean += blk[b] / 5;
+            for (int b = 0; b < 5; b++) var += (blk[b] - mean) * (blk[b] - mean) / 4;
+            xs[k] = x;
+            H[k] = mean;
+            He[k] = sqrt(var / 5);
+            vol[k] = cnt ? vsum / cnt : 0;
+        }
+        ts_md_dyn_destroy(d);
+        ts_md_calc_destroy(c);
+        ts_md_system_destroy(s);
+    }
+    ts_progress_destroy(prog);
+    if (!rc) {
+        static const char *const hdr[] = {"x_B", "H_eV_per_atom", "H_err_eV", "dH_mix_eV_per_atom", "dH_err_eV", "volume_A3_per_atom"};
+        char *pc = ts_run_path(run, "mixing.csv"), *pp = ts_run_path(run, "mixing.png");
+        ts_csv *csv = NULL;
+        rc = ts_csv_open(pc, 6, hdr, &csv);
+        for (long k = 0; k < points && !rc; k++) {
+            dH[k] = H[k] - (1 - xs[k]) * H[0] - xs[k] * H[points - 1];
+            dHe[k] = (k == 0 || k == points - 1)
+                         ? 0.0 /* dH = 0 identically at the end points */
+                         : sqrt(He[k] * He[k] + (1 - xs[k]) * (1 - xs[k]) * He[0] * He[0] +
+                                xs[k] * xs[k] * He[points - 1] * He[points - 1]);
+            double row[6] = {xs[k], H[k], He[k], dH[k], dHe[k], vol[k]};
+            rc = ts_csv_row_d(csv, row);
+            printf("x_%s = %.3f  H = %.5f eV/atom  dH_mix = %+.5f +- %.5f eV/atom  V = %.3f A^3/atom\n", pw[1], xs[k], H[k], dH[k], dHe[k], vol[k]);
+        }
+        if (!rc) rc = ts_csv_close(csv);
+        else ts_csv_abort(csv);
+        char title[96], xl[64];
+        snprintf(title, sizeof title, "Liquid %s-%s mixing enthalpy at %.0f K", pw[0], pw[1], temp);
+        snprintf(xl, sizeof xl, "x(%s)", pw[1]);
+        ts_plot *pl = ts_plot_create(title, xl, "mixing enthalpy (eV/atom)");
+        if (!rc && pl) rc = ts_plot_errorbars(pl, (size_t)points, xs, dH, dHe, "2NN MEAM (NPT, 0 bar)");
+        if (!rc && pl) rc = ts_plot_line(pl, (size_t)points, xs, dH, NULL);
+        if (!rc && pl) rc = ts_plot_write_png(pl, pp, 900, 600);
+        ts_plot_destroy(pl);
+        free(pc);
+        free(pp);
+    }
+    if (!rc) rc = ts_run_write_ini(run, NULL);
+    free(xs); free(H); free(He); free(dH); free(dHe); free(vol);
+    free(lib);
+    free(par);
+    ts_md_meam_destroy(pot);
+    ts_run_destroy(run);
+    return rc ? ts_cli_fail(rc, "md mixing") : TS_EXIT_OK;
+}
+
 /* ---------------------------------------------------------------- demo */
 
 static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, uint64_t seed)
@@ -358,12 +529,13 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
 static const ts_command md_commands[] = {
     {"run", "molecular dynamics from an INI file (NVE, Langevin, NHC, MTK NPT; minimisation)", cmd_run},
     {"props", "0 K properties of a MEAM potential (lattice, energies, B, Cij, vacancy, formation)", cmd_props},
+    {"mixing", "liquid mixing enthalpy along a binary from MTK NPT runs (e.g. Ag-Sn at 1500 K)", cmd_mixing},
 };
 
 const ts_engine ts_engine_md = {
     .name = "md",
     .summary = "2NN-MEAM molecular dynamics and properties for Ag-Cu-Sn (LAMMPS metal units)",
     .commands = md_commands,
-    .ncommands = 2,
+    .ncommands = 3,
     .demo = md_demo,
 };
