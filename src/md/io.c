@@ -277,25 +277,26 @@ int ts_md_read_extxyz(const char *path, const char *const *elements, int nelemen
     int col_sp = 0, col_pos = 1, col_vel = -1;
     char *pr = strstr(buf, "Properties=");
     if (pr) {
+        /* "name:type:count:name:type:count..." up to the next blank */
+        char spec[1024];
+        size_t k = 0;
         pr += 11;
+        while (pr[k] && !isspace((unsigned char)pr[k]) && k < sizeof spec - 1) {
+            spec[k] = pr[k];
+            k++;
+        }
+        spec[k] = 0;
+        char *fields[96];
+        int nf = 0;
+        for (char *f = strtok(spec, ":"); f && nf < 96; f = strtok(NULL, ":")) fields[nf++] = f;
         int col = 0;
         col_sp = col_pos = -1;
-        while (*pr && !isspace((unsigned char)*pr)) {
-            char name[64], typ[8];
-            int cnt;
-            if (sscanf(pr, "%63[^:]:%7[^:]:%d", name, typ, &cnt) != 3) break;
-            if (!strcmp(name, "species")) col_sp = col;
-            if (!strcmp(name, "pos")) col_pos = col;
-            if (!strcmp(name, "velo") || !strcmp(name, "vel")) col_vel = col;
-            col += cnt;
-            for (int q = 0; q < 3 && *pr; q++) {
-                pr = strchr(pr, ':');
-                if (!pr) break;
-                pr++;
-            }
-            if (!pr) break;
-            while (*pr && *pr != ':' && !isspace((unsigned char)*pr)) pr++;
-            if (*pr == ':') pr++;
+        for (int q = 0; q + 2 < nf; q += 3) {
+            int cnt = atoi(fields[q + 2]);
+            if (!strcmp(fields[q], "species")) col_sp = col;
+            if (!strcmp(fields[q], "pos")) col_pos = col;
+            if (!strcmp(fields[q], "velo") || !strcmp(fields[q], "vel")) col_vel = col;
+            col += cnt > 0 ? cnt : 1;
         }
         if (col_sp < 0 || col_pos < 0) {
             fclose(fp);
