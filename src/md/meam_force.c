@@ -66,8 +66,10 @@ static void screen_atom(const ts_md_calc *c, int i)
             continue;
         }
         double rbound = p->ebtight[elti][eltj] * rij2, rij = sqrt(rij2);
-        double rnorm = (rc - rij) * drinv, sij = 1.0;
+        double rnorm = (rc - rij) * drinv, sij = 1.0, dsum = 0.0;
         double rlim = sqrt(rbound) + c->skin + 1e-9;
+        /* one pass over the screening atoms: the product S_ij and the sum of
+         * dS_ikj/S_ikj (LAMMPS makes two passes; same terms, same order) */
         for (int kn = f0; kn < f1; kn++) {
             if (nb->full_r[kn] > rlim) break;
             int k = nb->full_j[kn];
@@ -88,36 +90,14 @@ static void screen_atom(const ts_md_calc *c, int i)
                 sij = 0.0;
                 break;
             }
-            sij *= meam_fcut((cikj - Cmin) / (Cmax - Cmin));
+            double delc = Cmax - Cmin, dfikj;
+            double sikj = meam_dfcut((cikj - Cmin) / delc, &dfikj);
+            sij *= sikj;
+            dsum += dfikj / (delc * sikj) * meam_dCfunc(rij2, rik2, rjk2);
         }
         double dfc, fc = meam_dfcut(rnorm, &dfc);
         double fcij = fc, dfcij = dfc * drinv, dscr = 0.0, sfcij = sij * fcij;
-        if (!meam_iszero(sfcij) && !meam_isone(sfcij)) {
-            for (int kn = f0; kn < f1; kn++) {
-                if (nb->full_r[kn] > rlim) break;
-                int k = nb->full_j[kn];
-                if (k == j) continue;
-                double xk = x[3 * k], yk = x[3 * k + 1], zk = x[3 * k + 2];
-                double rjk2 =
-                    (xk - xj) * (xk - xj) + (yk - yj) * (yk - yj) + (zk - zj) * (zk - zj);
-                if (rjk2 > rbound) continue;
-                double rik2 =
-                    (xk - xi) * (xk - xi) + (yk - yi) * (yk - yi) + (zk - zi) * (zk - zi);
-                if (rik2 > rbound) continue;
-                double xik = rik2 / rij2, xjk = rjk2 / rij2;
-                double a = 1 - (xik - xjk) * (xik - xjk);
-                if (a <= 0.0) continue;
-                double cikj = (2.0 * (xik + xjk) + a - 2.0) / a;
-                int eltk = type[k];
-                double Cmax = p->Cmax[elti][eltj][eltk], Cmin = p->Cmin[elti][eltj][eltk];
-                if (cikj >= Cmax) continue;
-                double delc = Cmax - Cmin, dfikj;
-                double sikj = meam_dfcut((cikj - Cmin) / delc, &dfikj);
-                double coef1 = dfikj / (delc * sikj);
-                dscr += coef1 * meam_dCfunc(rij2, rik2, rjk2);
-            }
-            dscr = dscr * sfcij - sij * dfcij / rij;
-        }
+        if (!meam_iszero(sfcij) && !meam_isone(sfcij)) dscr = dsum * sfcij - sij * dfcij / rij;
         c->scrfcn[jn] = sij;
         c->dscrfcn[jn] = dscr;
         c->fcpair[jn] = fcij;
