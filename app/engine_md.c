@@ -449,6 +449,203 @@ static int cmd_mixing(int argc, char **argv)
     return rc ? ts_cli_fail(rc, "md mixing") : TS_EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- melt */
+
+/* Melting point by solid-liquid coexistence (seed 004: "solid-liquid
+ * interface method"): an fcc slab, half of it melted with the other half
+ * frozen, is run at several temperatures in MTK NPT (anisotropic, 0 bar);
+ * the potential energy rises when the interface advances into the crystal
+ * (T > Tm) and falls when the liquid crystallises (T < Tm). Tm is where a
+ * straight-line fit of dU/dt against T crosses zero. */
+static double slope_fit(const double *x, const double *y, long n, double *icept)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (long k = 0; k < n; k++) {
+        sx += x[k];
+        sy += y[k];
+        sxx += x[k] * x[k];
+        sxy += x[k] * y[k];
+    }
+    double b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    if (icept) *icept = (sy - b * sx) / n;
+    return b;
+}
+
+static int cmd_melt(int argc, char **argv)
+{
+    pot_args pa = {0};
+    const char *out = "md-melt", *dummy_pot = NULL, *dummy_el = NULL, *elem = "Cu";
+    double tguess = 1300.0, dT = 100.0;
+    long trials = 5, steps = 5000, nxy = 4, nz = 10, threads = 0;
+    uint64_t seed = 1;
+    ts_opt opts[] = {
+        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS", "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
+        {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..", "elements of the library (default Ag Cu Sn)"},
+        {"element", TS_OPT_STRING, &elem, "E", "fcc element to melt"},
+        {"tguess", TS_OPT_DOUBLE, &tguess, "K", "centre of the temperature scan"},
+        {"dt-trial", TS_OPT_DOUBLE, &dT, "K", "spacing of the trial temperatures"},
+        {"trials", TS_OPT_LONG, &trials, "N", "number of trial temperatures"},
+        {"steps", TS_OPT_LONG, &steps, "N", "NPT steps per trial (dt = 2 fs)"},
+        {"nxy", TS_OPT_LONG, &nxy, "N", "fcc cells along x and y"},
+        {"nz", TS_OPT_LONG, &nz, "N", "fcc cells along z (half crystal, half liquid)"},
+        {"threads", TS_OPT_LONG, &threads, "N", "OpenMP threads (0: default)"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed"},
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder (melt.csv, melt.png, coexistence.data, run.ini)"},
+    };
+    if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel md melt [--element E] [--tguess K] [--trials N] [--steps N] [--out DIR] ...",
+                          "Melting point (K) of an fcc element by solid-liquid coexistence in MTK NPT at 0 bar.",
+                          opts, 12, NULL, 0, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    if (trials < 2 || trials > 21 || steps < 100 || nxy < 2 || nz < 4 || !(tguess > 100)) {
+        fprintf(stderr, "tinsel md melt: need trials 2..21, steps >= 100, nxy >= 2, nz >= 4, tguess > 100 K\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_run *run = NULL;
+    if ((rc = ts_run_create(out, "md melt", seed, &run))) return ts_cli_fail(rc, "md melt");
+    char *lib = NULL, *par = NULL;
+    int builtin = pa.lib == NULL;
+    if (builtin) {
+        rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
+        pa.el[0] = "Ag";
+        pa.el[1] = "Cu";
+        pa.el[2] = "Sn";
+        pa.nel = 3;
+    }
+    ts_md_meam *pot = NULL;
+    if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
+    int t = pot ? ts_md_meam_find(pot, elem) : -1;
+    if (!rc && t < 0) rc = ts_error_set(TS_ERR_INVAL, "melt: %s is not an element of the potential", elem);
+    ts_md_crystal_props q;
+    int types[2] = {t, t}, n3[3] = {(int)nxy, (int)nxy, (int)nz};
+    if (!rc) rc = ts_md_crystal_props_compute(pot, "fcc", 4.0, 0, types, &q);
+    ts_md_system *s = NULL;
+    ts_md_calc *c = NULL;
+    ts_md_dyn *d = NULL;
+    ts_md_result r;
+    if (!rc) rc = ts_md_build_lattice("fcc", q.a, 0, n3, types, &s);
+    if (!rc) rc = ts_md_system_bind(s, pot);
+    if (!rc) rc = ts_md_calc_create(pot, 1.0, (int)threads, 0, &c);
+    /* 1: crystal at tguess, 0 bar */
+    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ANISO, .dt = 0.002, .temperature = tguess, .tdamp = 0.1,
+                           .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5, .seed = seed};
+    if (!rc) rc = ts_md_velocities(s, tguess, seed);
+    if (!rc) rc = ts_md_dyn_create(&dp, &d);
+    if (!rc) rc = ts_md_dyn_run(d, c, s, 1000, &r);
+    ts_md_dyn_destroy(d);
+    d = NULL;
+    /* 2: melt the upper half at 2.5 tguess, lower half frozen; then cool it
+     * to tguess (Langevin, fixed cell) */
+    unsigned char *frozen = s ? calloc((size_t)s->n, 1) : NULL;
+    if (!rc && !frozen) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    if (!rc) {
+        ts_md_system_wrap(s);
+        for (int i = 0; i < s->n; i++) frozen[i] = s->x[3 * i + 2] < 0.5 * s->cell[8];
+        ts_md_dyn_params lp = {.ensemble = TS_MD_LANGEVIN, .dt = 0.002, .temperature = 2.5 * tguess,
+                               .tdamp = 0.05, .seed = seed + 1};
+        rc = ts_md_dyn_create(&lp, &d);
+        if (!rc) rc = ts_md_dyn_set_frozen(d, frozen, s->n);
+        if (!rc) rc = ts_md_dyn_run(d, c, s, 3000, &r);
+        ts_md_dyn_destroy(d);
+        d = NULL;
+        lp.temperature = tguess;
+        lp.seed = seed + 2;
+        if (!rc) rc = ts_md_dyn_create(&lp, &d);
+        if (!rc) rc = ts_md_dyn_set_frozen(d, frozen, s->n);
+        if (!rc) rc = ts_md_dyn_run(d, c, s, 1000, &r);
+        ts_md_dyn_destroy(d);
+        d = NULL;
+    }
+    free(frozen);
+    if (!rc) {
+        char *pc = ts_run_path(run, "coexistence.data");
+        rc = pc ? ts_md_write_lammps_data(pc, s) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(pc);
+    }
+    /* 3: trials */
+    double *T = calloc((size_t)trials, sizeof *T), *slope = calloc((size_t)trials, sizeof *slope);
+    long nrec = steps / 50 + 1;
+    double *tt = calloc((size_t)nrec, sizeof *tt), *uu = calloc((size_t)nrec * trials, sizeof *uu);
+    if (!rc && (!T || !slope || !tt || !uu)) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    ts_progress *prog = ts_progress_create("md melt", (double)trials * steps, "step");
+    for (long k = 0; k < trials && !rc; k++) {
+        T[k] = tguess + (k - 0.5 * (trials - 1)) * dT;
+        ts_md_system *w = ts_md_system_copy(s);
+        if (!w) { rc = ts_error_code(); break; }
+        ts_md_calc_invalidate(c);
+        dp.temperature = T[k];
+        dp.seed = seed + 10 + (uint64_t)k;
+        rc = ts_md_velocities(w, T[k], seed + 10 + (uint64_t)k);
+        if (!rc) rc = ts_md_dyn_create(&dp, &d);
+        long m = 0;
+        for (long st = 0; st < steps && !rc; st += 50) {
+            rc = ts_md_dyn_run(d, c, w, 50, &r);
+            if (m < nrec) {
+                tt[m] = ts_md_dyn_time(d);
+                uu[k * nrec + m] = r.energy / w->n;
+                m++;
+            }
+            ts_progress_update(prog, (double)(k * steps + st), NULL);
+        }
+        if (!rc) {
+            /* slope of U(t) after the first 20 % (barostat transient) */
+            long m0 = m / 5;
+            slope[k] = slope_fit(tt + m0, uu + k * nrec + m0, m - m0, NULL);
+            printf("T = %7.1f K: dU/dt = %+.3e eV/atom/ps (%s)\n", T[k], slope[k],
+                   slope[k] > 0 ? "melting" : "crystallising");
+        }
+        ts_md_dyn_destroy(d);
+        d = NULL;
+        ts_md_system_destroy(w);
+    }
+    ts_progress_destroy(prog);
+    double Tm = NAN;
+    if (!rc) {
+        double b0, b = slope_fit(T, slope, trials, &b0);
+        Tm = -b0 / b;
+        int lo = 0, hi = 0;
+        for (long k = 0; k < trials; k++) {
+            if (slope[k] < 0) lo = 1;
+            if (slope[k] > 0) hi = 1;
+        }
+        printf("melting point of %s: %.0f K%s\n", elem, Tm,
+               lo && hi ? "" : " (extrapolated: all trials on one side; widen the scan)");
+        static const char *const hdr[] = {"temperature_K", "dUdt_eV_per_atom_ps"};
+        char *pc = ts_run_path(run, "melt.csv"), *pp = ts_run_path(run, "melt.png");
+        ts_csv *csv = NULL;
+        rc = ts_csv_open(pc, 2, hdr, &csv);
+        for (long k = 0; k < trials && !rc; k++) {
+            double row[2] = {T[k], slope[k]};
+            rc = ts_csv_row_d(csv, row);
+        }
+        if (!rc) rc = ts_csv_close(csv);
+        else ts_csv_abort(csv);
+        char title[128];
+        snprintf(title, sizeof title, "%s solid-liquid coexistence: Tm = %.0f K", elem, Tm);
+        ts_plot *pl = ts_plot_create(title, "time (ps)", "potential energy (eV/atom)");
+        for (long k = 0; k < trials && !rc && pl; k++) {
+            char lab[32];
+            snprintf(lab, sizeof lab, "%.0f K", T[k]);
+            rc = ts_plot_line(pl, (size_t)(steps / 50 < nrec ? steps / 50 : nrec), tt, uu + k * nrec, lab);
+        }
+        if (!rc && pl) rc = ts_plot_write_png(pl, pp, 900, 600);
+        ts_plot_destroy(pl);
+        free(pc);
+        free(pp);
+    }
+    if (!rc) rc = ts_run_write_ini(run, NULL);
+    free(T); free(slope); free(tt); free(uu);
+    ts_md_calc_destroy(c);
+    ts_md_system_destroy(s);
+    ts_md_meam_destroy(pot);
+    free(lib);
+    free(par);
+    ts_run_destroy(run);
+    return rc ? ts_cli_fail(rc, "md melt") : TS_EXIT_OK;
+}
+
 /* ---------------------------------------------------------------- demo */
 
 static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, uint64_t seed)
@@ -530,12 +727,13 @@ static const ts_command md_commands[] = {
     {"run", "molecular dynamics from an INI file (NVE, Langevin, NHC, MTK NPT; minimisation)", cmd_run},
     {"props", "0 K properties of a MEAM potential (lattice, energies, B, Cij, vacancy, formation)", cmd_props},
     {"mixing", "liquid mixing enthalpy along a binary from MTK NPT runs (e.g. Ag-Sn at 1500 K)", cmd_mixing},
+    {"melt", "melting point of an fcc element by solid-liquid coexistence (MTK NPT)", cmd_melt},
 };
 
 const ts_engine ts_engine_md = {
     .name = "md",
     .summary = "2NN-MEAM molecular dynamics and properties for Ag-Cu-Sn (LAMMPS metal units)",
     .commands = md_commands,
-    .ncommands = 3,
+    .ncommands = 4,
     .demo = md_demo,
 };

@@ -165,6 +165,9 @@ void ts_md_dyn_destroy(ts_md_dyn *d);
  * step and *res its energy. Conserved quantity (eV) via ts_md_dyn_conserved. */
 int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_md_result *res);
 double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_md_result *res);
+/* Hold atoms with frozen[i] != 0 in place (zero velocity); NULL clears.
+ * Fixed-cell ensembles only. The mask is copied. */
+int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n);
 /* Simulated time so far (ps); settable for restarts. */
 double ts_md_dyn_time(const ts_md_dyn *d);
 void ts_md_dyn_set_time(ts_md_dyn *d, double t);

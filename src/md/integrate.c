@@ -27,6 +27,8 @@ struct ts_md_dyn {
     double veps[3];                     /* MTK barostat velocities d(ln L)/dt, 1/ps */
     double W;                           /* barostat mass, eV ps^2 */
     double pot_virial[6];               /* virial of the last force call, eV */
+    unsigned char *frozen;              /* [n] or NULL: atoms held in place */
+    int nfrozen_n;
     int have_forces;
 };
 
@@ -64,6 +66,7 @@ void ts_md_dyn_destroy(ts_md_dyn *d)
 {
     if (!d) return;
     ts_rng_destroy(d->rng);
+    free(d->frozen);
     free(d);
 }
 
@@ -138,6 +141,28 @@ static void nhc_half(ts_md_dyn *d, ts_md_system *s, double dt2)
     }
     G[M - 1] = M > 1 ? (Q[M - 2] * d->vxi[M - 2] * d->vxi[M - 2] - kT) / Q[M - 1] : (K2 - Nf * kT) / Q[0];
     d->vxi[M - 1] += dt4 * G[M - 1];
+}
+
+int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n)
+{
+    if (d->p.ensemble == TS_MD_NPT_ISO || d->p.ensemble == TS_MD_NPT_ANISO)
+        return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: frozen atoms need a fixed cell (not NPT)");
+    free(d->frozen);
+    d->frozen = NULL;
+    d->nfrozen_n = 0;
+    if (!frozen) return 0;
+    d->frozen = malloc((size_t)n);
+    TS_CHECK_ALLOC(d->frozen);
+    memcpy(d->frozen, frozen, (size_t)n);
+    d->nfrozen_n = n;
+    return 0;
+}
+
+static void freeze(const ts_md_dyn *d, ts_md_system *s)
+{
+    if (!d->frozen || d->nfrozen_n != s->n) return;
+    for (int i = 0; i < s->n; i++)
+        if (d->frozen[i]) s->v[3 * i] = s->v[3 * i + 1] = s->v[3 * i + 2] = 0.0;
 }
 
 static void kick(ts_md_system *s, double h)
@@ -229,6 +254,7 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
         switch (d->p.ensemble) {
         case TS_MD_NVE:
             kick(s, 0.5 * dt);
+            freeze(d, s);
             drift(s, dt);
             TS_TRY(ts_md_calc_compute(c, s, res, NULL));
             kick(s, 0.5 * dt);
@@ -236,6 +262,7 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
         case TS_MD_NHC:
             nhc_half(d, s, 0.5 * dt);
             kick(s, 0.5 * dt);
+            freeze(d, s);
             drift(s, dt);
             TS_TRY(ts_md_calc_compute(c, s, res, NULL));
             kick(s, 0.5 * dt);
@@ -243,6 +270,7 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
             break;
         case TS_MD_LANGEVIN: {
             kick(s, 0.5 * dt);
+            freeze(d, s);
             drift(s, 0.5 * dt);
             double k0 = ts_md_kinetic_energy(s);
             double c1 = exp(-dt / d->p.tdamp), c2 = sqrt(1.0 - c1 * c1);
@@ -251,6 +279,7 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
                 for (int q = 0; q < 3; q++)
                     s->v[3 * i + q] = c1 * s->v[3 * i + q] + c2 * sd * ts_rng_normal(d->rng, 0.0, 1.0);
             }
+            freeze(d, s);
             d->heat += k0 - ts_md_kinetic_energy(s);
             drift(s, 0.5 * dt);
             TS_TRY(ts_md_calc_compute(c, s, res, NULL));
@@ -271,6 +300,7 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
             break;
         default: return ts_error_set(TS_ERR_UNSUPPORTED, "dynamics: ensemble not supported");
         }
+        freeze(d, s);
         d->time += dt;
     }
     return 0;
