@@ -1,0 +1,54 @@
+#!/bin/sh
+# md command line: help, a short run with all outputs, restart, bad input
+# (exit status 1 or 2, file:line message, no output files).
+set -u
+T="$1"; SRC="$2"; W=scratch/md_cli
+rm -rf "$W"; mkdir -p "$W"
+fail() { echo "FAIL: $*"; exit 1; }
+"$T" md run --help > "$W/help.txt" || fail "run --help"
+grep -q "ensemble" "$W/help.txt" || fail "help lacks ensemble"
+"$T" md props --help > /dev/null || fail "props --help"
+cat > "$W/in.ini" <<EOI
+[potential]
+library = $SRC/tests/oracles/md/potentials/AgCuSn.library.meam
+params = $SRC/tests/oracles/md/potentials/AgCuSn.meam
+elements = Ag Cu Sn
+[structure]
+lattice = fcc
+a = 3.95
+repeat = 2 2 2
+types = Ag
+composition = 0.4 0.4 0.2
+[md]
+ensemble = nhc
+steps = 40
+temperature = 500
+thermo_every = 10
+dump_every = 20
+checkpoint_every = 20
+msd = true
+EOI
+"$T" md run "$W/in.ini" --out "$W/run" --quiet > "$W/out.txt" 2>&1 || { cat "$W/out.txt"; fail "md run"; }
+for f in thermo.csv thermo.png energy.png msd.png traj.extxyz final.data checkpoint.data checkpoint.step run.ini; do
+  [ -s "$W/run/$f" ] || fail "missing $f"
+done
+[ "$(wc -l < "$W/run/thermo.csv")" -eq 6 ] || fail "thermo rows"
+[ "$(grep -c '^32$' "$W/run/traj.extxyz")" -eq 3 ] || fail "trajectory frames"
+"$T" md run "$W/in.ini" --out "$W/run" --resume --quiet > "$W/out2.txt" 2>&1 || fail "resume"
+head -2 "$W/run/thermo.csv" | tail -1 | grep -q '^40,' || fail "resume did not start at step 40"
+# bad input: unknown key -> exit 1 with file:line, no outputs
+printf '[potential]\nlibrary = x\nbogus = 1\n' > "$W/bad.ini"
+"$T" md run "$W/bad.ini" --out "$W/badrun" > "$W/bad.txt" 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "bad ini exit $rc"
+grep -q "bad.ini:3" "$W/bad.txt" || fail "no file:line"
+[ ! -e "$W/badrun/thermo.csv" ] || fail "partial output"
+# overlapping atoms in a data file
+printf 'x\n\n2 atoms\n1 atom types\n0 9 xlo xhi\n0 9 ylo yhi\n0 9 zlo zhi\n\nAtoms\n\n1 1 1 1 1\n2 1 1.1 1 1\n' > "$W/ov.data"
+sed "s#^lattice = fcc#file = $W/ov.data#" "$W/in.ini" | grep -v composition > "$W/ov.ini"
+"$T" md run "$W/ov.ini" --out "$W/ovrun" > "$W/ov.txt" 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "overlap exit $rc"
+grep -q "overlap" "$W/ov.txt" || fail "no overlap message"
+# usage error
+"$T" md run > /dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "usage exit $rc"
+echo "md cli: all checks passed"
