@@ -1,10 +1,12 @@
 /* Benchmark: µs per atom-step of the MEAM force computation inside NVE
  * velocity-Verlet MD (neighbour lists with 1.0 Å skin, rebuilt as needed) for
  * a given structure, written as a LAMMPS data file for the matching LAMMPS
- * run (bench/md/run_bench.sh prints the ratio).
+ * run (bench/md/run_bench.py prints the ratio). Wall and CPU time are printed (the CPU
+ * time is the fairer measure on a loaded machine for one thread).
  * Usage: bench_md LIB PARAMS KIND A COVERA NX NY NZ TYPE NSTEPS NTHREADS T0 OUT.data */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "tinsel/md.h"
 
@@ -46,14 +48,20 @@ int main(int argc, char **argv)
     ts_md_result r;
     long nsteps = atol(argv[10]);
     ts_md_dyn_run(d, c, s, 1, &r); /* warm up, first list */
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     double t0 = ts_time_now();
     if (ts_md_dyn_run(d, c, s, nsteps, &r)) {
         fprintf(stderr, "%s\n", ts_error_message());
         return 1;
     }
     double t = ts_time_now() - t0;
-    printf("tinsel: N=%d steps=%ld time=%.3f s  %.3f us/atom-step  E/N=%.6f eV  builds=%ld\n", s->n,
-           nsteps, t, 1e6 * t / ((double)nsteps * s->n), r.energy / s->n, ts_md_calc_nbuilds(c));
+    getrusage(RUSAGE_SELF, &ru1);
+    double cpu = (ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + 1e-6 * (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) +
+                 (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) + 1e-6 * (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+    printf("tinsel: N=%d steps=%ld time=%.3f s  %.3f us/atom-step  cpu %.3f us/atom-step  E/N=%.6f eV  builds=%ld\n",
+           s->n, nsteps, t, 1e6 * t / ((double)nsteps * s->n), 1e6 * cpu / ((double)nsteps * s->n),
+           r.energy / s->n, ts_md_calc_nbuilds(c));
     ts_md_dyn_destroy(d);
     ts_md_calc_destroy(c);
     ts_md_system_destroy(s);

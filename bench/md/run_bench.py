@@ -63,20 +63,26 @@ def main():
                                       str(nx), str(ny), str(nz), str(ty), str(steps), str(nt),
                                       str(t0), data], capture_output=True, text=True, check=True).stdout
                 us = float(re.search(r"([0-9.]+) us/atom-step", out).group(1))
-                res[nt] = us
+                cpu = float(re.search(r"cpu ([0-9.]+) us/atom-step", out).group(1))
+                res[nt] = (us, cpu)
             inp = os.path.join(scratch, "bench.in")
             with open(inp, "w") as f:
                 f.write(LMP.format(model=model, data=data, steps=steps))
             out = subprocess.run(["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True,
                                  text=True).stdout
             loops = re.findall(r"Loop time of ([0-9.eE+-]+) on 1 procs for (\d+) steps with (\d+) atoms", out)
+            cpus = re.findall(r"([0-9.]+)% CPU use with 1 MPI tasks", out)
             if not loops:
                 sys.exit("LAMMPS failed:\n" + out[-2000:])
             t, n, natoms = loops[-1]
             lus = float(t) * 1e6 / (int(n) * int(natoms))
-            line = "%-14s N=%5s  LAMMPS+KIM (1 core) %7.2f us/atom-step" % (name, natoms, lus)
+            lcpu = lus * float(cpus[-1]) / 100.0 if cpus else lus
+            line = "%-14s N=%5s  LAMMPS+KIM 1 core: wall %6.2f cpu %6.2f us/atom-step" % (name, natoms, lus, lcpu)
             for nt in threads:
-                line += " | tinsel %d thr %7.2f (ratio %.2f)" % (nt, res[nt], lus / res[nt])
+                w, cp = res[nt]
+                line += " | tinsel %d thr: wall %6.2f (ratio %.2f)" % (nt, w, lus / w)
+                if nt == 1:
+                    line += " cpu %6.2f (ratio %.2f)" % (cp, lcpu / cp)
             print(line, flush=True)
 
 

@@ -34,6 +34,15 @@ void ts_md_calc_destroy(ts_md_calc *c)
     double *arrs[] = {c->rho0, c->rho, c->rho1, c->rho2, c->rho3, c->gamma, c->dgamma1,
                       c->dgamma2, c->dgamma3, c->frhop, c->t_ave, c->tbuf, c->tforce, c->scrfcn};
     for (size_t k = 0; k < sizeof arrs / sizeof arrs[0]; k++) free(arrs[k]);
+    if (c->kc)
+        for (int t = 0; t < c->kc_nt; t++) {
+            free(c->kc[t].k);
+            free(c->kc[t].d);
+        }
+    free(c->kc);
+    free(c->kc_tid);
+    free(c->kc_cnt);
+    free(c->kc_off);
     free(c);
 }
 

@@ -25,6 +25,16 @@ typedef struct {
     int n_at_build;
 } md_neigh;
 
+/* Per-thread store of the screening derivatives of partially screened
+ * pairs: for each contributing atom k, its index and (dS_ikj/dr)/(S delc)
+ * factors times dC/d(r_ik^2), dC/d(r_jk^2), so the force loop needs no
+ * second pass over the screening atoms. */
+typedef struct {
+    int *k;
+    double *d; /* [n][2] */
+    long n, cap;
+} md_kcache;
+
 struct ts_md_calc {
     const ts_md_meam *pot;
     double skin, rhalf, rfull;
@@ -38,6 +48,11 @@ struct ts_md_calc {
     /* per half-list entry */
     long pcap;
     double *scrfcn, *dscrfcn, *fcpair;
+    int *kc_tid, *kc_cnt; /* per half-list entry: thread and count of cached k */
+    long *kc_off;
+    md_kcache *kc;        /* [kc_nt] */
+    int kc_nt;
+    int kc_err;
     /* per-thread accumulation buffers [nthreads][nlocal * NACC] and forces */
     double *tbuf, *tforce;
 };

@@ -46,7 +46,27 @@ static int nthreads_of(const ts_md_calc *c)
 
 /* ---- screening: S_ij, dS_ij/dr_ij / r_ij and the radial taper ---------- */
 
-static void screen_atom(const ts_md_calc *c, int i)
+static int kc_push(md_kcache *kb, int k, double d1, double d2)
+{
+    if (kb->n == kb->cap) {
+        long cap = kb->cap ? 2 * kb->cap : 4096;
+        int *nk = realloc(kb->k, (size_t)cap * sizeof *nk);
+        if (!nk) return -1;
+        kb->k = nk;
+        double *nd = realloc(kb->d, (size_t)cap * 2 * sizeof *nd);
+        if (!nd) return -1;
+        kb->d = nd;
+        kb->cap = cap;
+    }
+    kb->k[kb->n] = k;
+    kb->d[2 * kb->n] = d1;
+    kb->d[2 * kb->n + 1] = d2;
+    kb->n++;
+    return 0;
+}
+
+/* kb: this thread's cache (NULL: reference kernel, no cache) */
+static void screen_atom(ts_md_calc *c, int i, md_kcache *kb, int tid)
 {
     const ts_md_meam *p = c->pot;
     const md_neigh *nb = &c->nb;
@@ -63,11 +83,13 @@ static void screen_atom(const ts_md_calc *c, int i)
         double rij2 = dx * dx + dy * dy + dz * dz;
         if (rij2 > rc2) {
             c->scrfcn[jn] = c->dscrfcn[jn] = c->fcpair[jn] = 0.0;
+            if (kb) c->kc_cnt[jn] = 0;
             continue;
         }
         double rbound = p->ebtight[elti][eltj] * rij2, rij = sqrt(rij2);
         double rnorm = (rc - rij) * drinv, sij = 1.0, dsum = 0.0;
         double rlim = sqrt(rbound) + c->skin + 1e-9;
+        long kstart = kb ? kb->n : 0;
         /* one pass over the screening atoms: the product S_ij and the sum of
          * dS_ikj/S_ikj (LAMMPS makes two passes; same terms, same order) */
         for (int kn = f0; kn < f1; kn++) {
@@ -93,11 +115,24 @@ static void screen_atom(const ts_md_calc *c, int i)
             double delc = Cmax - Cmin, dfikj;
             double sikj = meam_dfcut((cikj - Cmin) / delc, &dfikj);
             sij *= sikj;
-            dsum += dfikj / (delc * sikj) * meam_dCfunc(rij2, rik2, rjk2);
+            double coef = dfikj / (delc * sikj);
+            dsum += coef * meam_dCfunc(rij2, rik2, rjk2);
+            if (kb && coef != 0.0) {
+                double d1, d2;
+                meam_dCfunc2(rij2, rik2, rjk2, &d1, &d2);
+                if (kc_push(kb, k, coef * d1, coef * d2)) c->kc_err = 1;
+            }
         }
         double dfc, fc = meam_dfcut(rnorm, &dfc);
         double fcij = fc, dfcij = dfc * drinv, dscr = 0.0, sfcij = sij * fcij;
         if (!meam_iszero(sfcij) && !meam_isone(sfcij)) dscr = dsum * sfcij - sij * dfcij / rij;
+        if (kb) {
+            double sf = sij * fcij;
+            if (meam_iszero(sf) || meam_isone(sf)) kb->n = kstart; /* no three-body forces */
+            c->kc_tid[jn] = tid;
+            c->kc_off[jn] = kstart;
+            c->kc_cnt[jn] = (int)(kb->n - kstart);
+        }
         c->scrfcn[jn] = sij;
         c->dscrfcn[jn] = dscr;
         c->fcpair[jn] = fcij;
@@ -503,6 +538,35 @@ static void force_atom(const ts_md_calc *c, int i, const double *acc, double *f,
 
         /* forces on the screening atoms k through dS_ij */
         if (meam_iszero(sij) || meam_isone(sij)) continue;
+        if (!c->reference) {
+            /* fast path: the contributing k and their factors were cached by
+             * the screening pass (same terms as the loop below) */
+            const md_kcache *kb = &c->kc[c->kc_tid[jn]];
+            long o = c->kc_off[jn];
+            for (int q = 0; q < c->kc_cnt[jn]; q++) {
+                int k = kb->k[o + q];
+                double dsij1 = sij * kb->d[2 * (o + q)], dsij2 = sij * kb->d[2 * (o + q) + 1];
+                double force1 = dUdsij * dsij1, force2 = dUdsij * dsij2;
+                double dxik = x[3 * k] - xi, dyik = x[3 * k + 1] - yi, dzik = x[3 * k + 2] - zi;
+                double dxjk = x[3 * k] - x[3 * j], dyjk = x[3 * k + 1] - x[3 * j + 1],
+                       dzjk = x[3 * k + 2] - x[3 * j + 2];
+                int ok = nb->owner[k];
+                double fik[3] = {force1 * dxik, force1 * dyik, force1 * dzik};
+                double fjk[3] = {force2 * dxjk, force2 * dyjk, force2 * dzjk};
+                for (int m = 0; m < 3; m++) {
+                    f[3 * i + m] += fik[m];
+                    f[3 * oj + m] += fjk[m];
+                    f[3 * ok + m] -= fik[m] + fjk[m];
+                }
+                vir[0] -= dxik * fik[0] + dxjk * fjk[0];
+                vir[1] -= dyik * fik[1] + dyjk * fjk[1];
+                vir[2] -= dzik * fik[2] + dzjk * fjk[2];
+                vir[3] -= 0.5 * (dxik * fik[1] + dxjk * fjk[1] + dyik * fik[0] + dyjk * fjk[0]);
+                vir[4] -= 0.5 * (dxik * fik[2] + dxjk * fjk[2] + dzik * fik[0] + dzjk * fjk[0]);
+                vir[5] -= 0.5 * (dyik * fik[2] + dyjk * fjk[2] + dzik * fik[1] + dzjk * fjk[1]);
+            }
+            continue;
+        }
         double rbound = rij2 * p->ebtight[elti][eltj];
         double xj = x[3 * j], yj = x[3 * j + 1], zj = x[3 * j + 2];
         double rlim = sqrt(rbound) + c->skin + 1e-9;
@@ -571,8 +635,27 @@ static int ensure_work(ts_md_calc *c, int n, int nt)
         c->tforce = malloc((size_t)nt * c->cap * 3 * sizeof(double));
         if (!c->tbuf || !c->tforce) return ts_error_set(TS_ERR_NOMEM, "out of memory (MEAM buffers)");
     }
+    if (!c->kc || c->kc_nt != nt) {
+        if (c->kc)
+            for (int t = 0; t < c->kc_nt; t++) {
+                free(c->kc[t].k);
+                free(c->kc[t].d);
+            }
+        free(c->kc);
+        c->kc = calloc((size_t)nt, sizeof *c->kc);
+        if (!c->kc) return ts_error_set(TS_ERR_NOMEM, "out of memory (screening cache)");
+        c->kc_nt = nt;
+    }
     long np = c->nb.half_off[n];
     if (np > c->pcap) {
+        free(c->kc_tid);
+        free(c->kc_cnt);
+        free(c->kc_off);
+        c->kc_tid = malloc((size_t)(np > 0 ? np : 1) * sizeof(int));
+        c->kc_cnt = malloc((size_t)(np > 0 ? np : 1) * sizeof(int));
+        c->kc_off = malloc((size_t)(np > 0 ? np : 1) * sizeof(long));
+        if (!c->kc_tid || !c->kc_cnt || !c->kc_off)
+            return ts_error_set(TS_ERR_NOMEM, "out of memory (screening cache)");
         free(c->scrfcn);
         c->scrfcn = malloc((size_t)(np > 0 ? np : 1) * 3 * sizeof(double));
         if (!c->scrfcn) return ts_error_set(TS_ERR_NOMEM, "out of memory (screening)");
@@ -611,8 +694,10 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
 #endif
         double *acc = c->tbuf + (size_t)tid * blk;
         memset(acc, 0, blk * sizeof *acc);
+        md_kcache *kb = c->reference ? NULL : &c->kc[tid];
+        if (kb) kb->n = 0;
 #pragma omp for schedule(dynamic, 16)
-        for (int i = 0; i < n; i++) screen_atom(c, i);
+        for (int i = 0; i < n; i++) screen_atom(c, i, kb, tid);
 #pragma omp for schedule(dynamic, 16)
         for (int i = 0; i < n; i++) density_atom(c, i, acc);
         /* reduce the per-thread density blocks into block 0 */
@@ -655,6 +740,10 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
         }
     }
     if (err) return ts_error_set(TS_ERR_NUMERIC, "MEAM: G(Gamma) undefined for this ibar");
+    if (c->kc_err) {
+        c->kc_err = 0;
+        return ts_error_set(TS_ERR_NOMEM, "out of memory (screening cache)");
+    }
     if (eatom && nt > 1) {
         /* pair halves of the per-atom energy: a serial pass over the half list */
         const md_neigh *nb = &c->nb;
