@@ -91,7 +91,7 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         struct {
             const char *prop, *unit;
             double v, ref, seed;
-        } rows[7] = {
+        } rows[10] = {
             {"a", "A", q.a, L ? L->a : NAN, NAN},
             {"c/a", "1", q.covera, L ? L->covera : NAN, NAN},
             {"E", "eV/atom", q.ecoh, L ? L->energy : NAN, st->seed_ecoh},
@@ -99,11 +99,16 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
             {"C11", "GPa", q.c11, L ? L->c11 : NAN, NAN},
             {"C12", "GPa", q.c12, L ? L->c12 : NAN, NAN},
             {"C44", "GPa", q.c44, L ? L->c44 : NAN, NAN},
+            {"C13", "GPa", q.cij[0][2], NAN, NAN},
+            {"C33", "GPa", q.cij[2][2], NAN, NAN},
+            {"C66", "GPa", q.cij[5][5], NAN, NAN},
         };
         int hex = !strcmp(st->kind, "hcp") || !strcmp(st->kind, "bsn");
-        for (int r = 0; r < 7 && !rc; r++) {
+        if (hex) /* no LAMMPS Cij for the non-cubic cells */
+            for (int r = 4; r < 7; r++) rows[r].ref = NAN;
+        for (int r = 0; r < 10 && !rc; r++) {
             if (r == 1 && !hex) continue;
-            if (r >= 4 && hex) continue;
+            if (r >= 7 && !hex) continue;
             rc = ts_csv_cell_s(csv, st->name);
             if (!rc) rc = ts_csv_cell_s(csv, rows[r].prop);
             if (!rc) rc = ts_csv_cell_d(csv, rows[r].v);

@@ -202,7 +202,9 @@ typedef struct {
     double ecoh;       /* eV/atom, energy per atom at a */
     double volume;     /* Å^3/atom */
     double bulk;       /* GPa, from E(V) fit (Birch-Murnaghan, 3rd order) */
-    double c11, c12, c44; /* GPa, from ±strain finite differences of the stress (cubic) */
+    double c11, c12, c44; /* GPa, = cij[0][0], cij[0][1], cij[3][3] */
+    double cij[6][6];  /* GPa, Voigt order xx yy zz yz xz xy: central differences of the
+                          stress for ±0.5 % strains (engineering shears), atoms relaxed */
 } ts_md_crystal_props;
 
 /* Equilibrium properties of a lattice (kind as in ts_md_build_lattice) with

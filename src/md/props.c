@@ -3,7 +3,7 @@
  *  - bulk modulus from a third-order Birch-Murnaghan fit E(V) over
  *    0.97..1.03 V0 (seed 004 "Methods": BM EOS; here a cubic polynomial in
  *    V^(-2/3), which is the BM3 form, fitted by least squares with GSL);
- *  - cubic elastic constants C11, C12, C44 by +-0.5 % strains from central
+ *  - elastic constants C_ij (6x6, Voigt) by +-0.5 % strains from central
  *    differences of the stress (internal positions relaxed);
  *  - vacancy formation energy E_v = E(N-1) - (N-1)/N E(N), positions relaxed
  *    at fixed cell (CG). */
@@ -128,28 +128,27 @@ int ts_md_crystal_props_compute(const ts_md_meam *p, const char *kind, double a0
     }
     double v0, e0;
     if ((rc = bm_fit(V, E, 7, &v0, &e0, &out->bulk))) goto out;
-    /* cubic elastic constants */
-    if (strcmp(kind, "hcp") && strcmp(kind, "bsn")) {
+    /* elastic constants: six strains (lower-triangular D keeps the LAMMPS
+     * orientation; D[7]: c_y += e c_z is gamma_yz, D[6]: gamma_xz, D[3]:
+     * gamma_xy), Voigt components of the stress sigma = -p */
+    {
         const double d = 0.005;
-        double p_xx[2], p_yy[2], p_yz[2];
-        for (int mode = 0; mode < 2; mode++)
+        static const int didx[6] = {0, 4, 8, 7, 6, 3};
+        static const int pvoigt[6] = {0, 1, 2, 5, 4, 3};
+        for (int j = 0; j < 6; j++) {
+            double pp[2][6];
             for (int sg = 0; sg < 2; sg++) {
-                double D[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, e = sg ? -d : d;
-                if (mode == 0) D[0] += e;  /* e_xx */
-                else D[7] += e;            /* engineering shear gamma_yz: c gets y += e c_z */
+                double D[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+                D[didx[j]] += sg ? -d : d;
                 deform(s, h0, x0, D);
                 if ((rc = relax_atoms(c, s, &r))) goto out;
-                if (mode == 0) {
-                    p_xx[sg] = r.stress[0];
-                    p_yy[sg] = r.stress[1];
-                } else {
-                    p_yz[sg] = r.stress[5];
-                }
+                for (int m = 0; m < 6; m++) pp[sg][m] = r.stress[pvoigt[m]];
             }
-        /* stress sigma = -p (LAMMPS pressure tensor) */
-        out->c11 = -(p_xx[0] - p_xx[1]) / (2 * d) * BAR_TO_GPA;
-        out->c12 = -(p_yy[0] - p_yy[1]) / (2 * d) * BAR_TO_GPA;
-        out->c44 = -(p_yz[0] - p_yz[1]) / (2 * d) * BAR_TO_GPA;
+            for (int i = 0; i < 6; i++) out->cij[i][j] = -(pp[0][i] - pp[1][i]) / (2 * d) * BAR_TO_GPA;
+        }
+        out->c11 = out->cij[0][0];
+        out->c12 = out->cij[0][1];
+        out->c44 = out->cij[3][3];
     }
 out:
     free(x0);
