@@ -211,6 +211,21 @@ double ts_em_segment_stress(const ts_em_segment *s, double x, double t);
 /* P large enough for t: P >= 3 sqrt(κ t)/L + 2 (note's rule of thumb). */
 int ts_em_segment_P(double L, double kappa, double t);
 
+/* --------------------------------------------------------------- inputs */
+
+/* Read EMspice's constant file (EM_spice_constant.txt: "key,value" lines:
+ * T, D0, E, Ea_ratio, kB, B0, Omega, cu_res, hCu, Ta_res, hTa, Z, nx,
+ * wire_length, t_total) into p (keys absent keep p's values); *nx (may be
+ * NULL) receives nx (grid nodes per branch). */
+int ts_em_params_read_emspice(const char *path, ts_em_params *p, int *nx);
+
+/* A synthetic IBM-format power grid (layer-1 rows split into chains of
+ * 1..maxseg wires, some rows strapped to the next one so that trees merge
+ * into meshes with loops; layer-2 columns with vias; a supply pad per chain;
+ * current sinks on layer 1). pitch in coordinate units (nm). *out is a
+ * malloc'd netlist text (caller frees). */
+int ts_em_grid_synth(int nrows, int ncols, int maxseg, double pitch_nm, uint64_t seed, char **out);
+
 /* ------------------------------------------------------------ analysis */
 
 typedef struct {
