@@ -16,54 +16,76 @@
 
 #define YEAR_S 3.15576e7
 
+/* Core's range errors in ts_config_get_double/long format their message
+ * from ts_error_message() into the same buffer and come out empty; restate
+ * them here (reported to the lead). */
+static int range_msg(ts_config *c, int rc, const char *sec, const char *key, double min, double max)
+{
+    if (rc != TS_ERR_RANGE || *ts_error_message()) return rc;
+    const char *raw = NULL;
+    ts_config_get_string(c, sec, key, "", &raw);
+    return ts_error_set(TS_ERR_RANGE, "[%s] %s: expected a number in [%g, %g], got '%s'", sec, key, min, max,
+                        raw ? raw : "");
+}
+static int get_d(ts_config *c, const char *sec, const char *key, double def, double min, double max, double *out)
+{
+    return range_msg(c, ts_config_get_double(c, sec, key, def, min, max, out), sec, key, min, max);
+}
+static int get_l(ts_config *c, const char *sec, const char *key, long def, long min, long max, long *out)
+{
+    return range_msg(c, ts_config_get_long(c, sec, key, def, min, max, out), sec, key, (double)min, (double)max);
+}
+
 /* Resolve every parameter from the configuration (defaults: EMspice's). */
 static int em_config_params(ts_config *c, ts_em_params *p, ts_em_options *o)
 {
     double ea_eV = p->Ea / p->e;
-    TS_TRY(ts_config_get_double(c, "material", "T", p->T, 1, 5000, &p->T));
-    TS_TRY(ts_config_get_double(c, "material", "D0", p->D0, 0, INFINITY, &p->D0));
-    TS_TRY(ts_config_get_double(c, "material", "Ea_eV", ea_eV, 0, 10, &ea_eV));
-    TS_TRY(ts_config_get_double(c, "material", "kB", p->kB, 1e-30, 1, &p->kB));
-    TS_TRY(ts_config_get_double(c, "material", "e", p->e, 1e-25, 1, &p->e));
+    TS_TRY(get_d(c, "material", "T", p->T, 1, 5000, &p->T));
+    TS_TRY(get_d(c, "material", "D0", p->D0, 0, INFINITY, &p->D0));
+    TS_TRY(get_d(c, "material", "Ea_eV", ea_eV, 0, 10, &ea_eV));
+    TS_TRY(get_d(c, "material", "kB", p->kB, 1e-30, 1, &p->kB));
+    TS_TRY(get_d(c, "material", "e", p->e, 1e-25, 1, &p->e));
     p->Ea = ea_eV * p->e;
-    TS_TRY(ts_config_get_double(c, "material", "B", p->B, 1, INFINITY, &p->B));
-    TS_TRY(ts_config_get_double(c, "material", "Omega", p->Omega, 1e-40, 1, &p->Omega));
-    TS_TRY(ts_config_get_double(c, "material", "Z", p->Z, -1000, 1000, &p->Z));
-    TS_TRY(ts_config_get_double(c, "material", "rho_cu", p->rho_cu, 1e-12, 1, &p->rho_cu));
-    TS_TRY(ts_config_get_double(c, "material", "rho_ta", p->rho_ta, 1e-12, 1, &p->rho_ta));
-    TS_TRY(ts_config_get_double(c, "material", "h_cu", p->h_cu, 1e-12, 1, &p->h_cu));
-    TS_TRY(ts_config_get_double(c, "material", "h_ta", p->h_ta, 1e-12, 1, &p->h_ta));
-    TS_TRY(ts_config_get_double(c, "material", "sigma_crit", p->sigma_crit, 1, INFINITY, &p->sigma_crit));
-    TS_TRY(ts_config_get_double(c, "material", "sigma_T", p->sigma_T, -INFINITY, INFINITY, &p->sigma_T));
-    TS_TRY(ts_config_get_double(c, "material", "delta", p->delta, 0, 1, &p->delta));
-    TS_TRY(ts_config_get_double(c, "geometry", "coord_unit", p->coord_unit, 1e-15, 1, &p->coord_unit));
-    TS_TRY(ts_config_get_double(c, "geometry", "thickness", p->thickness, 1e-12, 1, &p->thickness));
-    TS_TRY(ts_config_get_double(c, "geometry", "thickness_hi", p->thickness_hi, 1e-12, 1, &p->thickness_hi));
-    TS_TRY(ts_config_get_double(c, "geometry", "width", p->width, 0, 1, &p->width));
-    TS_TRY(ts_config_get_double(c, "failure", "dr_threshold", p->dr_threshold, 1e-9, INFINITY, &p->dr_threshold));
+    TS_TRY(get_d(c, "material", "B", p->B, 1, INFINITY, &p->B));
+    TS_TRY(get_d(c, "material", "Omega", p->Omega, 1e-40, 1, &p->Omega));
+    TS_TRY(get_d(c, "material", "Z", p->Z, -1000, 1000, &p->Z));
+    TS_TRY(get_d(c, "material", "rho_cu", p->rho_cu, 1e-12, 1, &p->rho_cu));
+    TS_TRY(get_d(c, "material", "rho_ta", p->rho_ta, 1e-12, 1, &p->rho_ta));
+    TS_TRY(get_d(c, "material", "h_cu", p->h_cu, 1e-12, 1, &p->h_cu));
+    TS_TRY(get_d(c, "material", "h_ta", p->h_ta, 1e-12, 1, &p->h_ta));
+    TS_TRY(get_d(c, "material", "sigma_crit", p->sigma_crit, 1, INFINITY, &p->sigma_crit));
+    TS_TRY(get_d(c, "material", "sigma_T", p->sigma_T, -INFINITY, INFINITY, &p->sigma_T));
+    TS_TRY(get_d(c, "material", "delta", p->delta, 0, 1, &p->delta));
+    TS_TRY(get_d(c, "geometry", "coord_unit", p->coord_unit, 1e-15, 1, &p->coord_unit));
+    TS_TRY(get_d(c, "geometry", "thickness", p->thickness, 1e-12, 1, &p->thickness));
+    TS_TRY(get_d(c, "geometry", "thickness_hi", p->thickness_hi, 1e-12, 1, &p->thickness_hi));
+    TS_TRY(get_d(c, "geometry", "width", p->width, 0, 1, &p->width));
+    TS_TRY(get_d(c, "failure", "dr_threshold", p->dr_threshold, 1e-9, INFINITY, &p->dr_threshold));
     static const char *const drf[] = {"emspice", "full"};
     TS_TRY(ts_config_get_choice(c, "failure", "dr_form", "emspice", drf, 2, &p->dr_full));
     TS_TRY(ts_config_get_bool(c, "failure", "open_on_width", p->open_on_width, &p->open_on_width));
     if (!o) return 0;
     long v;
-    TS_TRY(ts_config_get_double(c, "solver", "years", o->years, 1e-9, 1e6, &o->years));
-    TS_TRY(ts_config_get_long(c, "solver", "nout", o->nout, 1, 1000000, &v));
+    TS_TRY(get_d(c, "solver", "years", o->years, 1e-9, 1e6, &o->years));
+    TS_TRY(get_l(c, "solver", "nout", o->nout, 1, 1000000, &v));
     o->nout = (int)v;
-    TS_TRY(ts_config_get_long(c, "solver", "nsub", o->nsub, 1, 1000000, &v));
+    TS_TRY(get_l(c, "solver", "nsub", o->nsub, 1, 1000000, &v));
     o->nsub = (int)v;
-    TS_TRY(ts_config_get_long(c, "solver", "ncell", o->ncell, 1, 100000, &v));
+    TS_TRY(get_l(c, "solver", "steps_per_decade", o->steps_per_decade, 0, 10000, &v));
+    o->steps_per_decade = (int)v;
+    TS_TRY(get_l(c, "solver", "ncell", o->ncell, 1, 100000, &v));
     o->ncell = (int)v;
     static const char *const meth[] = {"be", "cn"};
     int m;
     TS_TRY(ts_config_get_choice(c, "solver", "method", "be", meth, 2, &m));
     o->theta = m ? 0.5 : 1.0;
-    TS_TRY(ts_config_get_double(c, "solver", "current_scale", o->current_scale, -1e6, 1e6, &o->current_scale));
+    TS_TRY(get_d(c, "solver", "current_scale", o->current_scale, -1e6, 1e6, &o->current_scale));
     static const char *const rules[] = {"auto", "name", "connectivity"};
     int ru;
     TS_TRY(ts_config_get_choice(c, "solver", "trees", "auto", rules, 3, &ru));
     o->rule = (ts_em_tree_rule)ru;
     TS_TRY(ts_config_get_bool(c, "solver", "resolve_dc", o->resolve_dc, &o->resolve_dc));
-    TS_TRY(ts_config_get_long(c, "solver", "threads", 0, 0, 1024, &v));
+    TS_TRY(get_l(c, "solver", "threads", 0, 0, 1024, &v));
     o->nthreads = (int)v;
     return 0;
 }

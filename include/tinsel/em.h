@@ -120,7 +120,9 @@ typedef struct {
 void ts_em_params_default(ts_em_params *p);
 /* κ = D0 exp(-Ea/kB T) B Ω/(kB T), m^2/s. */
 double ts_em_kappa(const ts_em_params *p);
-/* G = e ρ_cu j Z/Ω, Pa/m, for current density j (A/m^2). */
+/* Driving force along +x for a conventional current density j (A/m^2)
+ * along +x: G = -e ρ_cu j Z/Ω (Pa/m), Z = |Z*|: the electron wind pushes
+ * atoms against j, so tensile stress builds at the cathode (downstream) end. */
 double ts_em_G(const ts_em_params *p, double j);
 
 /* --------------------------------------------------------------- trees */
@@ -176,7 +178,7 @@ typedef struct {
 int ts_em_fv_create(const ts_em_wires *w, double kappa, double sigma0, int force_sparse,
                     ts_em_fv **out);
 void ts_em_fv_destroy(ts_em_fv *fv);
-/* Driving force per wire, Pa/m, along wa -> wb (G = e ρ j Z/Ω). */
+/* Driving force per wire, Pa/m, along wa -> wb (ts_em_G of the current along wa -> wb). */
 int ts_em_fv_set_G(ts_em_fv *fv, const double *G);
 /* Void at vertex v: delta > 0 Robin dσ/dn = σ/δ (seed eq. (2) with the
  * erratum of the note), delta == 0 Dirichlet σ = 0. v = -1 removes it. */
@@ -208,7 +210,8 @@ typedef struct {
 } ts_em_segment;
 
 double ts_em_segment_stress(const ts_em_segment *s, double x, double t);
-/* P large enough for t: P >= 3 sqrt(κ t)/L + 2 (note's rule of thumb). */
+/* P large enough for t: 5 sqrt(κ t)/L + 2 (the note's 3 sqrt(κt)/L leaves
+ * ~1e-6 of G L at t = 1e9 s for 50 um; 5 gives round-off level). */
 int ts_em_segment_P(double L, double kappa, double t);
 
 /* --------------------------------------------------------------- inputs */
@@ -231,7 +234,10 @@ int ts_em_grid_synth(int nrows, int ncols, int maxseg, double pitch_nm, uint64_t
 typedef struct {
     double years;      /* analysis horizon, 10 */
     int nout;          /* output times (macro steps), 40 */
-    int nsub;          /* implicit steps per output interval, 5 */
+    int nsub;          /* at most this many implicit steps per output interval, 5 */
+    int steps_per_decade; /* early steps grow geometrically from 1e-6 of the horizon
+                             with this many per decade until they reach the
+                             interval/nsub size; 0 = uniform steps. Default 20 */
     double theta;      /* 1 = BE, 0.5 = CN; default 1 */
     int ncell;         /* cells per wire, 19 (EMspice nx = 20) */
     double current_scale; /* 1; EMspice: 0.4 */

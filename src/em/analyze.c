@@ -52,7 +52,11 @@ double ts_em_kappa(const ts_em_params *p)
     return Da * p->B * p->Omega / (p->kB * p->T);
 }
 
-double ts_em_G(const ts_em_params *p, double j) { return p->e * p->rho_cu * j * p->Z / p->Omega; }
+/* Electron wind: atoms drift with the electrons, against the conventional
+ * current j, so tensile stress builds at the cathode end (where electrons
+ * enter the wire, the downstream end of the current). With Z = |Z*| this is
+ * G = -e ρ j Z/Ω along the current (docs/em.md: sign convention). */
+double ts_em_G(const ts_em_params *p, double j) { return -p->e * p->rho_cu * j * p->Z / p->Omega; }
 
 void ts_em_options_default(ts_em_options *o)
 {
@@ -66,6 +70,7 @@ void ts_em_options_default(ts_em_options *o)
     o->rule = TS_EM_TREES_AUTO;
     o->resolve_dc = 1;
     o->nthreads = 0;
+    o->steps_per_decade = 20;
 }
 
 void ts_em_result_destroy(ts_em_result *r)
@@ -129,13 +134,27 @@ static int set_currents(tree_state *s, const ts_em_trees *tr, const ts_em_params
 
 /* Advance one tree over [t0, t0 + nsub dt]: nucleation and growth checks
  * after every implicit step. */
-static int tree_advance(tree_state *s, const ts_em_netlist *nl, const ts_em_params *p, double t0, double dt,
-                        int nsub, double theta, double *smax_out)
+/* Step sizes over [t0, t_out]: geometric from dt0 (growth factor `grow`)
+ * until they reach dtmax; the same sequence for every tree. */
+static double next_dt(double t, double t_out, double dt0, double grow, double dtmax)
+{
+    double dt = t > 0 ? t * (grow - 1.0) : dt0;
+    if (dt < dt0) dt = dt0;
+    if (dt > dtmax) dt = dtmax;
+    if (t + dt > t_out * (1 - 1e-12) || t_out - (t + dt) < 1e-3 * dt) dt = t_out - t;
+    return dt;
+}
+
+static int tree_advance(tree_state *s, const ts_em_netlist *nl, const ts_em_params *p, double t0, double t_out,
+                        double dt0, double grow, double dtmax, double theta, double *smax_out, long *nsteps)
 {
     double smax_all = -INFINITY;
-    for (int k = 0; k < nsub; k++) {
+    for (double t = t0; t < t_out;) {
+        double dt = next_dt(t, t_out, dt0, grow, dtmax);
         TS_TRY(ts_em_fv_step(s->fv, dt, theta));
-        double t1 = t0 + (k + 1) * dt;
+        (*nsteps)++;
+        double t1 = t + dt;
+        t = t1;
         const double *sig = ts_em_fv_sigma(s->fv);
         int np = ts_em_fv_npoints(s->fv);
         for (int q = 0; q < np; q++)
@@ -320,8 +339,13 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
         rc = ts_error_set(TS_ERR_NOMEM, "out of memory for the result history");
         goto fail;
     }
-    for (int s = 0; s < nsnap; s++) snap_k[s] = (int)lround((double)o->nout * (s + 1) / nsnap);
-    if (o->nout >= 10) snap_k[0] = o->nout / 10;
+    int nsnap_used = 0;
+    for (int s = 0; s < nsnap; s++) {
+        int kk = (int)lround((double)o->nout * (s + 1) / nsnap);
+        if (s == 0 && o->nout >= 10) kk = o->nout / 10;
+        if (kk < 1) kk = 1;
+        if (nsnap_used == 0 || kk > snap_k[nsnap_used - 1]) snap_k[nsnap_used++] = kk;
+    }
     {
         int v0 = 0;
         for (int i = 0; i < nt; i++) {
@@ -347,17 +371,24 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
         }
     }
     double t_end = o->years * EM_YEAR_S, dt_out = t_end / o->nout, dt = dt_out / o->nsub;
+    /* early times resolved geometrically: nucleation can come within the
+     * first output interval (armcore: ~1e6 s of a 3e8 s horizon) */
+    double grow = o->steps_per_decade > 0 ? pow(10.0, 1.0 / o->steps_per_decade) : 1.0;
+    double dt0 = o->steps_per_decade > 0 ? fmin(dt, 1e-6 * t_end) : dt;
     prog = ts_progress_create("em stress", o->nout, "step");
     int snap_next = 0;
     char errbuf[512] = "";
     for (int k = 1; k <= o->nout && !rc; k++) {
         double t0 = (k - 1) * dt_out;
         int err = 0;
+        long steps0 = 0;
         int nthr = o->nthreads > 0 ? o->nthreads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthr)
         for (int i = 0; i < nt; i++) {
             double smax;
-            int r1 = tree_advance(&st[i], nl, p, t0, dt, o->nsub, o->theta, &smax);
+            long ns = 0;
+            int r1 = tree_advance(&st[i], nl, p, t0, k * dt_out, dt0, grow, dt, o->theta, &smax, &ns);
+            if (i == 0) steps0 = ns;
             if (r1) {
 #pragma omp critical(ts_em_err)
                 {
@@ -378,7 +409,7 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
             rc = ts_error_set(err, "%s", errbuf);
             break;
         }
-        res->steps += (long)nt * o->nsub;
+        res->steps += (long)nt * steps0;
         res->times[k] = k * dt_out;
         int v0 = 0;
         for (int i = 0; i < nt; i++) {
@@ -386,7 +417,7 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
             for (int v = 0; v < st[i].nv; v++) res->vert_sigma[(size_t)k * nvt + v0 + v] = sig[v];
             v0 += st[i].nv;
         }
-        if (snap_next < nsnap && k == snap_k[snap_next]) {
+        if (snap_next < nsnap_used && k == snap_k[snap_next]) {
             for (int i = 0; i < nt; i++) {
                 int np = ts_em_fv_npoints(st[i].fv);
                 memcpy(snaps + (size_t)snap_next * npts + (size_t)st[i].snap_off, ts_em_fv_sigma(st[i].fv),

@@ -105,6 +105,7 @@ double ts_em_segment_stress(const ts_em_segment *s, double x, double t)
 
 int ts_em_segment_P(double L, double kappa, double t)
 {
-    double r = 3.0 * sqrt(kappa * (t > 0 ? t : 0)) / L;
+    /* images beyond 2PL contribute erfc(P L/sqrt(κt)) < erfc(5) ~ 1.5e-12 */
+    double r = 5.0 * sqrt(kappa * (t > 0 ? t : 0)) / L;
     return (int)ceil(r) + 2;
 }
