@@ -383,6 +383,8 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
         int err = 0;
         long steps0 = 0;
         int nthr = o->nthreads > 0 ? o->nthreads : omp_get_max_threads();
+        /* small grids: a parallel region per output costs more than it saves */
+        if (o->nthreads <= 0 && (nt < 4 || npts < 20000)) nthr = 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthr)
         for (int i = 0; i < nt; i++) {
             double smax;

@@ -73,7 +73,7 @@ static double void_at_L(const ts_em_segment *s, double phi, double x, double t, 
     for (int m = 1; m <= s->M; m++) {
         double lam = (m - 0.5) * TS_EM_PI / L;
         double decay = exp(-lam * lam * kt);
-        if (decay == 0) break;
+        if (decay < 1e-18) break; /* the remaining terms are below round-off of |h| */
         acc += 2.0 / L * decay * cos(lam * x) * h_cos_integral(s, lam, reversed);
     }
     return acc;
@@ -97,7 +97,7 @@ double ts_em_segment_stress(const ts_em_segment *s, double x, double t)
     for (int m = 1; m <= s->M; m++) {
         double lam = m * TS_EM_PI / L;
         double decay = exp(-lam * lam * kt);
-        if (decay == 0) break;
+        if (decay < 1e-18) break; /* the remaining terms are below round-off of |h| */
         acc += 2.0 / L * decay * cos(lam * x) * h_cos_integral(s, lam, 0);
     }
     return acc;
