@@ -133,7 +133,8 @@ int ts_em_grid_synth(int nrows, int ncols, int maxseg, double pitch_nm, uint64_t
         long y = r * rowp;
         int c = 0;
         while (c < ncols - 1) {
-            int len = 1 + (int)(urand(&s) * maxseg);
+            /* mostly short chains, a few spanning much of the row (IBM-like size spread) */
+            int len = urand(&s) < 0.03 ? 1 + (int)(urand(&s) * ncols) : 1 + (int)(urand(&s) * maxseg);
             if (c + len > ncols - 1) len = ncols - 1 - c;
             /* every chain has its own supply pad through a via at its start */
             sb_printf(&b, "Rp_%d_%d n1_%ld_%ld n3_%ld_%ld 0.05\n", r, c, c * pitch, y, c * pitch, y);

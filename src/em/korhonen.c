@@ -38,6 +38,12 @@ struct ts_em_fv {
     int *parent, *pedge; /* [npts] -1 for roots */
     double *d, *r, *off; /* work [npts], [npts], [ne] */
     double *src;      /* [npts] source term b */
+    double *fk;       /* [npts] elimination multipliers off/d per point (tree path) */
+    double *offp;     /* [npts] coupling of each point to its parent */
+    int tree_valid;   /* the tree factorisation (d, fk) matches tree_dt/theta/void */
+    double tree_dt, tree_theta;
+    int tree_void;
+    double tree_delta;
     double *Asig;     /* [npts] */
     /* sparse path */
     int cm_started;
@@ -48,6 +54,9 @@ struct ts_em_fv {
     int fact_void;
     double fact_delta;
     int fact_valid;
+    int sym_pattern;  /* Dirichlet vertex of the symbolic analysis (-1 none) */
+    int src_valid;    /* src and robin match G and the void */
+    double robin;
 };
 
 void ts_em_fv_destroy(ts_em_fv *fv)
@@ -73,6 +82,8 @@ void ts_em_fv_destroy(ts_em_fv *fv)
     free(fv->r);
     free(fv->off);
     free(fv->src);
+    free(fv->fk);
+    free(fv->offp);
     free(fv->Asig);
     free(fv->unk);
     free(fv);
@@ -175,10 +186,12 @@ int ts_em_fv_create(const ts_em_wires *w, double kappa, double sigma0, int force
     fv->d = malloc(n * sizeof(double));
     fv->r = malloc(n * sizeof(double));
     fv->src = malloc(n * sizeof(double));
+    fv->fk = malloc(n * sizeof(double));
+    fv->offp = malloc(n * sizeof(double));
     fv->Asig = malloc(n * sizeof(double));
     fv->unk = malloc(n * sizeof(int));
     if (!fv->ea || !fv->eb || !fv->ewire || !fv->cond || !fv->kw || !fv->off || !fv->G || !fv->len || !fv->vol ||
-        !fv->sigma || !fv->order || !fv->parent || !fv->pedge || !fv->d || !fv->r || !fv->src || !fv->Asig ||
+        !fv->sigma || !fv->order || !fv->parent || !fv->pedge || !fv->d || !fv->r || !fv->src || !fv->fk || !fv->offp || !fv->Asig ||
         !fv->unk) {
         ts_em_fv_destroy(fv);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for %d points", fv->npts);
@@ -216,6 +229,7 @@ int ts_em_fv_set_G(ts_em_fv *fv, const double *G)
         if (!isfinite(G[i])) return ts_error_set(TS_ERR_NUMERIC, "wire %d: non-finite G", i);
         fv->G[i] = G[i];
     }
+    fv->src_valid = 0;
     return 0;
 }
 
@@ -227,41 +241,52 @@ int ts_em_fv_set_void(ts_em_fv *fv, int v, double delta)
     fv->void_v = v;
     fv->delta = delta;
     fv->fact_valid = 0;
+    fv->tree_valid = 0;
+    fv->src_valid = 0;
     if (v >= 0 && delta == 0) fv->sigma[v] = 0.0; /* Dirichlet: the void surface is stress-free */
     return 0;
 }
 
-/* src[p] (sources b) and Asig[p] = (A σ)_p including the Robin term; robin
- * coefficient of the void vertex returned. */
-static double assemble(ts_em_fv *fv)
+/* src[p] (sources b) and, if asked, Asig[p] = (A σ)_p including the Robin
+ * term; returns the Robin coefficient of the void vertex. */
+static double assemble(ts_em_fv *fv, int need_Asig)
 {
     int n = fv->npts, v = fv->void_v;
-    memset(fv->src, 0, (size_t)n * sizeof(double));
-    memset(fv->Asig, 0, (size_t)n * sizeof(double));
-    double robin = 0.0;
-    for (int e = 0; e < fv->ne; e++) {
-        int a = fv->ea[e], b = fv->eb[e];
-        double s = fv->kw[e] * fv->G[fv->ewire[e]];
-        double f = fv->cond[e] * (fv->sigma[a] - fv->sigma[b]);
-        fv->Asig[a] += f;
-        fv->Asig[b] -= f;
-        if (a != v) fv->src[a] += s;
-        if (b != v) fv->src[b] -= s;
-        if ((a == v || b == v) && fv->delta > 0) robin += fv->kw[e] / fv->delta;
+    if (!fv->src_valid) { /* sources change only with G and the void */
+        memset(fv->src, 0, (size_t)n * sizeof(double));
+        double rb = 0.0;
+        for (int e = 0; e < fv->ne; e++) {
+            int a = fv->ea[e], b = fv->eb[e];
+            double s = fv->kw[e] * fv->G[fv->ewire[e]];
+            if (a != v) fv->src[a] += s;
+            if (b != v) fv->src[b] -= s;
+            if ((a == v || b == v) && fv->delta > 0) rb += fv->kw[e] / fv->delta;
+        }
+        fv->robin = rb;
+        fv->src_valid = 1;
     }
-    if (v >= 0) fv->Asig[v] += robin * fv->sigma[v];
+    double robin = fv->robin;
+    if (need_Asig) {
+        memset(fv->Asig, 0, (size_t)n * sizeof(double));
+        for (int e = 0; e < fv->ne; e++) {
+            int a = fv->ea[e], b = fv->eb[e];
+            double f = fv->cond[e] * (fv->sigma[a] - fv->sigma[b]);
+            fv->Asig[a] += f;
+            fv->Asig[b] -= f;
+        }
+        if (v >= 0) fv->Asig[v] += robin * fv->sigma[v];
+    }
     return robin;
 }
 
-static int step_tree(ts_em_fv *fv, double dt, double theta)
+/* Leaf-to-root elimination of V + θ dt A on the tree (no fill-in): d holds
+ * the eliminated diagonal, fk the multipliers; kept while dt, θ and the void
+ * are unchanged, so a step costs two O(N) sweeps over the right-hand side. */
+static void factor_tree(ts_em_fv *fv, double dt, double theta, double robin)
 {
     int n = fv->npts, v = fv->void_v;
     int dirichlet = v >= 0 && fv->delta == 0;
-    double robin = assemble(fv);
-    for (int p = 0; p < n; p++) {
-        fv->d[p] = fv->vol[p];
-        fv->r[p] = fv->vol[p] * fv->sigma[p] - (1 - theta) * dt * fv->Asig[p] + dt * fv->src[p];
-    }
+    for (int p = 0; p < n; p++) fv->d[p] = fv->vol[p];
     for (int e = 0; e < fv->ne; e++) {
         double c = theta * dt * fv->cond[e];
         fv->d[fv->ea[e]] += c;
@@ -270,23 +295,49 @@ static int step_tree(ts_em_fv *fv, double dt, double theta)
         if (dirichlet && (fv->ea[e] == v || fv->eb[e] == v)) fv->off[e] = 0.0;
     }
     if (v >= 0) fv->d[v] += theta * dt * robin;
-    if (dirichlet) {
-        fv->d[v] = 1.0;
-        fv->r[v] = 0.0;
-    }
-    /* leaves to roots */
+    if (dirichlet) fv->d[v] = 1.0;
     for (int k = n - 1; k >= 0; k--) {
         int p = fv->order[k], q = fv->parent[p];
-        if (q < 0) continue;
+        if (q < 0) {
+            fv->fk[p] = 0;
+            fv->offp[p] = 0;
+            continue;
+        }
         double c = fv->off[fv->pedge[p]];
-        double f = c / fv->d[p];
-        fv->d[q] -= f * c;
-        fv->r[q] -= f * fv->r[p];
+        fv->offp[p] = c;
+        fv->fk[p] = c / fv->d[p];
+        fv->d[q] -= fv->fk[p] * c;
+    }
+    fv->tree_dt = dt;
+    fv->tree_theta = theta;
+    fv->tree_void = v;
+    fv->tree_delta = fv->delta;
+    fv->tree_valid = 1;
+}
+
+static int step_tree(ts_em_fv *fv, double dt, double theta)
+{
+    int n = fv->npts, v = fv->void_v;
+    int dirichlet = v >= 0 && fv->delta == 0;
+    double robin = assemble(fv, theta < 1.0);
+    if (!fv->tree_valid || fv->tree_dt != dt || fv->tree_theta != theta || fv->tree_void != v ||
+        fv->tree_delta != fv->delta)
+        factor_tree(fv, dt, theta, robin);
+    double *r = fv->r;
+    if (theta < 1.0)
+        for (int p = 0; p < n; p++)
+            r[p] = fv->vol[p] * fv->sigma[p] - (1 - theta) * dt * fv->Asig[p] + dt * fv->src[p];
+    else
+        for (int p = 0; p < n; p++) r[p] = fv->vol[p] * fv->sigma[p] + dt * fv->src[p];
+    if (dirichlet) r[v] = 0.0;
+    for (int k = n - 1; k >= 0; k--) {
+        int p = fv->order[k], q = fv->parent[p];
+        if (q >= 0) r[q] -= fv->fk[p] * r[p];
     }
     for (int k = 0; k < n; k++) {
         int p = fv->order[k], q = fv->parent[p];
-        double x = fv->r[p];
-        if (q >= 0) x -= fv->off[fv->pedge[p]] * fv->sigma[q];
+        double x = r[p];
+        if (q >= 0) x -= fv->offp[p] * fv->sigma[q];
         fv->sigma[p] = x / fv->d[p];
     }
     return 0;
@@ -334,8 +385,12 @@ static int factor_sparse(ts_em_fv *fv, double dt, double theta)
     cholmod_sparse *A = cholmod_triplet_to_sparse(T, t, cm);
     cholmod_free_triplet(&T, cm);
     if (!A) return ts_error_set(TS_ERR_NOMEM, "out of memory (CHOLMOD sparse)");
-    if (fv->L) cholmod_free_factor(&fv->L, cm);
-    fv->L = cholmod_analyze(A, cm);
+    /* the pattern changes only with the Dirichlet vertex: keep the symbolic
+     * analysis otherwise and refactor numerically */
+    int pattern = dirichlet ? v : -1;
+    if (fv->L && fv->sym_pattern != pattern) cholmod_free_factor(&fv->L, cm);
+    if (!fv->L) fv->L = cholmod_analyze(A, cm);
+    fv->sym_pattern = pattern;
     int ok = fv->L && cholmod_factorize(A, fv->L, cm) && cm->status == CHOLMOD_OK;
     cholmod_free_sparse(&A, cm);
     if (!ok) return ts_error_set(TS_ERR_SINGULAR, "stress matrix factorisation failed (CHOLMOD status %d)", cm->status);
@@ -354,7 +409,7 @@ static int step_sparse(ts_em_fv *fv, double dt, double theta)
         TS_TRY(factor_sparse(fv, dt, theta));
     cholmod_common *cm = &fv->cm;
     int n = fv->npts;
-    assemble(fv);
+    assemble(fv, 1);
     int nu = 0;
     for (int p = 0; p < n; p++)
         if (fv->unk[p] >= 0) nu++;
