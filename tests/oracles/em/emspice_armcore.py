@@ -10,8 +10,10 @@ Run: /usr/bin/python3 tests/oracles/em/emspice_armcore.py [SHARED_DIR]
 2. EMspice's stress pipeline re-implemented from its published Python code
    (sheldonucr/EMspice python_version/EM_spice.py: chain of branches in name
    order, uniform grid nx = 20 per branch over the summed tree length,
-   full-cell boundary mass, normalised backward Euler with t_total/10 steps)
-   to show which conventions produce u_stress.txt (reproduced to 1e-10).
+   full-cell boundary mass, a missing stencil row, backward Euler with
+   t_total/10 steps), written as a finite-volume chain with one flag per
+   departure; with all flags it reproduces u_stress.txt, removing them one by
+   one ends at tinsel's scheme (compared with the golden of item 3).
 3. Golden for the C finite-volume solver: the same physics as tinsel (vertex-
    centred FV with widths on the real wire lengths, backward Euler, 19 cells
    per wire, 9 steps of 1.5552e6 s, no voids), assembled and solved here with
@@ -131,43 +133,68 @@ def main():
             us[cur_b].append(float(p[0]))
     us_trees = sorted({b.rsplit('-', 1)[0] for b in us})
 
-    # --- 2. EMspice's chain FDM
-    def emspice_tree(tname, jsign, nsteps):
+    # --- 2. EMspice's chain scheme, written as a finite-volume chain with flags
+    # for each of its departures from tinsel's discretisation.
+    def chain(tname):
+        """Branches in name order joined end to end; orientation of each card
+        along the chain (+1: card a -> b runs forward)."""
         bs = sorted(trees[tname])
-        nw = len(bs)
-        J = np.array([jsign * wires[b]['j'] for b in bs])
-        Ltot = sum(wires[b]['L'] for b in bs)
-        n = NX * nw - (nw - 1)
-        dx = 1.0 / (n - 1)
-        G = np.zeros((n, n))
-        for i in range(1, n - 2):  # EMspice's loop bound: row n-2 stays empty
-            G[i, i - 1] += 1; G[i, i] -= 2; G[i, i + 1] += 1
-        G[0, 0] -= 1; G[0, 1] += 1; G[-1, -1] -= 1; G[-1, -2] += 1
-        Bm = np.zeros((n, nw))
-        idx = 0
-        for i in range(nw):
-            Bm[idx, i] = 1; Bm[idx + NX - 1, i] = -1; idx += NX - 1
-        jmax = np.max(np.abs(J))
-        Bv = Bm @ (J / jmax / dx)
-        G = -G / dx ** 2
-        dt = T_TOTAL / (Ltot ** 2) * KAPPA / 10
-        u = np.zeros(n)
-        M = G + np.eye(n) / dt
-        for _ in range(nsteps):
-            u = np.linalg.solve(M, Bv + u / dt)
-        g1 = E * Z * RHO * jmax / OMEGA
-        return u * g1 * Ltot, bs
+        if len(bs) == 1:
+            return bs, [1]
+        a0, b0 = wires[bs[0]]['a'], wires[bs[0]]['b']
+        a1, b1 = wires[bs[1]]['a'], wires[bs[1]]['b']
+        node = b0 if b0 in (a1, b1) else a0  # end of branch 0
+        dirs = [1 if node == b0 else -1]
+        for b in bs[1:]:
+            wa, wb = wires[b]['a'], wires[b]['b']
+            dirs.append(1 if wa == node else -1)
+            node = wb if wa == node else wa
+        return bs, dirs
 
-    # EMspice's current-density sign: along the R-card orientation for net 25,
-    # against it for net 27 (found by fitting; every other choice is off by 2x).
+    def chain_solve(tname, emspice_length, emspice_width, emspice_mass, emspice_row, nsteps=9):
+        bs, dirs = chain(tname)
+        nw, nc = len(bs), NX - 1
+        n = nc * nw + 1
+        Ls = np.array([wires[b]['L'] for b in bs])
+        if emspice_length:
+            Ls = np.full(nw, Ls.sum() / nw)
+        ws = np.ones(nw) if emspice_width else np.array([wires[b]['w'] for b in bs])
+        # tinsel's electron-wind force along the chain: G = -e rho j Z / Omega
+        Gf = np.array([-E * RHO * d * wires[b]['j'] * Z / OMEGA for b, d in zip(bs, dirs)])
+        vol = np.zeros(n)
+        src = np.zeros(n)
+        A = np.zeros((n, n))
+        for k in range(nw):
+            h = Ls[k] / nc
+            for c in range(nc):
+                p, q = k * nc + c, k * nc + c + 1
+                cond = KAPPA * ws[k] / h
+                vol[p] += 0.5 * ws[k] * h
+                vol[q] += 0.5 * ws[k] * h
+                A[p, p] += cond; A[q, q] += cond; A[p, q] -= cond; A[q, p] -= cond
+                src[p] += KAPPA * ws[k] * Gf[k]
+                src[q] -= KAPPA * ws[k] * Gf[k]
+        if emspice_mass:  # a full cell of mass at both chain ends
+            vol[0] *= 2
+            vol[-1] *= 2
+        if emspice_row:  # EMspice's stencil loop stops one row early
+            A[n - 2, :] = 0
+        dt = T_TOTAL / 10
+        M = np.diag(vol) + dt * A
+        s = np.zeros(n)
+        for _ in range(nsteps):
+            s = np.linalg.solve(M, vol * s + dt * src)
+        return s, bs, dirs
+
     worst = 0.0
     for tname in us_trees:
-        jsign = 1 if tname.startswith('R25') else -1
-        s, bs = emspice_tree(tname, jsign, 9)
+        s, bs, _ = chain_solve(tname, True, True, True, True)
         ref = np.concatenate([us[b] for b in bs])
         worst = max(worst, np.max(np.abs(s - ref)) / np.max(np.abs(ref)))
-    print('EMspice emulation (sign +1 net 25, -1 net 27; 9 BE steps of t_total/10): '
-          'max |diff| / max|ref| over %d trees = %.3g' % (len(us_trees), worst))
+    print('EMspice scheme (chain in name order, equal branch lengths, no widths, full-cell end mass, '
+          'missing stencil row, 9 BE steps of t_total/10, electron-wind sign along the chain) vs '
+          'u_stress.txt: max |diff|/max|ref| over %d trees = %.3g' % (len(us_trees), worst))
+    chain_cache = {}
 
     # --- 3. FV golden on the real geometry (tinsel's physics), no voids
     ncell, nsteps, dt = 19, 9, T_TOTAL / 10
@@ -211,13 +238,35 @@ def main():
             w.writerow([r[0], r[1], repr(float(r[2]))])
     print('wrote %s (%d nodes of %d trees; t = %.6g s)' % (path, len(rows), len(us_trees), nsteps * dt))
 
+    # remove EMspice's departures one at a time; the last line is tinsel's scheme
+    golden = {(r[0], r[1]): r[2] for r in rows}
+    steps = [('EMspice scheme', (True, True, True, True)),
+             ('+ full stencil', (True, True, True, False)),
+             ('+ half-cell end mass', (True, True, False, False)),
+             ('+ real branch lengths', (False, True, False, False)),
+             ('+ widths (= tinsel)', (False, False, False, False))]
+    for label, flags in steps:
+        worst = 0.0
+        for tname in us_trees:
+            s, bs, dirs = chain_solve(tname, *flags)
+            nodes = []
+            for b, d in zip(bs, dirs):
+                nodes.append(wires[b]['a'] if d > 0 else wires[b]['b'])
+            last = bs[-1]
+            nodes.append(wires[last]['b'] if dirs[-1] > 0 else wires[last]['a'])
+            mine = np.array([golden[(tname, nd)] for nd in nodes])
+            at = s[::NX - 1]
+            worst = max(worst, np.max(np.abs(at - mine)) / np.max(np.abs(mine)))
+        print('  %-24s vs tinsel FV golden at the tree nodes: max |diff|/max = %.3g' % (label, worst))
+
     # compare tinsel's physics with EMspice's output at the same nodes (branch starts)
     num = den = 0.0
     golden = {(r[0], r[1]): r[2] for r in rows}
     for tname in us_trees:
         bs = sorted(trees[tname])
+        _, dirs = chain(tname)
         for k, b in enumerate(bs):
-            start = wires[b]['a']
+            start = wires[b]['a'] if dirs[k] > 0 else wires[b]['b']
             ref = us[b][0]
             num += (golden[(tname, start)] - ref) ** 2
             den += ref ** 2
