@@ -16,9 +16,9 @@
 
 #define YEAR_S 3.15576e7
 
-/* Core's range errors in ts_config_get_double/long format their message
- * from ts_error_message() into the same buffer and come out empty; restate
- * them here (reported to the lead). */
+/* Core before 9666fb2 formatted range errors of ts_config_get_double/long
+ * from ts_error_message() into the same buffer, leaving them empty; if that
+ * happens the message is restated here. */
 static int range_msg(ts_config *c, int rc, const char *sec, const char *key, double min, double max)
 {
     if (rc != TS_ERR_RANGE || *ts_error_message()) return rc;
