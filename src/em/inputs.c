@@ -169,7 +169,7 @@ int ts_em_grid_synth(int nrows, int ncols, int maxseg, double pitch_nm, uint64_t
     }
     for (int r = 0; r < nrows; r++)
         for (int c = 1; c < ncols; c += 3) {
-            double amp = 1e-5 * (0.2 + urand(&s));
+            double amp = 2e-4 * (0.2 + urand(&s));
             sb_printf(&b, "i%ld n1_%ld_%ld 0 %.6g\n", ni++, c * pitch, r * rowp, amp);
         }
     sb_printf(&b, ".end\n");
