@@ -141,7 +141,8 @@ static int cmd_run(int argc, char **argv)
     int npos = 0;
     int rc = ts_cli_parse(argc, argv, "tinsel md run INPUT.ini [--out DIR] [--seed N] [--threads N] [--resume]",
                           "Molecular dynamics with a LAMMPS-format 2NN MEAM potential. INPUT.ini sections: "
-                          "[potential] library, params, elements; [structure] file (LAMMPS data .data/.lmp, "
+                          "[potential] library, params, elements, type_map (element of each data-file atom type, as the second "
+                          "list of a LAMMPS pair_coeff line); [structure] file (LAMMPS data .data/.lmp, "
                           "extended XYZ .xyz/.extxyz, POSCAR) or lattice (fcc bcc hcp dia bsn b2 l12 d03), a (A), "
                           "covera, repeat (3 ints), types (element names of the sites), composition (fractions per "
                           "element: random alloy), perturb (A); [minimize] algo (none fire cg), ftol (eV/A), "
@@ -157,7 +158,7 @@ static int cmd_run(int argc, char **argv)
     }
     ts_config *cfg = NULL;
     if ((rc = ts_config_load(pos[0], &cfg))) return ts_cli_fail(rc, "md run");
-    const char *lib, *par, *els, *file, *lattice, *types_s;
+    const char *lib, *par, *els, *file, *lattice, *types_s, *tmap_s;
     double a, covera, perturb, ftol, dt, temp, tdamp, skin, pressure, pdamp;
     long chain, steps, thermo_every, dump_every, ckpt_every, maxiter;
     int relax_box, msd;
@@ -169,6 +170,7 @@ static int cmd_run(int argc, char **argv)
     rc = ts_config_get_string(cfg, "potential", "library", "", &lib);
     if (!rc) rc = ts_config_get_string(cfg, "potential", "params", "NULL", &par);
     if (!rc) rc = ts_config_get_string(cfg, "potential", "elements", "Ag Cu Sn", &els);
+    if (!rc) rc = ts_config_get_string(cfg, "potential", "type_map", "", &tmap_s);
     if (!rc) rc = ts_config_get_string(cfg, "structure", "file", "", &file);
     if (!rc) rc = ts_config_get_string(cfg, "structure", "lattice", "fcc", &lattice);
     if (!rc) rc = ts_config_get_double(cfg, "structure", "a", 3.6141, 0.5, 50.0, &a);
@@ -222,7 +224,24 @@ static int cmd_run(int argc, char **argv)
     } else if (!rc && file[0]) {
         if (ext_is(file, ".xyz") || ext_is(file, ".extxyz")) rc = ts_md_read_extxyz(file, el, nel, &s);
         else if (strstr(file, "POSCAR") || ext_is(file, ".vasp")) rc = ts_md_read_poscar(file, el, nel, &s);
-        else rc = ts_md_read_lammps_data(file, &s);
+        else {
+            rc = ts_md_read_lammps_data(file, &s);
+            /* LAMMPS pair_coeff's second element list: data-file type k -> element */
+            char tm[TS_MD_MAXELT][16];
+            int ntm = split_words(tmap_s, tm, TS_MD_MAXELT);
+            if (!rc && ntm > 0) {
+                int map[TS_MD_MAXELT];
+                if (ntm < s->ntypes)
+                    rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] type_map names %d element(s), the data file has %d atom types",
+                                      pos[0], ntm, s->ntypes);
+                for (int k = 0; k < ntm && !rc; k++) {
+                    map[k] = ts_md_meam_find(pot, tm[k]);
+                    if (map[k] < 0)
+                        rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] type_map: '%s' is not one of the elements", pos[0], tm[k]);
+                }
+                for (int i = 0; i < (s ? s->n : 0) && !rc; i++) s->type[i] = map[s->type[i]];
+            }
+        }
     } else if (!rc) {
         int types[2] = {0, 0}, nt = split_words(types_s, tyw, 2);
         for (int k = 0; k < nt && !rc; k++) {
