@@ -2,7 +2,8 @@
 """Benchmark: µs per atom-step of NVE MD with the transcribed Ag-Cu-Sn MEAM,
 tinsel vs LAMMPS + KIM MEAM driver, on identical cells (the LAMMPS run reads
 the data file tinsel writes, same velocities, same dt, neighbour skin 1.0 Å)
-and thread counts (LAMMPS: 1 MPI rank; Debian's LAMMPS has no OpenMP MEAM).
+and core counts (LAMMPS: 1 MPI rank, and 2 MPI ranks when 2 threads are asked
+for; Debian's LAMMPS has no OpenMP MEAM).
 
 Usage: /usr/bin/python3 bench/md/run_bench.py BUILD_DIR [STEPS] [THREADS...]
 Prints one line per case and the ratio t_LAMMPS / t_tinsel (>1: tinsel faster).
@@ -70,6 +71,13 @@ def main():
                 f.write(LMP.format(model=model, data=data, steps=steps))
             out = subprocess.run(["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True,
                                  text=True).stdout
+            lmp2 = None
+            if 2 in threads:  # equal cores: 2 MPI ranks (Debian's LAMMPS has no OpenMP MEAM)
+                o2 = subprocess.run(["mpirun", "-np", "2", "lmp", "-in", inp, "-log", "none"], env=env,
+                                    capture_output=True, text=True).stdout
+                l2 = re.findall(r"Loop time of ([0-9.eE+-]+) on 2 procs for (\d+) steps with (\d+) atoms", o2)
+                if l2:
+                    lmp2 = float(l2[-1][0]) * 1e6 / (int(l2[-1][1]) * int(l2[-1][2]))
             loops = re.findall(r"Loop time of ([0-9.eE+-]+) on 1 procs for (\d+) steps with (\d+) atoms", out)
             cpus = re.findall(r"([0-9.]+)% CPU use with 1 MPI tasks", out)
             if not loops:
@@ -80,6 +88,10 @@ def main():
             line = "%-14s N=%5s  LAMMPS+KIM 1 core: wall %6.2f cpu %6.2f us/atom-step" % (name, natoms, lus, lcpu)
             for nt in threads:
                 w, cp = res[nt]
+                if nt == 2 and lmp2:
+                    line += " | LAMMPS 2 ranks wall %6.2f" % lmp2
+                    line += " | tinsel 2 thr: wall %6.2f (ratio %.2f)" % (w, lmp2 / w)
+                    continue
                 line += " | tinsel %d thr: wall %6.2f (ratio %.2f)" % (nt, w, lus / w)
                 if nt == 1:
                     line += " cpu %6.2f (ratio %.2f)" % (cp, lcpu / cp)
