@@ -474,8 +474,8 @@ static int cmd_mixing(int argc, char **argv)
  * interface method"): an fcc slab, half of it melted with the other half
  * frozen, is run at several temperatures in MTK NPT (anisotropic, 0 bar);
  * the potential energy rises when the interface advances into the crystal
- * (T > Tm) and falls when the liquid crystallises (T < Tm). Tm is where a
- * straight-line fit of dU/dt against T crosses zero. */
+ * (T > Tm) and falls when the liquid crystallises (T < Tm). Tm is the zero
+ * of dU/dt interpolated between the two trials that bracket the sign change. */
 static double slope_fit(const double *x, const double *y, long n, double *icept)
 {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -622,6 +622,10 @@ static int cmd_melt(int argc, char **argv)
     ts_progress_destroy(prog);
     double Tm = NAN;
     if (!rc) {
+        /* bracket: interpolate between the trials around the first sign change
+         * (a trial far below Tm crystallises completely and its slope then
+         * saturates at 0, which would bias a straight-line fit over all
+         * trials); no sign change: straight-line fit, flagged */
         double b0, b = slope_fit(T, slope, trials, &b0);
         Tm = -b0 / b;
         int lo = 0, hi = 0;
@@ -629,6 +633,11 @@ static int cmd_melt(int argc, char **argv)
             if (slope[k] < 0) lo = 1;
             if (slope[k] > 0) hi = 1;
         }
+        for (long k = 0; k + 1 < trials; k++)
+            if (slope[k] < 0 && slope[k + 1] > 0) {
+                Tm = T[k] + (T[k + 1] - T[k]) * (-slope[k]) / (slope[k + 1] - slope[k]);
+                break;
+            }
         printf("melting point of %s: %.0f K%s\n", elem, Tm,
                lo && hi ? "" : " (extrapolated: all trials on one side; widen the scan)");
         static const char *const hdr[] = {"temperature_K", "dUdt_eV_per_atom_ps"};
