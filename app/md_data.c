@@ -184,5 +184,15 @@ const md_ref_row md_lammps_props[] = {
     {"Cu3Sn_d03", "d03", 1, 2, 6.29887093, 0.000000, -3.3645299668, 116.564, 125.711, 31.638},
     {"vacancy_Ag", "fcc333", 0, 0, NAN, NAN, 1.09161578, NAN, NAN, NAN},
     {"vacancy_Cu", "fcc333", 1, 1, NAN, NAN, 1.27804699, NAN, NAN, NAN},
+    {"surface_Ag_100", "fcc", 0, 0, NAN, NAN, 0.912381, NAN, NAN, NAN},
+    {"surface_Ag_110", "fcc", 0, 0, NAN, NAN, 0.969323, NAN, NAN, NAN},
+    {"surface_Ag_111", "fcc", 0, 0, NAN, NAN, 0.782140, NAN, NAN, NAN},
+    {"surface_Cu_100", "fcc", 1, 1, NAN, NAN, 1.409561, NAN, NAN, NAN},
+    {"surface_Cu_110", "fcc", 1, 1, NAN, NAN, 1.566023, NAN, NAN, NAN},
+    {"surface_Cu_111", "fcc", 1, 1, NAN, NAN, 1.341721, NAN, NAN, NAN},
+    {"solution_Ag_in_Cu", "fcc333", 1, 0, NAN, NAN, 0.81388682, NAN, NAN, NAN},
+    {"solution_Cu_in_Ag", "fcc333", 0, 1, NAN, NAN, 0.45583313, NAN, NAN, NAN},
+    {"solution_Sn_in_Ag", "fcc333", 0, 2, NAN, NAN, 0.02689027, NAN, NAN, NAN},
+    {"solution_Sn_in_Cu", "fcc333", 1, 2, NAN, NAN, 0.72185687, NAN, NAN, NAN},
 };
 const int md_lammps_nprops = (int)(sizeof md_lammps_props / sizeof md_lammps_props[0]);

@@ -195,12 +195,16 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
             snprintf(prop, sizeof prop, "gamma_%d", hkl[h]);
             rc = ts_csv_cell_s(csv, name);
             if (!rc) rc = ts_csv_cell_s(csv, prop);
+            char key[48];
+            snprintf(key, sizeof key, "surface_%s_%d", vel[v], hkl[h]);
+            const md_ref_row *S = with_lammps ? lammps_row(key) : NULL;
+            double ref = S ? S->energy : NAN;
             if (!rc) rc = ts_csv_cell_d(csv, g);
-            if (!rc) rc = ts_csv_cell_d(csv, NAN);
+            if (!rc) rc = ts_csv_cell_d(csv, ref);
             if (!rc) rc = ts_csv_cell_d(csv, NAN);
             if (!rc) rc = ts_csv_cell_s(csv, "J/m^2");
             if (!rc) rc = ts_csv_end_row(csv);
-            if (txt) fprintf(txt, "%-11s %-10s %14.6f %14s %10s  J/m^2\n", name, prop, g, "nan", "nan");
+            if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  J/m^2\n", name, prop, g, ref, "nan");
         }
     }
     static const struct { const char *host, *sol; double seed; } sols[] = {
@@ -214,16 +218,19 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
             ts_error_clear();
             continue;
         }
-        char name[32];
+        char name[32], key[48];
         snprintf(name, sizeof name, "%s_in_%s", sols[k].sol, sols[k].host);
+        snprintf(key, sizeof key, "solution_%s", name);
+        const md_ref_row *S = with_lammps ? lammps_row(key) : NULL;
+        double ref = S ? S->energy : NAN;
         rc = ts_csv_cell_s(csv, name);
         if (!rc) rc = ts_csv_cell_s(csv, "dH_sol");
         if (!rc) rc = ts_csv_cell_d(csv, dh);
-        if (!rc) rc = ts_csv_cell_d(csv, NAN);
+        if (!rc) rc = ts_csv_cell_d(csv, ref);
         if (!rc) rc = ts_csv_cell_d(csv, sols[k].seed);
         if (!rc) rc = ts_csv_cell_s(csv, "eV");
         if (!rc) rc = ts_csv_end_row(csv);
-        if (txt) fprintf(txt, "%-11s %-10s %14.6f %14s %10.3f  eV\n", name, "dH_sol", dh, "nan", sols[k].seed);
+        if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  eV\n", name, "dH_sol", dh, ref, sols[k].seed);
     }
     if (rc) {
         ts_csv_abort(csv);

@@ -2,8 +2,11 @@
 """LAMMPS + KIM MEAM oracle for zero-temperature properties with the
 transcribed Ag-Cu-Sn files: equilibrium lattice (fix box/relax aniso 0,
 minimize), energy per atom, cubic elastic constants from +-0.5 % strains
-(central differences of the pressure tensor, atoms relaxed), and the relaxed
-vacancy formation energy in 3x3x3 fcc Ag and Cu.
+(central differences of the pressure tensor, atoms relaxed), the relaxed
+vacancy formation energy in 3x3x3 fcc Ag and Cu, relaxed (100)/(110)/(111)
+surface energies (LAMMPS-built oriented slabs, 15 A vacuum) and dilute heats
+of solution (one solute in 3x3x3 fcc, relaxed at fixed cell; references: the
+lowest-energy structure of each element in this table).
 
 Usage: /usr/bin/python3 make_props_goldens.py OUT.csv
 """
@@ -79,6 +82,37 @@ group first id 1
 delete_atoms group first
 minimize 0 1e-12 20000 200000
 print "TSE1 $(pe:%.15g)"
+"""
+
+
+SURF = """kim init {model} metal
+boundary p p p
+lattice fcc {a} orient x {ox} orient y {oy} orient z {oz} origin 0.01 0.01 0.01
+region box block 0 {nx} 0 {ny} 0 {nz}
+create_box 3 box
+create_atoms {t} box
+mass * 1.0
+kim interactions Ag Cu Sn
+neighbor 2.0 bin
+thermo_style custom step pe lx ly lz
+run 0
+variable e0 equal pe
+variable n0 equal atoms
+variable area equal lx*ly
+print "TSS0 $(v_e0:%.15g) $(v_n0) $(v_area:%.15g)"
+change_box all z final 0 $(lz+15.0)
+minimize 0 1e-12 20000 200000
+print "TSS1 $(pe:%.15g)"
+"""
+
+SOL = """kim init {model} metal
+boundary p p p
+read_data {data}
+kim interactions Ag Cu Sn
+neighbor 2.0 bin
+set atom 1 type {ts}
+minimize 0 1e-12 20000 200000
+print "TSSOL $(pe:%.15g) $(atoms)"
 """
 
 
@@ -160,6 +194,53 @@ def main():
             e1 = grab(out, "TSE1")[0]
             vac[el] = e1 - (n0 - 1) / n0 * e0
             print("vacancy %s: %.6f eV" % (el, vac[el]))
+        surf = {}
+        for el, t, a in (("Ag", 1, rows[0][3]), ("Cu", 2, rows[1][3])):
+            for hkl, o, n in (("100", ("1 0 0", "0 1 0", "0 0 1"), (3, 3, 5)),
+                              ("110", ("0 0 1", "1 -1 0", "1 1 0"), (3, 2, 4)),
+                              ("111", None, None)):
+                if o is None:
+                    # (111): LAMMPS's oriented lattice gave overlapping atoms here; build the
+                    # orthogonal [1-10] x [11-2] x [111] cell with numpy instead (6 x 2 x 4
+                    # periods, 12 layers) and read it
+                    d = np.array([[1, -1, 0], [1, 1, -2], [1, 1, 1]], float)
+                    d /= np.linalg.norm(d, axis=1)[:, None]
+                    L = np.array([a / np.sqrt(2) * 6, a * np.sqrt(6) / 2 * 2, a * np.sqrt(3) * 4])
+                    base = np.array([[0, 0, 0], [.5, .5, 0], [.5, 0, .5], [0, .5, .5]])
+                    m = int(np.ceil(L.sum() / a)) + 1
+                    g = np.array([[i, j, k] for i in range(-m, m + 1) for j in range(-m, m + 1)
+                                  for k in range(-m, m + 1)], float)
+                    pts = ((g[:, None, :] + base[None]) * a).reshape(-1, 3) @ d.T
+                    f = pts / L
+                    keep = np.all((f > -1e-9) & (f < 1 - 1e-9), axis=1)
+                    pos = np.maximum(pts[keep], 0.0)
+                    data = os.path.join(scratch, "s111%s.data" % el)
+                    mg.write_data(data, np.diag(L), pos, np.full(len(pos), t - 1))
+                    text = SURF.split("kim interactions")[1]
+                    head = "kim init %s metal\nboundary p p p\nread_data %s\n" % (model, data)
+                    out = lmp(scratch, head + "kim interactions" + text, "surf%s%s" % (el, hkl))
+                else:
+                    out = lmp(scratch, SURF.format(model=model, a=a, ox=o[0], oy=o[1], oz=o[2], nx=n[0],
+                                                   ny=n[1], nz=n[2], t=t), "surf%s%s" % (el, hkl))
+                e0, n0, area = grab(out, "TSS0")
+                e1 = grab(out, "TSS1")[0]
+                surf[(el, hkl)] = (e1 - e0) / (2 * area) * 16.0217663
+                print("surface %s(%s): %.5f J/m^2 (%d atoms)" % (el, hkl, surf[(el, hkl)], n0))
+        # dilute heats of solution, references: lowest-energy structure per element
+        eref = {}
+        for name, kind, a, ca, e, *_ in [(r[0], r[1], r[3], r[4], r[5]) for r in rows]:
+            el = name.split("_")[0]
+            if el in ("Ag", "Cu", "Sn") and (el not in eref or e < eref[el]):
+                eref[el] = e
+        sol = {}
+        for host, th, sv, ts_ in (("Ag", 0, "Sn", 3), ("Cu", 1, "Sn", 3), ("Ag", 0, "Cu", 2), ("Cu", 1, "Ag", 1)):
+            a = rows[0][3] if host == "Ag" else rows[1][3]
+            cell, pos, typ = mg.lattice("fcc", a, (3, 3, 3), types=(th, th))
+            data = os.path.join(scratch, "sol%s%s.data" % (sv, host))
+            mg.write_data(data, cell, pos, typ)
+            e, n = grab(lmp(scratch, SOL.format(model=model, data=data, ts=ts_), "sol" + sv + host), "TSSOL")
+            sol[(sv, host)] = e - (n - 1) * eref[host] - eref[sv]
+            print("heat of solution %s in %s: %.6f eV" % (sv, host, sol[(sv, host)]))
     with open(sys.argv[1], "w") as f:
         f.write("# LAMMPS (29 Sep 2021, Debian) + KIM MEAM driver MEAM_LAMMPS__MD_249792265679_000,"
                 " transcribed Ag-Cu-Sn files; generated by tests/oracles/md/make_props_goldens.py\n")
@@ -169,6 +250,12 @@ def main():
                     % (name, kind, types[0], types[1], a, ca, e, c11, c12, c44))
         f.write("vacancy_Ag,fcc333,0,0,nan,nan,%.8f,nan,nan,nan\n" % vac["Ag"])
         f.write("vacancy_Cu,fcc333,1,1,nan,nan,%.8f,nan,nan,nan\n" % vac["Cu"])
+        for (el, hkl), g in sorted(surf.items()):
+            t = 0 if el == "Ag" else 1
+            f.write("surface_%s_%s,fcc,%d,%d,nan,nan,%.6f,nan,nan,nan\n" % (el, hkl, t, t, g))
+        for (sv, host), dh in sorted(sol.items()):
+            f.write("solution_%s_in_%s,fcc333,%d,%d,nan,nan,%.8f,nan,nan,nan\n"
+                    % (sv, host, mg.ELEMENTS.index(host), mg.ELEMENTS.index(sv), dh))
 
 
 if __name__ == "__main__":
