@@ -251,10 +251,6 @@ void ts_xct_phantom_destroy(ts_xct_phantom *ph);
  * (0 delta, 1 beta, 2 metal label). n >= max(nx, nz). out: [n][n]. */
 int ts_xct_phantom_slice(const ts_xct_phantom *ph, int y, int field, int n, float *out);
 
-/* The 2D Shepp-Logan phantom (Kak & Slaney table 3.1, modified contrast as
- * scikit-image / Toft) sampled at pixel centres on [-1,1]^2. out: [n][n]. */
-int ts_xct_shepp_logan(int n, float *out);
-
 /* ------------------------------------------------------------- DXchange */
 
 /* Projections from a DXchange HDF5 file (/exchange/data [nang][nrows][ndet],
