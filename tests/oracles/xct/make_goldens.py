@@ -36,7 +36,7 @@ recs = {}
 for f in ['ramp', 'shepp-logan', 'cosine', 'hamming', 'hann']:
     recs[f] = iradon(sino, theta=theta, filter_name=f, circle=True)
 sart1 = iradon_sart(sino, theta=theta)
-sart2 = iradon_sart(sino, theta=theta, image=sart1)
+sart2 = iradon_sart(sino, theta=theta, image=sart1.copy())  # iradon_sart updates image in place
 
 # limited angle (+-70 deg, 29 angles) for the missing-wedge comparison
 theta_la = np.linspace(-70.0, 70.0, 29)
@@ -103,7 +103,7 @@ msssim = tf_msssim(ref_ms, test_ms, max_val=1.0)
 
 # two-Gaussian EM on a bimodal sample, Bayes labels, DSC/BER
 vals = np.concatenate([rng.normal(0.2, 0.05, 6000), rng.normal(0.9, 0.1, 2000)]).astype(np.float32)
-gm = GaussianMixture(2, covariance_type='full', tol=1e-10, max_iter=2000, n_init=1,
+gm = GaussianMixture(2, covariance_type='full', tol=1e-10, max_iter=2000, n_init=1, reg_covar=0.0,
                      random_state=0).fit(vals[:, None].astype(np.float64))
 order = np.argsort(gm.means_.ravel())
 g_prior = gm.weights_[order]
