@@ -141,11 +141,10 @@ static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
             int k0 = klo < 0 ? 0 : (int)klo;
             int k1 = khi >= nd ? nd - 1 : (int)ceil(khi);
             for (int k = k0; k <= k1; k++) {
-                double u = base + k * inv;
-                if (!(u > -1.0 && u < (double)n)) continue;
-                double fl = floor(u);
-                int i0 = (int)fl + 1; /* padded index */
-                double w = u - fl;
+                double u1 = base + 1.0 + k * inv; /* u + 1 */
+                if (!(u1 > 0.0 && u1 < (double)(n + 1))) continue;
+                int i0 = (int)u1; /* floor(u) + 1 = padded index */
+                double w = u1 - i0;
                 acc[k] += (1.0 - w) * row[i0] + w * row[i0 + 1];
             }
         }
@@ -176,14 +175,14 @@ static int joseph_adjoint(const ts_xct_op *op, const float *y, float *x)
         double yv = J->cy - r;
         for (int col = 0; col < n; col++) xr[col] = 0;
         for (int i = 0; i < na; i++) {
-            const float *Yi = Y + (size_t)i * ndp + margin;
+            const float *Yi = Y + (size_t)i * ndp; /* padded: bin k at Yi[k + margin] */
             double c = J->cs[i], a = J->a[i], ia = 1.0 / a;
-            double kb = J->center - J->cx * c + yv * J->sn[i];
+            /* t = k_p + margin >= 0, so truncation is floor (no libm call) */
+            double tb = J->center + margin - J->cx * c + yv * J->sn[i];
             for (int col = 0; col < n; col++) {
-                double kp = kb + col * c;
-                double fl = floor(kp);
-                int k0 = (int)fl;
-                double d = kp - fl; /* in [0, 1) */
+                double t = tb + col * c;
+                int k0 = (int)t;
+                double d = t - k0; /* in [0, 1) */
                 /* bins k0 (distance d) and k0+1 (distance 1-d); a <= 1 so
                  * no other bin is within reach */
                 double w0 = 1.0 - d * ia, w1 = 1.0 - (1.0 - d) * ia;
