@@ -189,6 +189,20 @@ int ts_xct_backproject_ref(const ts_xct_geom *g, const float *q, const double *w
     return 0;
 }
 
+/* acc[col] += linear interpolation of Qi at t = tb + col c (t >= 0). */
+XCT_CLONES
+static void bp_kernel(int n, float *acc, const float *Qi, double tb, double c)
+{
+#pragma omp simd
+    for (int col = 0; col < n; col++) {
+        double t = tb + col * c;
+        int k = (int)t;
+        float f = (float)(t - k);
+        float a = Qi[k];
+        acc[col] += a + f * (Qi[k + 1] - a);
+    }
+}
+
 int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, float *img)
 {
     int n = g->n, nd = g->ndet, na = g->nang;
@@ -219,14 +233,7 @@ int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, fl
             const float *Qi = Q + (size_t)i * ndp;
             double c = cs[i];
             double tb = off - c0 * c + (c0 - r) * sn[i];
-#pragma omp simd
-            for (int col = 0; col < n; col++) {
-                double t = tb + col * c;
-                int k = (int)t;
-                float f = (float)(t - k);
-                float a = Qi[k];
-                acc[col] += a + f * (Qi[k + 1] - a);
-            }
+            bp_kernel(n, acc, Qi, tb, c);
         }
     }
     free(Q);

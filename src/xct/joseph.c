@@ -99,19 +99,51 @@ static void march_coeffs(const joseph_ctx *J, int i, double *b0, double *bm, dou
     }
 }
 
+/* acc[k] += (1-w) row[i0] + w row[i0+1], u = base2 + k inv, i0 = floor(u),
+ * for k in [k0, k1] (all u inside the zero-padded row). */
+XCT_CLONES
+static void fwd_kernel(double *acc, const float *row, double base2, double inv, int k0, int k1)
+{
+#pragma omp simd
+    for (int k = k0; k <= k1; k++) {
+        double u = base2 + k * inv;
+        int i0 = (int)u;
+        double w = u - i0;
+        acc[k] += (1.0 - w) * row[i0] + w * row[i0 + 1];
+    }
+}
+
+/* xr[col] += footprint-weighted bins k0, k0+1 of Yi, t = tb + col c. */
+XCT_CLONES
+static void adj_kernel(int n, float *xr, const float *Yi, double tb, double c, double ia)
+{
+#pragma omp simd
+    for (int col = 0; col < n; col++) {
+        double t = tb + col * c;
+        int k0 = (int)t;
+        double d = t - k0; /* in [0, 1) */
+        /* bins k0 (distance d) and k0+1 (distance 1-d); a <= 1 so no other
+         * bin is within reach */
+        double w0 = 1.0 - d * ia, w1 = 1.0 - (1.0 - d) * ia;
+        w0 = w0 > 0 ? w0 : 0;
+        w1 = w1 > 0 ? w1 : 0;
+        xr[col] += (float)((w0 * Yi[k0] + w1 * Yi[k0 + 1]) * ia);
+    }
+}
+
 static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
 {
     const joseph_ctx *J = op->ctx;
-    int n = J->n, nd = J->ndet, np = n + 2;
-    /* padded copies: P[r][1 + col] = x[r][col], PT[col][1 + r] = x[r][col] */
+    int n = J->n, nd = J->ndet, np = n + 4;
+    /* padded copies: P[r][2 + col] = x[r][col], PT[col][2 + r] = x[r][col] */
     float *P = calloc((size_t)n * np * 2, sizeof *P);
     TS_CHECK_ALLOC(P);
     float *PT = P + (size_t)n * np;
     for (int r = 0; r < n; r++)
         for (int col = 0; col < n; col++) {
             float v = x[(size_t)r * n + col];
-            P[(size_t)r * np + 1 + col] = v;
-            PT[(size_t)col * np + 1 + r] = v;
+            P[(size_t)r * np + 2 + col] = v;
+            PT[(size_t)col * np + 2 + r] = v;
         }
     int err = 0;
 #pragma omp parallel for schedule(dynamic, 1) if (!xct_in_parallel())
@@ -129,7 +161,8 @@ static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
         for (int m = 0; m < n; m++) {
             const float *row = M + (size_t)m * np;
             double base = b0 + m * bm;
-            /* valid k: -1 < base + k inv < n */
+            /* k with -1 <= u = base + k inv <= n: every pixel the ray touches
+             * (u in (-1, n)); u stays inside the 2-zero padding */
             double klo, khi;
             if (inv > 0) {
                 klo = (-1 - base) / inv;
@@ -138,15 +171,11 @@ static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
                 klo = (n - base) / inv;
                 khi = (-1 - base) / inv;
             }
+            klo = ceil(klo);
+            khi = floor(khi);
             int k0 = klo < 0 ? 0 : (int)klo;
-            int k1 = khi >= nd ? nd - 1 : (int)ceil(khi);
-            for (int k = k0; k <= k1; k++) {
-                double u1 = base + 1.0 + k * inv; /* u + 1 */
-                if (!(u1 > 0.0 && u1 < (double)(n + 1))) continue;
-                int i0 = (int)u1; /* floor(u) + 1 = padded index */
-                double w = u1 - i0;
-                acc[k] += (1.0 - w) * row[i0] + w * row[i0 + 1];
-            }
+            int k1 = khi > nd - 1 ? nd - 1 : (int)khi;
+            if (k0 <= k1) fwd_kernel(acc, row, base + 2.0, inv, k0, k1);
         }
         double ia = 1.0 / J->a[i];
         float *yi = y + (size_t)i * nd;
@@ -176,20 +205,10 @@ static int joseph_adjoint(const ts_xct_op *op, const float *y, float *x)
         for (int col = 0; col < n; col++) xr[col] = 0;
         for (int i = 0; i < na; i++) {
             const float *Yi = Y + (size_t)i * ndp; /* padded: bin k at Yi[k + margin] */
-            double c = J->cs[i], a = J->a[i], ia = 1.0 / a;
+            double c = J->cs[i], ia = 1.0 / J->a[i];
             /* t = k_p + margin >= 0, so truncation is floor (no libm call) */
             double tb = J->center + margin - J->cx * c + yv * J->sn[i];
-            for (int col = 0; col < n; col++) {
-                double t = tb + col * c;
-                int k0 = (int)t;
-                double d = t - k0; /* in [0, 1) */
-                /* bins k0 (distance d) and k0+1 (distance 1-d); a <= 1 so
-                 * no other bin is within reach */
-                double w0 = 1.0 - d * ia, w1 = 1.0 - (1.0 - d) * ia;
-                w0 = w0 > 0 ? w0 : 0;
-                w1 = w1 > 0 ? w1 : 0;
-                xr[col] += (float)((w0 * Yi[k0] + w1 * Yi[k0 + 1]) * ia);
-            }
+            adj_kernel(n, xr, Yi, tb, c, ia);
         }
     }
     free(Y);

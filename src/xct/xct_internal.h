@@ -30,6 +30,14 @@ static inline int xct_in_parallel(void)
 #endif
 }
 
+/* Hot loops are compiled twice, for AVX2 and for the baseline, and chosen at
+ * load time (GCC function multiversioning); results agree to rounding. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define XCT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define XCT_CLONES
+#endif
+
 /* Apply the box constraint in place. */
 void xct_box(float *x, size_t n, double lo, double hi);
 /* ||v||_2 in double. */
