@@ -42,6 +42,8 @@ static void check_geometry(int n, int ndet, int nang, double lo, double hi, doub
     double s1 = 0, s2 = 0, m1 = 0, m2 = 0;
     for (size_t i = 0; i < M; i++) { s1 += (double)Ax[i] * y[i]; m1 += fabs((double)Ax[i] * y[i]); }
     for (size_t i = 0; i < N; i++) { s2 += (double)x[i] * Aty[i]; m2 += fabs((double)x[i] * Aty[i]); }
+    printf("n %d ndet %d nang %d: adjoint mismatch %.2e (relative to sum |terms|)\n", n, ndet, nang,
+           fabs(s1 - s2) / fmax(m1, m2));
     TS_CHECK_MSG(fabs(s1 - s2) <= ADJ_TOL * fmax(m1, m2), "n %d ndet %d nang %d: <Ax,y> %.12g "
                  "<x,A^T y> %.12g", n, ndet, nang, s1, s2);
     /* reference kernels */
@@ -50,6 +52,8 @@ static void check_geometry(int n, int ndet, int nang, double lo, double hi, doub
     double ef = 0, ea = 0;
     for (size_t i = 0; i < M; i++) ef = fmax(ef, fabs(Ax[i] - Axr[i]));
     for (size_t i = 0; i < N; i++) ea = fmax(ea, fabs(Aty[i] - Atyr[i]));
+    printf("  fast vs reference: forward %.2e, adjoint %.2e (relative to max)\n", ef / maxabs(Axr, M),
+           ea / maxabs(Atyr, N));
     TS_CHECK_MSG(ef <= KERNEL_TOL * maxabs(Axr, M), "forward vs ref %g", ef);
     TS_CHECK_MSG(ea <= KERNEL_TOL * maxabs(Atyr, N), "adjoint vs ref %g", ea);
     /* row kernels: all rows at once, and A^T by rows */
