@@ -3,11 +3,14 @@
 
 512 x 512 Shepp-Logan phantom, 360 angles over [0, 180), sinogram from
 skimage.transform.radon. Ours: `tinsel xct recon` on a DXchange file holding
-the same sinogram (no flat/dark, no -log); timings are the reconstruction
-only (recon.csv, best of --repeat runs), skimage's are best of 3 (iradon) or
-a single call (iradon_sart). One SIRT iteration = (T(11 it) - T(1 it)) / 10.
+the same sinogram (no flat/dark, no -log); times are the reconstruction only
+(recon.csv: wall and process CPU time, best of --repeat runs); skimage's are
+best of 3 (iradon) or one call (iradon_sart), wall and CPU (time.process_time).
+One SIRT iteration = (T(11 iterations) - T(1 iteration)) / 10.
+On a shared machine the CPU-time ratio is the meaningful one; wall times
+depend on the other jobs (the load average is printed).
 
-Usage: /usr/bin/python3 bench/xct/bench_xct.py [path/to/tinsel] [threads list]
+Usage: /usr/bin/python3 bench/xct/bench_xct.py [path/to/tinsel] [threads list, e.g. 1,2]
 """
 import os
 import subprocess
@@ -17,6 +20,7 @@ import time
 
 import h5py
 import numpy as np
+import tifffile
 from skimage.data import shepp_logan_phantom
 from skimage.transform import iradon, iradon_sart, radon, resize
 
@@ -36,12 +40,13 @@ def err(rec):
 
 
 def best_of(k, fn):
-    best, out = 1e300, None
+    wall, cpu, out = 1e300, 1e300, None
     for _ in range(k):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu, out
 
 
 tmp = tempfile.mkdtemp(prefix='tinsel-bench-xct-')
@@ -58,24 +63,24 @@ def ours(algo, extra, nthreads, repeat):
                     '--repeat', str(repeat), '--quiet', '--out', out] + extra, check=True, env=env,
                    stdout=subprocess.DEVNULL)
     with open(os.path.join(out, 'recon.csv')) as f:
-        t = float(f.read().splitlines()[1].split(',')[4])
-    import tifffile
+        row = f.read().splitlines()[1].split(',')
     rec = tifffile.imread(os.path.join(out, 'recon.tif')).astype(np.float64)
-    return t, rec
+    return float(row[4]), float(row[5]), rec
 
 
-print('input: %d x %d Shepp-Logan, %d angles, machine: %d cores' % (n, n, nang, os.cpu_count()))
-t_sk, rec_sk = best_of(3, lambda: iradon(sino, theta=theta, filter_name='ramp', circle=True))
-print('skimage iradon (ramp)      : %8.4f s   error vs phantom %.4f' % (t_sk, err(rec_sk)))
+print('input: %d x %d Shepp-Logan, %d angles; %d cores, load average %.1f'
+      % (n, n, nang, os.cpu_count(), os.getloadavg()[0]))
+w_sk, c_sk, rec_sk = best_of(3, lambda: iradon(sino, theta=theta, filter_name='ramp', circle=True))
+print('skimage iradon (ramp)       wall %8.4f s  cpu %8.4f s  error vs phantom %.4f' % (w_sk, c_sk, err(rec_sk)))
 for nt in threads:
-    t_fbp, rec = ours('fbp', ['--filter', 'ramlak'], nt, 10)
-    print('tinsel fbp ramlak, %2d thr  : %8.4f s   error vs phantom %.4f   speed-up vs iradon x%.1f'
-          % (nt, t_fbp, err(rec), t_sk / t_fbp))
-t_sart, rec_sart = best_of(1, lambda: iradon_sart(sino, theta=theta))
-print('skimage iradon_sart (1 it) : %8.4f s   error vs phantom %.4f' % (t_sart, err(rec_sart)))
+    w, c, rec = ours('fbp', ['--filter', 'ramlak'], nt, 10)
+    print('tinsel fbp ramlak, %2d thr   wall %8.4f s  cpu %8.4f s  error vs phantom %.4f  '
+          'speed-up vs iradon: wall x%.1f, cpu x%.1f' % (nt, w, c, err(rec), w_sk / w, c_sk / c))
+w_sa, c_sa, rec_sa = best_of(1, lambda: iradon_sart(sino, theta=theta))
+print('skimage iradon_sart (1 it)  wall %8.4f s  cpu %8.4f s  error vs phantom %.4f' % (w_sa, c_sa, err(rec_sa)))
 for nt in threads:
-    t1, _ = ours('sirt', ['--iters', '1', '--stall', '0'], nt, 1)
-    t11, rec = ours('sirt', ['--iters', '11', '--stall', '0'], nt, 1)
-    it = (t11 - t1) / 10
-    print('tinsel sirt, %2d thr        : %8.4f s / iteration (11 its %.3f s, error %.4f); '
-          'vs one iradon_sart iteration x%.1f' % (nt, it, t11, err(rec), t_sart / it))
+    w1, c1, _ = ours('sirt', ['--iters', '1', '--stall', '0'], nt, 1)
+    w11, c11, rec = ours('sirt', ['--iters', '11', '--stall', '0'], nt, 1)
+    wi, ci = (w11 - w1) / 10, (c11 - c1) / 10
+    print('tinsel sirt, %2d thr         wall %8.4f s  cpu %8.4f s per iteration (error after 11: %.4f); '
+          'vs one iradon_sart iteration: wall x%.1f, cpu x%.1f' % (nt, wi, ci, err(rec), w_sa / wi, c_sa / ci))

