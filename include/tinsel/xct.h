@@ -153,7 +153,6 @@ typedef struct {
                               stall (relative) in one iteration (0: never) */
     double tv_weight;      /* TV: lambda in 1/2||Ax-b||^2 + lambda TV(x) */
     int tv_inner;          /* TV: FGP iterations per proximal step */
-    uint64_t seed;         /* reserved for randomised orderings (unused: orderings are deterministic) */
 } ts_xct_params;
 
 /* Defaults: FBP ramlak padded; iters 50; relax 1 (ART 0.5); lo 0, hi +inf;

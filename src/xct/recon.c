@@ -39,7 +39,6 @@ void ts_xct_params_default(ts_xct_params *p)
     p->stall = 1e-5;
     p->tv_weight = 0.01;
     p->tv_inner = 20;
-    p->seed = 0;
 }
 
 void xct_box(float *x, size_t n, double lo, double hi)
