@@ -360,7 +360,9 @@ static int do_recon(const char *input, const recon_opts *R, ts_run *run, double 
     if ((rc = ts_xct_algo_parse(R->algo, &p.algo))) goto done;
     if ((rc = ts_xct_filter_parse(R->filter, &p.filter))) goto done;
     p.pad = (int)R->pad;
-    p.iters = (int)R->iters;
+    /* 0: the algorithm's default number of iterations */
+    p.iters = R->iters > 0 ? (int)R->iters
+            : p.algo == TS_XCT_ART ? 5 : p.algo == TS_XCT_SART ? 10 : 100;
     p.relax = R->relax > 0 ? R->relax : (p.algo == TS_XCT_ART ? 0.5 : 1.0);
     p.lo = R->lo;
     p.hi = R->hi > R->lo ? R->hi : INFINITY;
@@ -470,7 +472,7 @@ static void recon_defaults(recon_opts *R)
     memset(R, 0, sizeof *R);
     R->algo = "fbp";
     R->filter = "shepp-logan";
-    R->iters = 50;
+    R->iters = 0;
     R->tv_inner = 20;
     R->pad = 1;
     R->nrows = 0;
@@ -496,7 +498,7 @@ static int cmd_recon(int argc, char **argv)
         {"algo", TS_OPT_STRING, &R.algo, "NAME", "fbp, art, sirt, sart or tv"},
         {"filter", TS_OPT_STRING, &R.filter, "NAME", "FBP filter: ramlak, shepp-logan, cosine, hamming, hann"},
         {"pad", TS_OPT_LONG, &R.pad, "0|1", "FBP: zero-pad projections to a power of two >= 2 ndet"},
-        {"iters", TS_OPT_LONG, &R.iters, "N", "iterations (ART/SART: sweeps)"},
+        {"iters", TS_OPT_LONG, &R.iters, "N", "iterations (ART/SART: sweeps); 0: ART 5, SART 10, SIRT/TV 100"},
         {"relax", TS_OPT_DOUBLE, &R.relax, "L", "relaxation in (0, 2); 0 = 1 (ART 0.5)"},
         {"lo", TS_OPT_DOUBLE, &R.lo, "V", "lower bound of the box constraint (attenuation per pixel)"},
         {"hi", TS_OPT_DOUBLE, &R.hi, "V", "upper bound (<= lo: none)"},
