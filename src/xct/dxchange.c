@@ -21,11 +21,14 @@ void ts_xct_projections_free(ts_xct_projections *p)
     p->theta = NULL;
 }
 
-static int check_finite(const char *path, const char *ds, const float *v, size_t n)
+/* v: [frames][rows][cols] read from rows row0.. of dataset ds */
+static int check_finite(const char *path, const char *ds, const float *v, size_t n, size_t rows,
+                        size_t cols, int row0)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i]))
-            return ts_error_set(TS_ERR_NUMERIC, "%s: %s: value %zu is NaN or infinite", path, ds, i);
+            return ts_error_set(TS_ERR_NUMERIC, "%s: %s[%zu][%zu][%zu] is NaN or infinite", path, ds,
+                                i / (rows * cols), (size_t)row0 + (i / cols) % rows, i % cols);
     return 0;
 }
 
@@ -45,7 +48,7 @@ static int frame_mean(const char *path, const char *ds, size_t rows, size_t ndet
     float *buf = malloc(d[0] * m * sizeof *buf);
     TS_CHECK_ALLOC(buf);
     int rc = ts_h5_read_f32(path, ds, start, count, buf);
-    if (!rc) rc = check_finite(path, ds, buf, d[0] * m);
+    if (!rc) rc = check_finite(path, ds, buf, d[0] * m, (size_t)nrows, ndet, row0);
     if (!rc) {
         for (size_t i = 0; i < m; i++) out[i] = 0;
         for (size_t f = 0; f < d[0]; f++)
@@ -107,7 +110,7 @@ int ts_xct_dxchange_read(const char *path, int row0, int nrows, int normalize, i
     }
     size_t start[3] = {0, (size_t)row0, 0}, count[3] = {na, (size_t)nrows, nd};
     if ((rc = ts_h5_read_f32(path, "/exchange/data", start, count, raw))) goto done;
-    if ((rc = check_finite(path, "/exchange/data", raw, na * m))) goto done;
+    if ((rc = check_finite(path, "/exchange/data", raw, na * m, (size_t)nrows, nd, row0))) goto done;
     if (normalize) {
         if ((rc = frame_mean(path, "/exchange/data_white", d[1], nd, row0, nrows, white))) goto done;
         if ((rc = frame_mean(path, "/exchange/data_dark", d[1], nd, row0, nrows, dark))) goto done;
