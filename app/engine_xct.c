@@ -339,8 +339,8 @@ done:
 
 typedef struct {
     const char *algo, *filter;
-    long iters, tv_inner, pad, row0, nrows, size, find_center, normalize, minus_log, repeat;
-    double relax, lo, hi, tol, stall, tv_weight, center, search;
+    long iters, tv_inner, pad, row0, nrows, size, find_center, normalize, minus_log, repeat, label;
+    double relax, lo, hi, tol, stall, tv_weight, center, search, label_min;
     uint64_t seed;
     const char *out;
 } recon_opts;
@@ -467,6 +467,74 @@ static int write_recon_outputs(ts_run *run, const float *vol, int n, int ns, dou
     return ts_csv_close(csv);
 }
 
+/* Binarise the volume as seed 001: a two-Gaussian EM fit of the values > vmin
+ * inside the reconstruction disc of every slice, the Bayes rule on those voxels
+ * (the others: 0). Writes label.tif (uint8 pages) and label.csv. */
+static int write_labels(ts_run *run, const float *vol, int n, int ns, double vmin)
+{
+    size_t nn = (size_t)n * n, m = 0;
+    double c = n / 2, R2 = (n / 2.0 - 1) * (n / 2.0 - 1);
+    float *in = malloc(nn * ns * sizeof *in);
+    uint8_t *lab = malloc(nn * ns);
+    ts_image *im = ts_image_create(n, n, ns, TS_U8);
+    int rc = 0;
+    if (!in || !lab || !im) {
+        rc = ts_error_set(TS_ERR_NOMEM, "label: out of memory");
+        goto done;
+    }
+    for (int s = 0; s < ns; s++)
+        for (int r = 0; r < n; r++)
+            for (int k = 0; k < n; k++) {
+                double x = k - c, y = r - c;
+                float v = vol[(size_t)s * nn + (size_t)r * n + k];
+                if (x * x + y * y <= R2 && v > vmin) in[m++] = v;
+            }
+    ts_xct_gmm2 g;
+    if ((rc = ts_xct_gmm2_fit(in, m, &g))) goto done;
+    if ((rc = ts_xct_gmm2_classify(&g, vol, nn * ns, lab))) goto done;
+    uint8_t *d = im->data;
+    size_t ones = 0;
+    for (int s = 0; s < ns; s++)
+        for (int r = 0; r < n; r++)
+            for (int k = 0; k < n; k++) {
+                double x = k - c, y = r - c;
+                size_t i = (size_t)s * nn + (size_t)r * n + k;
+                d[i] = (x * x + y * y <= R2 && vol[i] > vmin) ? lab[i] : 0;
+                ones += d[i];
+            }
+    char *p = ts_run_path(run, "label.tif");
+    if (!p) {
+        rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = ts_tiff_write(p, im);
+    free(p);
+    if (rc) goto done;
+    p = ts_run_path(run, "label.csv");
+    if (!p) {
+        rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    static const char *hdr[8] = {"prior0", "prior1", "mean0", "mean1", "sd0", "sd1", "em_iterations",
+                                 "fraction1"};
+    ts_csv *csv = NULL;
+    rc = ts_csv_open(p, 8, hdr, &csv);
+    free(p);
+    if (rc) goto done;
+    double row[8] = {g.prior[0], g.prior[1], g.mean[0], g.mean[1], g.sd[0], g.sd[1], g.iters,
+                     (double)ones / m};
+    if ((rc = ts_csv_row_d(csv, row))) {
+        ts_csv_abort(csv);
+        goto done;
+    }
+    rc = ts_csv_close(csv);
+done:
+    free(in);
+    free(lab);
+    ts_image_destroy(im);
+    return rc;
+}
+
 static void recon_defaults(recon_opts *R)
 {
     memset(R, 0, sizeof *R);
@@ -486,6 +554,7 @@ static void recon_defaults(recon_opts *R)
     R->tv_weight = 0.01;
     R->center = -1;
     R->search = 20;
+    R->label_min = -INFINITY;
     R->seed = 1;
     R->out = "xct-recon";
 }
@@ -515,6 +584,8 @@ static int cmd_recon(int argc, char **argv)
         {"normalize", TS_OPT_LONG, &R.normalize, "0|1", "flat/dark correction"},
         {"minus-log", TS_OPT_LONG, &R.minus_log, "0|1", "take -log of the normalised data"},
         {"repeat", TS_OPT_LONG, &R.repeat, "N", "repeat the reconstruction N times, report the best time (benchmarks)"},
+        {"label", TS_OPT_FLAG, &R.label, NULL, "also write label.tif: two-Gaussian EM fit + Bayes rule (seed 001), 1 = upper class (metal)"},
+        {"label-min", TS_OPT_DOUBLE, &R.label_min, "V", "--label: only values > V enter the fit (e.g. half the dielectric's, to leave vacuum out); below: 0"},
         {"seed", TS_OPT_U64, &R.seed, "N", "seed (recorded; the algorithms are deterministic)"},
         {"out", TS_OPT_STRING, &R.out, "DIR", "output folder"},
     };
@@ -543,6 +614,7 @@ static int cmd_recon(int argc, char **argv)
     rc = do_recon(pos[0], &R, NULL, &center, &t, &cpu, &vol, &n, &ns);
     if (!rc) rc = ts_run_create(R.out, "xct recon", R.seed, &run);
     if (!rc) rc = write_recon_outputs(run, vol, n, ns, center, t, cpu, R.algo);
+    if (!rc && R.label) rc = write_labels(run, vol, n, ns, R.label_min);
     if (!rc) rc = finish_run(run, "xct recon", o, no);
     if (!rc)
         printf("%s: %d slice(s) of %d x %d, centre %.2f px, reconstruction %.4f s; written to %s\n",
