@@ -254,7 +254,7 @@ int ts_xct_phantom_slice(const ts_xct_phantom *ph, int y, int field, int n, floa
 
 /* Projections from a DXchange HDF5 file (/exchange/data [nang][nrows][ndet],
  * /exchange/data_white, /exchange/data_dark, /exchange/theta in degrees).
- * rows [row0, row0+nrows) are read (nrows <= 0: all).
+ * rows [row0, row0+nrows) are read (nrows <= 0: all from row0 on).
  * normalize: (data - mean dark)/(mean white - mean dark), clipped to >= 1e-6;
  * minus_log: -log of that. Output sino[nrows][nang][ndet] (slice-major),
  * theta in radians. Caller owns *sino and *theta (free()).
