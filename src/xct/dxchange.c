@@ -83,7 +83,7 @@ int ts_xct_dxchange_read(const char *path, int row0, int nrows, int normalize, i
         return ts_error_set(TS_ERR_FORMAT, "%s: /exchange/data has %zu rows of %zu columns",
                             path, d[1], d[2]);
     if (nrows <= 0) nrows = (int)d[1] - row0; /* all rows from row0 on */
-    if (row0 < 0 || (size_t)row0 + (size_t)nrows > d[1])
+    if (row0 < 0 || nrows < 1 || (size_t)row0 + (size_t)nrows > d[1])
         return ts_error_set(TS_ERR_RANGE, "%s: rows %d .. %d outside 0 .. %zu", path, row0,
                             row0 + nrows - 1, d[1] - 1);
     size_t na = d[0], nd = d[2], m = (size_t)nrows * nd;
