@@ -231,6 +231,21 @@ int xct_study_run(const xct_study_cfg *c, const char *outdir, ts_report *rep, co
     int alg[5], nalg = 0;
     for (int a = 0; a < 5; a++)
         if (has_algo(c->algos, anames[a])) alg[nalg++] = a;
+    /* every listed name must be known */
+    for (const char *p = c->algos; *p;) {
+        size_t l = strcspn(p, ",");
+        int ok = 0;
+        for (int a = 0; a < 5; a++)
+            if (l == strlen(anames[a]) && strncmp(p, anames[a], l) == 0) ok = 1;
+        if (!ok) {
+            free(av);
+            free(rv);
+            return ts_error_set(TS_ERR_INVAL, "study: unknown algorithm '%.*s' in --algos (fbp, art, "
+                                "sirt, sart, tv)", (int)l, p);
+        }
+        p += l;
+        if (*p == ',') p++;
+    }
     /* configurations: angle sweep at range_max, then range sweep at n_fixed */
     int ncfg = 0;
     config *cfg = malloc((size_t)(nav + nrv) * sizeof *cfg);
