@@ -428,8 +428,26 @@ int xct_study_run(const xct_study_cfg *c, const char *outdir, ts_report *rep, co
     static const char *mnames[6] = {"PSNR (dB)", "SSIM", "MS-SSIM", "PCC", "DSC", "BER"};
     static const char *mfile[6] = {"psnr", "ssim", "msssim", "pcc", "dsc", "ber"};
     for (int sweep = 0; sweep < 2 && !rc; sweep++) {
-        int c0 = sweep == 0 ? 0 : nav, c1 = sweep == 0 ? nav : ncfg;
-        if (c1 - c0 < 2) continue;
+        /* members of the sweep, sorted by the swept variable: the angle sweep
+         * at range_max, or every configuration with n_fixed angles (the one
+         * at range_max was measured in the angle sweep) */
+        int mem[64], nm = 0;
+        for (int ci = 0; ci < ncfg && nm < 64; ci++) {
+            int in = sweep == 0 ? ci < nav
+                                : (cfg[ci].nang == c->n_fixed &&
+                                   (ci >= nav || fabs(cfg[ci].range - c->range_max) < 1e-9));
+            if (in) mem[nm++] = ci;
+        }
+        for (int i = 1; i < nm; i++) /* insertion sort by N or range */
+            for (int j = i; j > 0; j--) {
+                double a = sweep == 0 ? cfg[mem[j - 1]].nang : cfg[mem[j - 1]].range;
+                double b = sweep == 0 ? cfg[mem[j]].nang : cfg[mem[j]].range;
+                if (a <= b) break;
+                int t = mem[j];
+                mem[j] = mem[j - 1];
+                mem[j - 1] = t;
+            }
+        if (nm < 2) continue;
         for (int k = 0; k < 6 && !rc; k++) {
             char title[160], fname[64];
             if (sweep == 0)
@@ -445,7 +463,8 @@ int xct_study_run(const xct_study_cfg *c, const char *outdir, ts_report *rep, co
             double xs[64], ys[64];
             for (int ai = 0; ai < nalg; ai++) {
                 int m = 0;
-                for (int ci = c0; ci < c1 && m < 64; ci++) {
+                for (int q = 0; q < nm; q++) {
+                    int ci = mem[q];
                     xs[m] = sweep == 0 ? cfg[ci].nang : cfg[ci].range;
                     ys[m++] = metrics[((size_t)ci * nalg + ai) * NMET + k];
                 }
