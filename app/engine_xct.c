@@ -391,7 +391,9 @@ static int do_recon(const char *input, const recon_opts *R, ts_run *run, double 
     }
     double best_t = INFINITY, best_cpu = INFINITY;
     for (long rep = 0; rep < (R->repeat > 0 ? R->repeat : 1) && !rc; rep++) {
-        ts_progress *prog = P.nrows > 1 ? ts_progress_create("xct recon", P.nrows, "slice") : NULL;
+        ts_progress *prog = P.nrows > 1 ? ts_progress_create("xct recon", P.nrows, "slice")
+                          : p.algo != TS_XCT_FBP ? ts_progress_create("xct recon", p.iters, "iteration")
+                                                 : NULL;
         double t0 = ts_time_now();
         clock_t c0 = clock();
         rc = ts_xct_reconstruct(g, &p, P.nrows, P.sino, vol, prog);

@@ -153,6 +153,7 @@ typedef struct {
                               stall (relative) in one iteration (0: never) */
     double tv_weight;      /* TV: lambda in 1/2||Ax-b||^2 + lambda TV(x) */
     int tv_inner;          /* TV: FGP iterations per proximal step */
+    ts_progress *progress; /* optional (NULL): updated with the iteration count; borrowed */
 } ts_xct_params;
 
 /* Defaults: FBP ramlak padded; iters 50; relax 1 (ART 0.5); lo 0, hi +inf;
@@ -190,7 +191,8 @@ int ts_xct_tv_prox(int n, const float *f, double w, double lo, double hi, int it
 int ts_xct_op_norm2(const ts_xct_op *op, int iters, double *out);
 
 /* Reconstruct a stack: sino[nslices][nang][ndet] -> vol[nslices][n][n] with
- * the algorithm in p; slices in parallel (OpenMP). prog may be NULL. */
+ * the algorithm in p; slices in parallel (OpenMP). prog may be NULL; it counts
+ * slices when nslices > 1, else iterations (p->progress is ignored here). */
 int ts_xct_reconstruct(const ts_xct_geom *g, const ts_xct_params *p, int nslices,
                        const float *sino, float *vol, ts_progress *prog);
 

@@ -49,6 +49,7 @@ int ts_xct_art(const ts_xct_op *op, const ts_xct_params *p, const float *b, floa
             xct_box(x, N, p->lo, p->hi);
         }
         it++;
+        if (p->progress) ts_progress_update(p->progress, it, NULL);
     }
     if (info) {
         info->iters = it;

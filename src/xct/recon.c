@@ -39,6 +39,7 @@ void ts_xct_params_default(ts_xct_params *p)
     p->stall = 1e-5;
     p->tv_weight = 0.01;
     p->tv_inner = 20;
+    p->progress = NULL;
 }
 
 void xct_box(float *x, size_t n, double lo, double hi)
@@ -140,6 +141,9 @@ int ts_xct_reconstruct(const ts_xct_geom *g, const ts_xct_params *p, int nslices
                                 i % g->ndet);
     ts_xct_op *op = NULL;
     if (p->algo != TS_XCT_FBP) TS_TRY(ts_xct_op_joseph_create(g, &op));
+    ts_xct_params ps = *p; /* per-iteration progress only for a single slice */
+    ps.progress = nslices == 1 ? prog : NULL;
+    p = &ps;
     int err = 0;
     int done = 0;
     /* one slice: kernels use all threads; many: one slice per thread */
@@ -171,7 +175,7 @@ int ts_xct_reconstruct(const ts_xct_geom *g, const ts_xct_params *p, int nslices
         }
 #pragma omp atomic
         done++;
-        if (prog) ts_progress_update(prog, done, NULL);
+        if (prog && nslices > 1) ts_progress_update(prog, done, NULL);
     }
     ts_xct_op_destroy(op);
     if (!err && ts_interrupted())

@@ -44,6 +44,7 @@ int ts_xct_sirt(const ts_xct_op *op, const ts_xct_params *p, const float *b, flo
         for (size_t j = 0; j < N; j++) x[j] += C[j] * u[j];
         xct_box(x, N, p->lo, p->hi);
         it++;
+        if (p->progress) ts_progress_update(p->progress, it, NULL);
     }
     if (info) {
         info->iters = it;

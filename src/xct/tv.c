@@ -168,6 +168,7 @@ int ts_xct_tv_fista(const ts_xct_op *op, int n, const ts_xct_params *p, const fl
             y[j] = x[j] + beta * (x[j] - xo[j]);
         }
         t = tn;
+        if (p->progress) ts_progress_update(p->progress, it + 1, NULL);
         if (p->stall > 0 && nx > 0 && sqrt(dx) <= p->stall * sqrt(nx)) {
             it++;
             why = 2;
