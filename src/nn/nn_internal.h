@@ -1,0 +1,41 @@
+/* Private helpers of the nn core. */
+#ifndef TS_NN_INTERNAL_H
+#define TS_NN_INTERNAL_H
+
+#include <stddef.h>
+
+#include "tinsel/core.h"
+#include "tinsel/nn.h"
+
+/* OpenMP pragmas only when compiled with -fopenmp. */
+#ifdef _OPENMP
+#include <omp.h>
+#define TS_NN_PRAGMA(x) _Pragma(#x)
+#define TS_NN_OMP(x) TS_NN_PRAGMA(omp x)
+#else
+#define TS_NN_OMP(x)
+/* Number of floats in parameter idx (0 for a bad index). */
+size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
+
+#endif
+
+/* Parallelise a loop only when there is enough work to pay for a fork. */
+#define TS_NN_PAR_MIN 32768
+
+/* Reject a non-positive dimension. */
+#define TS_NN_CHECK_POS(v)                                                      \
+    do {                                                                        \
+        if ((v) <= 0)                                                           \
+            return ts_error_set(TS_ERR_INVAL, "nn: %s must be > 0, got %ld", #v, \
+                                (long)(v));                                     \
+    } while (0)
+
+#define TS_NN_CHECK_PTR(p)                                                      \
+    do {                                                                        \
+        if ((p) == NULL) return ts_error_set(TS_ERR_INVAL, "nn: %s is NULL", #p); \
+    } while (0)
+
+/* Number of floats in parameter idx (0 for a bad index). */
+size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
+
+#endif
