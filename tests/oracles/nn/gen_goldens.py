@@ -36,7 +36,7 @@ class Golden:
     def add(self, name, t):
         if isinstance(t, torch.Tensor):
             t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(np.asarray(t, dtype=np.float32))
+        a = np.array(t, dtype=np.float32, copy=True, order="C")  # a copy: tensors change later
         if a.ndim == 0:
             a = a.reshape(1)
         self.recs.append((name, a))
