@@ -193,6 +193,7 @@ static int tensor_head(int ndim, const int64_t *shape, ts_nn_tensor **out)
 int ts_nn_tensor_create(int ndim, const int64_t *shape, ts_nn_tensor **out)
 {
     ts_nn_tensor *t;
+    if (out) *out = NULL;
     TS_TRY(tensor_head(ndim, shape, &t));
     t->data = calloc(t->numel ? t->numel : 1, sizeof(float));
     if (!t->data) {
@@ -208,6 +209,7 @@ int ts_nn_tensor_create(int ndim, const int64_t *shape, ts_nn_tensor **out)
 int ts_nn_tensor_create_in(ts_nn_arena *a, int ndim, const int64_t *shape, ts_nn_tensor **out)
 {
     ts_nn_tensor *t;
+    if (out) *out = NULL;
     TS_NN_CHECK_PTR(a);
     TS_TRY(tensor_head(ndim, shape, &t));
     t->data = ts_nn_arena_alloc(a, t->numel);
@@ -222,6 +224,7 @@ int ts_nn_tensor_create_in(ts_nn_arena *a, int ndim, const int64_t *shape, ts_nn
 int ts_nn_tensor_wrap(float *data, int ndim, const int64_t *shape, ts_nn_tensor **out)
 {
     ts_nn_tensor *t;
+    if (out) *out = NULL;
     TS_NN_CHECK_PTR(data);
     TS_TRY(tensor_head(ndim, shape, &t));
     t->data = data;
