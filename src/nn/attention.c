@@ -14,8 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <cblas.h>
-
 #include "nn/nn_internal.h"
 
 static size_t per_image(int c, int l, int heads)
@@ -75,13 +73,11 @@ int ts_nn_attention_forward(float *out, float *cache, const float *x, const floa
         transpose(X, x + (size_t)b * c * l, c, l, 0);
         for (int i = 0; i < l; i++)
             for (int j = 0; j < c3; j++) QKV[(size_t)i * c3 + j] = in_b ? in_b[j] : 0.0f;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l, c3, c, 1.0f, X, c, in_w, c, 1.0f,
-                    QKV, c3);
+        ts_nn_sgemm(0, 1, l, c3, c, 1.0f, X, c, in_w, c, 1.0f, QKV, c3);
         for (int h = 0; h < heads; h++) {
             const float *Q = QKV + h * d, *K = QKV + c + h * d, *V = QKV + 2 * c + h * d;
             float *Ah = A + (size_t)h * l * l;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l, l, d, scale, Q, c3, K, c3, 0.0f,
-                        Ah, l);
+            ts_nn_sgemm(0, 1, l, l, d, scale, Q, c3, K, c3, 0.0f, Ah, l);
             TS_NN_OMP(parallel for schedule(static) if ((size_t)l * l > TS_NN_PAR_MIN))
             for (int i = 0; i < l; i++) {
                 float *r = Ah + (size_t)i * l;
@@ -95,12 +91,11 @@ int ts_nn_attention_forward(float *out, float *cache, const float *x, const floa
                 float inv = (float)(1.0 / s);
                 for (int j = 0; j < l; j++) r[j] *= inv;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l, d, l, 1.0f, Ah, l, V, c3, 0.0f,
-                        Y + h * d, c);
+            ts_nn_sgemm(0, 0, l, d, l, 1.0f, Ah, l, V, c3, 0.0f, Y + h * d, c);
         }
         for (int i = 0; i < l; i++)
             for (int j = 0; j < c; j++) o[(size_t)i * c + j] = out_b ? out_b[j] : 0.0f;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l, c, c, 1.0f, Y, c, out_w, c, 1.0f, o, c);
+        ts_nn_sgemm(0, 1, l, c, c, 1.0f, Y, c, out_w, c, 1.0f, o, c);
         transpose(out + (size_t)b * c * l, o, l, c, 0);
     }
     free(o);
@@ -139,18 +134,14 @@ int ts_nn_attention_backward(float *dx, float *din_w, float *din_b, float *dout_
                 for (int i = 0; i < l; i++) s += dO[(size_t)i * c + j];
                 dout_b[j] += (float)s;
             }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c, c, l, 1.0f, dO, c, Y, c, 1.0f,
-                    dout_w, c);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l, c, c, 1.0f, dO, c, out_w, c, 0.0f,
-                    dY, c);
+        ts_nn_sgemm(1, 0, c, c, l, 1.0f, dO, c, Y, c, 1.0f, dout_w, c);
+        ts_nn_sgemm(0, 0, l, c, c, 1.0f, dO, c, out_w, c, 0.0f, dY, c);
         for (int h = 0; h < heads; h++) {
             const float *Q = QKV + h * d, *K = QKV + c + h * d, *V = QKV + 2 * c + h * d;
             const float *Ah = A + (size_t)h * l * l;
             /* dA -> dS (in place) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l, l, d, 1.0f, dY + h * d, c, V, c3,
-                        0.0f, dS, l);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, d, l, 1.0f, Ah, l, dY + h * d, c,
-                        0.0f, dQKV + 2 * c + h * d, c3);
+            ts_nn_sgemm(0, 1, l, l, d, 1.0f, dY + h * d, c, V, c3, 0.0f, dS, l);
+            ts_nn_sgemm(1, 0, l, d, l, 1.0f, Ah, l, dY + h * d, c, 0.0f, dQKV + 2 * c + h * d, c3);
             TS_NN_OMP(parallel for schedule(static) if ((size_t)l * l > TS_NN_PAR_MIN))
             for (int i = 0; i < l; i++) {
                 float *r = dS + (size_t)i * l;
@@ -160,10 +151,8 @@ int ts_nn_attention_backward(float *dx, float *din_w, float *din_b, float *dout_
                 float sf = (float)s;
                 for (int j = 0; j < l; j++) r[j] = a[j] * (r[j] - sf);
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l, d, l, scale, dS, l, K, c3, 0.0f,
-                        dQKV + h * d, c3);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, d, l, scale, dS, l, Q, c3, 0.0f,
-                        dQKV + c + h * d, c3);
+            ts_nn_sgemm(0, 0, l, d, l, scale, dS, l, K, c3, 0.0f, dQKV + h * d, c3);
+            ts_nn_sgemm(1, 0, l, d, l, scale, dS, l, Q, c3, 0.0f, dQKV + c + h * d, c3);
         }
         if (din_b)
             for (int j = 0; j < c3; j++) {
@@ -171,11 +160,9 @@ int ts_nn_attention_backward(float *dx, float *din_w, float *din_b, float *dout_
                 for (int i = 0; i < l; i++) s += dQKV[(size_t)i * c3 + j];
                 din_b[j] += (float)s;
             }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c3, c, l, 1.0f, dQKV, c3, X, c, 1.0f,
-                    din_w, c);
+        ts_nn_sgemm(1, 0, c3, c, l, 1.0f, dQKV, c3, X, c, 1.0f, din_w, c);
         if (dx) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l, c, c3, 1.0f, dQKV, c3, in_w, c,
-                        0.0f, dX, c);
+            ts_nn_sgemm(0, 0, l, c, c3, 1.0f, dQKV, c3, in_w, c, 0.0f, dX, c);
             transpose(dx + (size_t)b * c * l, dX, l, c, 1);
         }
     }

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "nn/nn_internal.h"
 
 static int conv_check(const ts_nn_conv_shape *s)
@@ -36,7 +34,6 @@ static int conv_check(const ts_nn_conv_shape *s)
 }
 
 /* Used by conv_ref.c as well. */
-int ts_nn_conv_check_(const ts_nn_conv_shape *s);
 int ts_nn_conv_check_(const ts_nn_conv_shape *s) { return conv_check(s); }
 
 static void conv_set_out(ts_nn_conv_shape *s)
@@ -180,8 +177,7 @@ int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
                 for (size_t i = 0; i < osp; i++) out_n[(size_t)o * osp + i] = bias[o];
             beta = 1.0f;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->oc, (int)osp, ckk, 1.0f, weight,
-                    ckk, B, (int)osp, beta, out_n, (int)osp);
+        ts_nn_sgemm(0, 0, s->oc, (int)osp, ckk, 1.0f, weight, ckk, B, (int)osp, beta, out_n, (int)osp);
     }
     free(col);
     return TS_OK;
@@ -230,16 +226,13 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
             im2col(s, in_n, col);
             B = col;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->oc, ckk, (int)osp, 1.0f, dout_n,
-                    (int)osp, B, (int)osp, 1.0f, dweight, ckk);
+        ts_nn_sgemm(0, 1, s->oc, ckk, (int)osp, 1.0f, dout_n, (int)osp, B, (int)osp, 1.0f, dweight, ckk);
         if (dinp) {
             float *dinp_n = dinp + (size_t)n * s->c * isp;
             if (pointwise) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)osp, s->oc, 1.0f,
-                            weight, ckk, dout_n, (int)osp, 1.0f, dinp_n, (int)osp);
+                ts_nn_sgemm(1, 0, ckk, (int)osp, s->oc, 1.0f, weight, ckk, dout_n, (int)osp, 1.0f, dinp_n, (int)osp);
             } else {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)osp, s->oc, 1.0f,
-                            weight, ckk, dout_n, (int)osp, 0.0f, dcol, (int)osp);
+                ts_nn_sgemm(1, 0, ckk, (int)osp, s->oc, 1.0f, weight, ckk, dout_n, (int)osp, 0.0f, dcol, (int)osp);
                 col2im_add(s, dcol, dinp_n);
             }
         }

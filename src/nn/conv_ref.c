@@ -6,7 +6,6 @@
  * Slow (no BLAS, no threads); the fast path in conv.c is tested against it. */
 #include "nn/nn_internal.h"
 
-int ts_nn_conv_check_(const ts_nn_conv_shape *s);
 
 #define IDX5(a, b, c, d, e, B, C, D, E) (((((size_t)(a) * (B) + (b)) * (C) + (c)) * (D) + (d)) * (E) + (e))
 

@@ -4,8 +4,6 @@
  *             db [oc] += Σ_m dout */
 #include "nn/nn_internal.h"
 
-#include <cblas.h>
-
 int ts_nn_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          int m, int c, int oc)
 {
@@ -21,8 +19,7 @@ int ts_nn_linear_forward(float *out, const float *inp, const float *weight, cons
             for (int o = 0; o < oc; o++) out[(size_t)i * oc + o] = bias[o];
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, oc, c, 1.0f, inp, c, weight, c, beta,
-                out, oc);
+    ts_nn_sgemm(0, 1, m, oc, c, 1.0f, inp, c, weight, c, beta, out, oc);
     return TS_OK;
 }
 
@@ -37,10 +34,8 @@ int ts_nn_linear_backward(float *dinp, float *dweight, float *dbias, const float
     TS_NN_CHECK_PTR(weight);
     TS_NN_CHECK_PTR(dweight);
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, c, oc, 1.0f, dout, oc, weight, c,
-                    1.0f, dinp, c);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, oc, c, m, 1.0f, dout, oc, inp, c, 1.0f,
-                dweight, c);
+        ts_nn_sgemm(0, 0, m, c, oc, 1.0f, dout, oc, weight, c, 1.0f, dinp, c);
+    ts_nn_sgemm(1, 0, oc, c, m, 1.0f, dout, oc, inp, c, 1.0f, dweight, c);
     if (dbias)
         for (int o = 0; o < oc; o++) {
             double acc = 0.0;

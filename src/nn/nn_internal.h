@@ -14,6 +14,17 @@
 #define TS_NN_OMP(x) TS_NN_PRAGMA(omp x)
 #else
 #define TS_NN_OMP(x)
+/* Row-major single-precision GEMM, C [m, n] = alpha op(A) op(B) + beta C,
+ * op(A) [m, k], op(B) [k, n]; ta/tb nonzero: transposed. Calls OpenBLAS's
+ * Fortran sgemm_ (row-major as the column-major transpose problem): the
+ * cblas_sgemm symbol resolves to GSL's reference libgslcblas when -lgslcblas
+ * comes first on the link line, about 10x slower (see docs/nn.md). */
+void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Validation shared by conv.c and conv_ref.c. */
+int ts_nn_conv_check_(const ts_nn_conv_shape *s);
+
 /* Number of floats in parameter idx (0 for a bad index). */
 size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
 
@@ -34,6 +45,17 @@ size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
     do {                                                                        \
         if ((p) == NULL) return ts_error_set(TS_ERR_INVAL, "nn: %s is NULL", #p); \
     } while (0)
+
+/* Row-major single-precision GEMM, C [m, n] = alpha op(A) op(B) + beta C,
+ * op(A) [m, k], op(B) [k, n]; ta/tb nonzero: transposed. Calls OpenBLAS's
+ * Fortran sgemm_ (row-major as the column-major transpose problem): the
+ * cblas_sgemm symbol resolves to GSL's reference libgslcblas when -lgslcblas
+ * comes first on the link line, about 10x slower (see docs/nn.md). */
+void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Validation shared by conv.c and conv_ref.c. */
+int ts_nn_conv_check_(const ts_nn_conv_shape *s);
 
 /* Number of floats in parameter idx (0 for a bad index). */
 size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
