@@ -30,6 +30,19 @@ size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
 
 #endif
 
+/* Thread index and team size inside a parallel region (0 and 1 without OpenMP). */
+#ifdef _OPENMP
+static inline int ts_nn_thread_id_(void) { return omp_get_thread_num(); }
+static inline int ts_nn_team_size_(void) { return omp_get_num_threads(); }
+#else
+static inline int ts_nn_thread_id_(void) { return 0; }
+static inline int ts_nn_team_size_(void) { return 1; }
+#endif
+
+/* Make sure OpenBLAS runs single-threaded inside nn's OpenMP teams (calls
+ * ts_nn_set_threads with the OpenMP default once if it was never called). */
+void ts_nn_threads_init_(void);
+
 /* Parallelise a loop only when there is enough work to pay for a fork. */
 #define TS_NN_PAR_MIN 32768
 

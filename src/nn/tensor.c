@@ -12,6 +12,9 @@
 
 static int g_nn_threads = 0; /* 0: not set, use the OpenMP default */
 
+/* nn calls sgemm from inside its own OpenMP teams, one thread per block of
+ * work, so OpenBLAS itself runs single-threaded (two thread pools taking turns
+ * on the same cores were 5-20x slower on a loaded machine). */
 void ts_nn_set_threads(int n)
 {
     if (n < 1) n = 1;
@@ -19,7 +22,12 @@ void ts_nn_set_threads(int n)
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
-    openblas_set_num_threads(n);
+    openblas_set_num_threads(1);
+}
+
+void ts_nn_threads_init_(void)
+{
+    if (g_nn_threads == 0) ts_nn_set_threads(ts_nn_get_threads());
 }
 
 int ts_nn_get_threads(void)
