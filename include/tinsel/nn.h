@@ -330,6 +330,31 @@ ts_nn_lr_schedule ts_nn_lr_defaults(ts_nn_lr_kind kind, double base_lr, long tot
 /* Learning rate for step t = 0, 1, ... (the value used by the t-th optimiser step). */
 double ts_nn_lr_at(const ts_nn_lr_schedule *s, long t);
 
+/* ------------------------------------------------------------ MLP */
+
+/* A multilayer perceptron, torch.nn.Sequential(Linear, act, Linear, act, ...,
+ * Linear): sizes[0] inputs, sizes[nlayers] outputs, the activation after every
+ * layer but the last. Parameters are registered in P as "<prefix>.<2k>.weight"
+ * [sizes[k+1], sizes[k]] and "<prefix>.<2k>.bias" (PyTorch's Sequential names,
+ * so weights load from a PyTorch state_dict saved as safetensors). The MLP keeps
+ * the activations of its last forward (in the arena) for backward. */
+typedef enum { TS_NN_ACT_TANH = 0, TS_NN_ACT_GELU, TS_NN_ACT_SILU } ts_nn_act;
+typedef struct ts_nn_mlp ts_nn_mlp;
+
+/* Declare parameters in P (before ts_nn_params_alloc). Caller owns *out; P must
+ * outlive the MLP. nlayers >= 1, sizes has nlayers + 1 entries. */
+int ts_nn_mlp_create(ts_nn_params *P, const char *prefix, int nlayers, const int *sizes,
+                     ts_nn_act act, ts_nn_mlp **out);
+void ts_nn_mlp_destroy(ts_nn_mlp *m);
+/* PyTorch's default Linear initialisation (after ts_nn_params_alloc). */
+int ts_nn_mlp_init(ts_nn_mlp *m, ts_rng *rng);
+/* y [rows, sizes[nlayers]] = MLP(x [rows, sizes[0]]); activations from arena A
+ * (x must stay valid until backward). */
+int ts_nn_mlp_forward(ts_nn_mlp *m, ts_nn_arena *A, const float *x, int rows, float *y);
+/* Parameter gradients += from dy [rows, out]; dx [rows, in] += (NULL ok).
+ * Uses the activations of the last forward. */
+int ts_nn_mlp_backward(ts_nn_mlp *m, ts_nn_arena *A, const float *dy, float *dx);
+
 /* ------------------------------------------------------------ safetensors */
 
 /* A safetensors file (https://github.com/huggingface/safetensors format):

@@ -153,6 +153,96 @@ static void test_mlp_adam(void)
     ts_nn_params_destroy(P);
 }
 
+/* The same run through the ts_nn_mlp object (PyTorch Sequential names). */
+static void test_mlp_object(void)
+{
+    ts_nn_params *P = NULL;
+    ts_nn_mlp *m = NULL;
+    ts_nn_arena *A = NULL;
+    int sizes[3] = {3, 16, 2};
+    TS_CHECK_OK(ts_nn_params_create(&P));
+    TS_CHECK_OK(ts_nn_mlp_create(P, "net", 2, sizes, TS_NN_ACT_TANH, &m));
+    TS_CHECK_OK(ts_nn_params_alloc(P));
+    TS_CHECK_OK(ts_nn_arena_create(0, &A));
+    if (!m || !A) return;
+    const char *tn[4] = {"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"};
+    const char *gn[4] = {"l1.w", "l1.b", "l2.w", "l2.b"};
+    for (int k = 0; k < 4; k++) {
+        char key[64];
+        size_t n;
+        snprintf(key, sizeof key, "mlp/init/%s", gn[k]);
+        const float *v = golden_get(G, key, &n);
+        int i = ts_nn_params_find(P, tn[k]);
+        TS_CHECK(i >= 0);
+        if (i >= 0 && v) memcpy(ts_nn_params_data(P, i), v, n * sizeof(float));
+    }
+    const float *x = golden_get(G, "mlp/x", NULL), *y = golden_get(G, "mlp/y", NULL);
+    ts_nn_optim_config cfg = ts_nn_optim_defaults(TS_NN_ADAM);
+    cfg.lr = 1e-2;
+    ts_nn_optim *o = NULL;
+    TS_CHECK_OK(ts_nn_optim_create(&cfg, ts_nn_params_total(P), &o));
+    float out[64], dout[64], ours[10];
+    for (int step = 0; step < 10 && o; step++) {
+        ts_nn_arena_mark mk = ts_nn_arena_get_mark(A);
+        ts_nn_params_zero_grad(P);
+        TS_CHECK_OK(ts_nn_mlp_forward(m, A, x, 32, out));
+        double loss;
+        ts_nn_mse_forward(&loss, out, y, 64);
+        ours[step] = (float)loss;
+        memset(dout, 0, sizeof dout);
+        ts_nn_mse_backward(dout, out, y, 64, 1.0f);
+        TS_CHECK_OK(ts_nn_mlp_backward(m, A, dout, NULL));
+        TS_CHECK_OK(ts_nn_optim_step(o, ts_nn_params_flat(P), ts_nn_params_flat_grad(P), cfg.lr));
+        ts_nn_arena_reset(A, mk);
+    }
+    TS_CHECK(golden_close("mlp object losses", ours, golden_get(G, "mlp/losses", NULL), 10, MLP_RTOL, 0));
+    for (int k = 0; k < 4; k++) {
+        char key[64];
+        size_t n;
+        snprintf(key, sizeof key, "mlp/final/%s", gn[k]);
+        const float *v = golden_get(G, key, &n);
+        TS_CHECK(golden_close(tn[k], ts_nn_params_data(P, ts_nn_params_find(P, tn[k])), v, n, MLP_RTOL, 1e-5));
+    }
+    ts_nn_optim_destroy(o);
+    ts_nn_mlp_destroy(m);
+    /* GELU and SiLU MLPs: input gradient against central differences */
+    for (int act = TS_NN_ACT_GELU; act <= TS_NN_ACT_SILU; act++) {
+        ts_nn_params *Q = NULL;
+        ts_nn_mlp *q = NULL;
+        int sz[4] = {3, 8, 8, 2};
+        ts_rng *r = ts_rng_create(4, (uint64_t)act);
+        TS_CHECK_OK(ts_nn_params_create(&Q));
+        TS_CHECK_OK(ts_nn_mlp_create(Q, "f", 3, sz, (ts_nn_act)act, &q));
+        TS_CHECK_OK(ts_nn_params_alloc(Q));
+        TS_CHECK_OK(ts_nn_mlp_init(q, r));
+        float xx[15], yy[10], w[10], dx[15] = {0}, yp[10], ym[10];
+        for (int i = 0; i < 15; i++) xx[i] = (float)ts_rng_normal(r, 0, 1);
+        for (int i = 0; i < 10; i++) w[i] = (float)ts_rng_normal(r, 0, 1);
+        TS_CHECK_OK(ts_nn_mlp_forward(q, A, xx, 5, yy));
+        TS_CHECK_OK(ts_nn_mlp_backward(q, A, w, dx));
+        double worst = 0;
+        for (int i = 0; i < 15; i++) {
+            float x0 = xx[i];
+            xx[i] = x0 + 1e-2f;
+            ts_nn_mlp_forward(q, A, xx, 5, yp);
+            xx[i] = x0 - 1e-2f;
+            ts_nn_mlp_forward(q, A, xx, 5, ym);
+            xx[i] = x0;
+            double fd = 0;
+            for (int j = 0; j < 10; j++) fd += (double)w[j] * ((double)yp[j] - ym[j]);
+            fd /= ((double)(x0 + 1e-2f) - (double)(x0 - 1e-2f));
+            worst = fmax(worst, fabs(fd - dx[i]));
+        }
+        printf("  mlp %s: max |fd - analytic| input gradient %.2e\n", act == TS_NN_ACT_GELU ? "gelu" : "silu", worst);
+        TS_CHECK(worst < 2e-3);
+        ts_nn_mlp_destroy(q);
+        ts_nn_params_destroy(Q);
+        ts_rng_destroy(r);
+    }
+    ts_nn_arena_destroy(A);
+    ts_nn_params_destroy(P);
+}
+
 static void test_schedules(void)
 {
     const struct {
@@ -205,6 +295,7 @@ int main(void)
     if (!G) return 1;
     TS_RUN(test_optimisers);
     TS_RUN(test_mlp_adam);
+    TS_RUN(test_mlp_object);
     TS_RUN(test_schedules);
     TS_RUN(test_clip_ema);
     golden_free(G);
