@@ -13,6 +13,7 @@ void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *
                  const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m <= 0 || n <= 0) return;
+    ts_nn_threads_init_(); /* OpenBLAS single-threaded (see tensor.c) */
     if (k <= 0) { /* C = beta C (BLAS leaves this case to the caller's beta) */
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j];

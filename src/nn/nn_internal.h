@@ -44,7 +44,7 @@ static inline int ts_nn_team_size_(void) { return 1; }
 void ts_nn_threads_init_(void);
 
 /* Parallelise a loop only when there is enough work to pay for a fork. */
-#define TS_NN_PAR_MIN 32768
+#define TS_NN_PAR_MIN 65536
 
 /* Reject a non-positive dimension. */
 #define TS_NN_CHECK_POS(v)                                                      \
