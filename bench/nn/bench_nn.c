@@ -5,11 +5,13 @@
  *               conv3x3-GN-GELU per block, 4-head attention at 16x16, bilinear
  *               up + skip concat, 1x1 out (the same graph as UNet in bench_nn.py)
  * Each: forward + backward with a fixed upstream gradient; prints the median
- * and the minimum of `reps` timed runs after one warm-up ("name median min").
+ * and the minimum of `reps` timed runs after one warm-up, and the median
+ * process CPU time (all threads) ("name median min cpu_median").
  * usage: bench_nn THREADS REPS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tinsel/core.h"
 #include "tinsel/nn.h"
@@ -80,7 +82,7 @@ static int cmpd(const void *a, const void *b)
 }
 
 /* ---------------------------------------------------------------- conv stack */
-static double conv_stack(int reps, double *tmin)
+static double conv_stack(int reps, double *tmin, double *cpu)
 {
     enum { N = 8, C = 32, H = 64 };
     ts_rng *r = ts_rng_create(1, 0);
@@ -92,25 +94,31 @@ static double conv_stack(int reps, double *tmin)
     for (int i = 1; i < 5; i++) act[i] = zer(n);
     for (int i = 0; i < 5; i++) dact[i] = zer(n);
     float *dy = rnd(r, n, 1.0), *s1 = zer(n), *s2 = zer(n);
-    double t[64];
+    double t[64], c[64];
     for (int rep = 0; rep <= reps; rep++) {
         double t0 = ts_time_now();
+        clock_t c0 = clock();
         for (int i = 0; i < 4; i++) block_fwd(&B[i], act[i], act[i + 1]);
         memcpy(dact[4], dy, n * sizeof(float));
         for (int i = 3; i >= 0; i--) {
             memset(dact[i], 0, n * sizeof(float));
             block_bwd(&B[i], dact[i + 1], dact[i], s1, s2);
         }
-        if (rep) t[rep - 1] = ts_time_now() - t0;
+        if (rep) {
+            t[rep - 1] = ts_time_now() - t0;
+            c[rep - 1] = (double)(clock() - c0) / CLOCKS_PER_SEC;
+        }
     }
     qsort(t, (size_t)reps, sizeof(double), cmpd);
+    qsort(c, (size_t)reps, sizeof(double), cmpd);
+    *cpu = c[reps / 2];
     ts_rng_destroy(r);
     *tmin = t[0];
     return t[reps / 2];
 }
 
 /* ---------------------------------------------------------------- U-Net */
-static double unet(int reps, double *tmin)
+static double unet(int reps, double *tmin, double *cpu)
 {
     enum { N = 8, H = 64, C1 = 32, C2 = 64, C3 = 128, HEADS = 4 };
     const int H2 = H / 2, H3 = H / 4, S1 = H * H, S2 = H2 * H2, S3 = H3 * H3;
@@ -148,9 +156,10 @@ static double unet(int reps, double *tmin)
     float *g1 = zer(big), *g2 = zer(big), *s1 = zer(big), *s2 = zer(big);
     float *dz = zer((size_t)N * C3 * S3), *dm = zer((size_t)N * C3 * S3);
     float *dskip1 = zer((size_t)N * C1 * S1), *dskip2 = zer((size_t)N * C2 * S2);
-    double t[64];
+    double t[64], c[64];
     for (int rep = 0; rep <= reps; rep++) {
         double t0 = ts_time_now();
+        clock_t c0 = clock();
         block_fwd(&b[0], x, e0);
         block_fwd(&b[1], e0, e1);
         ts_nn_maxpool2d_forward(p1, e1, N, C1, H, H, 2, 2, 0);
@@ -208,9 +217,14 @@ static double unet(int reps, double *tmin)
         memset(g1, 0, (size_t)N * C1 * S1 * sizeof(float));
         block_bwd(&b[1], dskip1, g1, s1, s2);                                     /* d e0 */
         block_bwd(&b[0], g1, NULL, s1, s2);                                       /* input grad not needed */
-        if (rep) t[rep - 1] = ts_time_now() - t0;
+        if (rep) {
+            t[rep - 1] = ts_time_now() - t0;
+            c[rep - 1] = (double)(clock() - c0) / CLOCKS_PER_SEC;
+        }
     }
     qsort(t, (size_t)reps, sizeof(double), cmpd);
+    qsort(c, (size_t)reps, sizeof(double), cmpd);
+    *cpu = c[reps / 2];
     ts_rng_destroy(r);
     *tmin = t[0];
     return t[reps / 2];
@@ -224,11 +238,11 @@ int main(int argc, char **argv)
         return 2;
     }
     ts_nn_set_threads(threads);
-    double med, mn;
-    med = conv_stack(reps, &mn);
-    printf("conv_stack %.6f %.6f\n", med, mn);
+    double med, mn, cpu;
+    med = conv_stack(reps, &mn, &cpu);
+    printf("conv_stack %.6f %.6f %.6f\n", med, mn, cpu);
     fflush(stdout);
-    med = unet(reps, &mn);
-    printf("unet %.6f %.6f\n", med, mn);
+    med = unet(reps, &mn, &cpu);
+    printf("unet %.6f %.6f %.6f\n", med, mn, cpu);
     return 0;
 }

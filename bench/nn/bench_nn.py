@@ -52,17 +52,19 @@ class UNet(nn.Module):
 
 
 def torch_time(model, x, reps):
-    """(median, min) of reps timed forward+backward runs after one warm-up."""
+    """(median, min, median CPU time) of reps timed forward+backward runs after one warm-up."""
     dy = torch.randn_like(model(x))
-    ts = []
+    ts, cs = [], []
     for rep in range(reps + 1):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         model.zero_grad(set_to_none=False)
         y = model(x)
         y.backward(dy)
         if rep:
             ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), min(ts)
+            cs.append(time.process_time() - c0)
+    return statistics.median(ts), min(ts), statistics.median(cs)
 
 
 def main():
@@ -86,19 +88,23 @@ def main():
                              text=True).stdout
         for line in out.split("\n"):
             if line.strip():
-                k, med, mn = line.split()
-                tin[k].append((float(med), float(mn)))
+                k, med, mn, cpu = line.split()
+                tin[k].append((float(med), float(mn), float(cpu)))
         pt["conv_stack"].append(torch_time(stack, xs, a.reps))
         pt["unet"].append(torch_time(unet, xu, a.reps))
     print("threads %d, %d rounds x %d reps, torch %s (MKL-DNN %s)" % (
         a.threads, a.rounds, a.reps, torch.__version__, torch.backends.mkldnn.is_available()))
-    print("%-11s %11s %11s %8s %11s %11s %8s" % ("network", "tinsel_med", "torch_med", "ratio",
-                                                 "tinsel_min", "torch_min", "ratio"))
+    print("%-11s %10s %10s %7s %10s %10s %7s %10s %10s %7s" % (
+        "network", "tin_med", "torch_med", "ratio", "tin_min", "torch_min", "ratio", "tin_cpu", "torch_cpu", "ratio"))
     for k in ["conv_stack", "unet"]:
-        tm = statistics.median([m for m, _ in tin[k]]); tn = min(n for _, n in tin[k])
-        pm = statistics.median([m for m, _ in pt[k]]); pn = min(n for _, n in pt[k])
-        print("%-11s %11.4f %11.4f %8.3f %11.4f %11.4f %8.3f" % (k, tm, pm, pm / tm, tn, pn, pn / tn))
-    print("seconds per forward+backward; ratio = PyTorch / tinsel (>= 1: tinsel at least as fast)")
+        tm = statistics.median([v[0] for v in tin[k]]); tn = min(v[1] for v in tin[k])
+        tc = statistics.median([v[2] for v in tin[k]])
+        pm = statistics.median([v[0] for v in pt[k]]); pn = min(v[1] for v in pt[k])
+        pc = statistics.median([v[2] for v in pt[k]])
+        print("%-11s %10.4f %10.4f %7.3f %10.4f %10.4f %7.3f %10.4f %10.4f %7.3f" % (
+            k, tm, pm, pm / tm, tn, pn, pn / tn, tc, pc, pc / tc))
+    print("seconds per forward+backward (wall: median and min; cpu: median process CPU time, all threads,")
+    print("including OpenMP spin-waiting); ratio = PyTorch / tinsel (>= 1: tinsel at least as fast)")
 
 
 if __name__ == "__main__":

@@ -185,14 +185,10 @@ static int conv_threads(const ts_nn_conv_shape *s)
     return flops < 2e5 ? 1 : t;
 }
 
-int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
-                       const float *weight, const float *bias)
+/* out = conv(inp) + bias, or out += conv(inp) when accumulate (bias ignored). */
+static int conv_forward_impl(const ts_nn_conv_shape *s, float *out, const float *inp, const float *weight,
+                             const float *bias, int accumulate)
 {
-    TS_TRY(conv_check(s));
-    TS_NN_CHECK_PTR(out);
-    TS_NN_CHECK_PTR(inp);
-    TS_NN_CHECK_PTR(weight);
-    ts_nn_threads_init_();
     const int ckk = s->c * s->kd * s->kh * s->kw;
     const size_t osp = (size_t)s->od * s->oh * s->ow;
     const size_t isp = (size_t)s->d * s->h * s->w;
@@ -221,8 +217,8 @@ int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
                 B = col;
                 ldb = (int)len;
             }
-            float beta = 0.0f;
-            if (bias) {
+            float beta = accumulate ? 1.0f : 0.0f;
+            if (bias && !accumulate) {
                 for (int o = 0; o < s->oc; o++)
                     for (size_t i = 0; i < len; i++) out_n[(size_t)o * osp + i] = bias[o];
                 beta = 1.0f;
@@ -232,6 +228,39 @@ int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
     }
     free(cols);
     return TS_OK;
+}
+
+int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
+                       const float *weight, const float *bias)
+{
+    TS_TRY(conv_check(s));
+    TS_NN_CHECK_PTR(out);
+    TS_NN_CHECK_PTR(inp);
+    TS_NN_CHECK_PTR(weight);
+    ts_nn_threads_init_();
+    return conv_forward_impl(s, out, inp, weight, bias, 0);
+}
+
+/* Stride-1 input gradient as a forward convolution ("full" correlation with the
+ * flipped, channel-swapped kernel):
+ *   dinp[n,c,z,y,x] = Σ_{o,a,i,j} W[o,c,a,i,j] dout[n,o, z+pd-a, y+ph-i, x+pw-j]
+ *                   = conv(dout, W')[n,c,z,y,x],  W'[c,o,a',i',j'] = W[o,c,kd-1-a',kh-1-i',kw-1-j'],
+ * padding k-1-p; same output size as the input. An unrolled gather with K = oc·k³
+ * instead of a K = oc product followed by a col2im scatter. */
+static int conv_backward_data_s1(const ts_nn_conv_shape *s, float *dinp, const float *dout, const float *weight)
+{
+    ts_nn_conv_shape t = {s->n, s->oc, s->od, s->oh, s->ow, s->c, s->kd, s->kh, s->kw, 1, 1, 1,
+                          s->kd - 1 - s->pd, s->kh - 1 - s->ph, s->kw - 1 - s->pw, s->d, s->h, s->w};
+    const int kk = s->kd * s->kh * s->kw;
+    float *wf = malloc((size_t)s->oc * s->c * kk * sizeof(float));
+    TS_CHECK_ALLOC(wf);
+    for (int o = 0; o < s->oc; o++)
+        for (int c = 0; c < s->c; c++)
+            for (int k = 0; k < kk; k++)
+                wf[((size_t)c * s->oc + o) * kk + (kk - 1 - k)] = weight[((size_t)o * s->c + c) * kk + k];
+    int rc = conv_forward_impl(&t, dinp, dout, wf, NULL, 1);
+    free(wf);
+    return rc;
 }
 
 int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, float *dbias,
@@ -254,6 +283,13 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
      * thread unrolls, multiplies and folds whole images: no barriers); else
      * column blocks of each image with a barrier before the fold. */
     const int by_image = s->n >= T;
+    /* stride 1 with padding < kernel: input gradient as a forward convolution */
+    const int data_s1 = dinp && !pointwise && s->sd == 1 && s->sh == 1 && s->sw == 1 && s->pd < s->kd &&
+                        s->ph < s->kh && s->pw < s->kw;
+    if (data_s1) {
+        TS_TRY(conv_backward_data_s1(s, dinp, dout, weight));
+        dinp = NULL; /* done */
+    }
     const size_t colsz = by_image ? (size_t)ckk * osp : (size_t)ckk * chunk;
     float *cols = NULL, *dcol = NULL;
     float *dwp = calloc((size_t)T * nw, sizeof(float)); /* per-thread weight-gradient partials */
