@@ -149,7 +149,7 @@ static int fit_run(const fit_opts *o, const char *outdir, fit_result *res)
     if (!cfg) return ts_error_set(TS_ERR_NOMEM, "out of memory");
     char buf[64];
 #define SETL(k, v) (snprintf(buf, sizeof buf, "%ld", (long)(v)), ts_config_set(cfg, "fit", k, buf))
-#define SETD(k, v) (snprintf(buf, sizeof buf, "%.17g", (double)(v)), ts_config_set(cfg, "fit", k, buf))
+#define SETD(k, v) (snprintf(buf, sizeof buf, "%.15g", (double)(v)), ts_config_set(cfg, "fit", k, buf))
     SETL("steps", o->steps), SETL("hidden", o->hidden), SETL("layers", o->layers), SETL("points", o->points);
     SETD("lr", o->lr), SETD("clip", o->clip), SETD("ema", o->ema), SETL("threads", ts_nn_get_threads());
     ts_config_set(cfg, "fit", "optim", o->optim);
@@ -314,6 +314,22 @@ static int fit_run(const fit_opts *o, const char *outdir, fit_result *res)
         free(pp);
         if (rc) goto done;
     }
+    {
+        char *gp = ts_run_path(run, "fit.csv");
+        const char *gh[] = {"x", "y", "f_exact", "f_network"};
+        ts_csv *g = NULL;
+        rc = gp ? ts_csv_open(gp, 4, gh, &g) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(gp);
+        for (int i = 0; !rc && i < NN_GRID * NN_GRID; i++) {
+            double row[4] = {grid[2 * i], grid[2 * i + 1], truth[i], pred[i]};
+            rc = ts_csv_row_d(g, row);
+        }
+        if (rc) {
+            ts_csv_abort(g);
+            goto done;
+        }
+        if ((rc = ts_csv_close(g))) goto done;
+    }
     err = malloc(sizeof(float) * NN_GRID * NN_GRID);
     if (!err) {
         rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
@@ -371,8 +387,8 @@ static int cmd_fit(int argc, char **argv)
     int rc = ts_cli_parse(argc, argv, "tinsel nn fit [options]",
                           "Trains an MLP (tanh) to fit f(x, y) = sin(pi x) cos(pi y) on [-1,1]^2 from random samples, "
                           "with the nn core's optimiser, learning-rate schedule, gradient clipping and weight EMA. "
-                          "Writes loss.csv, loss.png, fit.png, error.png, model.safetensors (EMA weights, PyTorch "
-                          "Sequential names) and run.ini into DIR.",
+                          "Writes loss.csv, loss.png, fit.csv (grid, exact and network values), fit.png, error.png, "
+                          "model.safetensors (EMA weights, PyTorch Sequential names) and run.ini into DIR.",
                           opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
@@ -406,6 +422,7 @@ static int nn_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
         const char *name, *kind, *desc;
     } files[] = {{"loss.png", "plot", "training and validation MSE against step"},
                  {"loss.csv", "table", "step, learning rate, training MSE, validation RMSE (raw and EMA weights)"},
+                 {"fit.csv", "table", "validation grid: x, y, exact f, network f (EMA weights)"},
                  {"fit.png", "image", "the network's f on the validation grid"},
                  {"error.png", "image", "network minus the exact function"},
                  {"model.safetensors", "data", "EMA weights (load in PyTorch as an nn.Sequential state_dict)"},
