@@ -7,7 +7,7 @@
  * Each: forward + backward with a fixed upstream gradient; prints the median
  * and the minimum of `reps` timed runs after one warm-up, and the median
  * process CPU time (all threads) ("name median min cpu_median").
- * usage: bench_nn THREADS REPS */
+ * usage: bench_nn THREADS REPS [conv_stack|unet] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,11 +238,16 @@ int main(int argc, char **argv)
         return 2;
     }
     ts_nn_set_threads(threads);
+    const char *only = argc > 3 ? argv[3] : "";
     double med, mn, cpu;
-    med = conv_stack(reps, &mn, &cpu);
-    printf("conv_stack %.6f %.6f %.6f\n", med, mn, cpu);
-    fflush(stdout);
-    med = unet(reps, &mn, &cpu);
-    printf("unet %.6f %.6f %.6f\n", med, mn, cpu);
+    if (!*only || !strcmp(only, "conv_stack")) {
+        med = conv_stack(reps, &mn, &cpu);
+        printf("conv_stack %.6f %.6f %.6f\n", med, mn, cpu);
+        fflush(stdout);
+    }
+    if (!*only || !strcmp(only, "unet")) {
+        med = unet(reps, &mn, &cpu);
+        printf("unet %.6f %.6f %.6f\n", med, mn, cpu);
+    }
     return 0;
 }

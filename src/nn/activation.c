@@ -34,11 +34,16 @@ void ts_nn_gelu_forward(float *out, const float *inp, size_t n)
 
 void ts_nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n)
 {
+    /* one exponential serves erf(x/√2) and φ(x): both need e^{-x²/2} */
     TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        float cdf = 0.5f * (1.0f + erf_as(x * TS_NN_SQRT1_2));
-        float pdf = TS_NN_INV_SQRT_2PI * expf(-0.5f * x * x);
+        float e = expf(-0.5f * x * x);
+        float ax = fabsf(x * TS_NN_SQRT1_2);
+        float t = 1.0f / (1.0f + 0.3275911f * ax);
+        float r = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+        float cdf = 0.5f * (1.0f + copysignf(1.0f - r * e, x));
+        float pdf = TS_NN_INV_SQRT_2PI * e;
         dinp[i] += dout[i] * (cdf + x * pdf);
     }
 }
