@@ -182,6 +182,34 @@ static void test_activations(void)
     }
 }
 
+/* GELU over a wide range and at the edges, against the double-precision
+ * definition: the erf approximation (A&S 7.1.26, PyTorch's AVX2 formula) is
+ * good to 1.5e-7 absolute and the exponential to 2.5e-7 relative, so
+ * |gelu - ref| <= 1e-6 max(1, |x|) and |gelu' - ref'| <= 2e-6 max(1, |x|). */
+static void test_gelu_range(void)
+{
+    enum { N = 4001 };
+    static float x[N + 4], y[N + 4], dx[N + 4], one[N + 4];
+    for (int i = 0; i < N; i++) x[i] = -20.0f + 40.0f * (float)i / (N - 1);
+    x[N] = 1e20f, x[N + 1] = -1e20f, x[N + 2] = INFINITY, x[N + 3] = -0.0f;
+    for (int i = 0; i < N + 4; i++) one[i] = 1.0f;
+    ts_nn_gelu_forward(y, x, N + 4);
+    ts_nn_gelu_backward(dx, one, x, N + 4);
+    double ef = 0, eb = 0;
+    for (int i = 0; i < N + 2; i++) {
+        double xd = x[i], cdf = 0.5 * (1.0 + erf(xd / sqrt(2.0)));
+        double ref = xd * cdf, dref = cdf + xd * exp(-0.5 * xd * xd) / sqrt(2.0 * 3.14159265358979323846);
+        double sc = fmax(1.0, fabs(xd));
+        ef = fmax(ef, fabs(y[i] - ref) / sc);
+        eb = fmax(eb, fabs(dx[i] - dref) / sc);
+    }
+    printf("  gelu on [-20, 20] and +-1e20: max |err|/max(1,|x|) forward %.2e, derivative %.2e\n", ef, eb);
+    TS_CHECK(ef <= 1e-6);
+    TS_CHECK(eb <= 2e-6);
+    TS_CHECK(y[N + 2] == INFINITY); /* (the derivative at +inf is inf·0 in the formula, as in PyTorch) */
+    TS_CHECK(y[N + 3] == 0.0f && fabsf(dx[N + 3] - 0.5f) < 1e-7f);
+}
+
 static void test_pooling(void)
 {
     const char *cs[] = {"maxpool_a", "maxpool_b", "avgpool_a", "avgpool_b"};
@@ -345,6 +373,7 @@ int main(void)
     TS_RUN(test_groupnorm);
     TS_RUN(test_layernorm);
     TS_RUN(test_activations);
+    TS_RUN(test_gelu_range);
     TS_RUN(test_pooling);
     TS_RUN(test_upsample);
     TS_RUN(test_concat_add);
