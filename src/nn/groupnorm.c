@@ -4,7 +4,8 @@
  *   y = γ_c x̂ + β_c.
  * Backward (M = c/G · sp elements per group, ĝ = γ_c dy):
  *   dx = r (ĝ - mean ĝ - x̂ mean(ĝ x̂)),  dγ_c = Σ dy x̂,  dβ_c = Σ dy.
- * Statistics in double; parallel over (n, g) and over channels for dγ/dβ. */
+ * Statistics in double; parallel over (n, g) and over channels for dγ/dβ; inner
+ * loops vectorised (omp simd reductions: a fixed, vector-width-interleaved order). */
 #include <math.h>
 
 #include "nn/nn_internal.h"
@@ -29,8 +30,10 @@ int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *i
         const float *x = inp + (size_t)ng * len;
         float *y = out + (size_t)ng * len;
         double s = 0.0;
+        TS_NN_OMP(simd reduction(+ : s))
         for (size_t i = 0; i < len; i++) s += x[i];
         double mu = s / (double)len, v = 0.0;
+        TS_NN_OMP(simd reduction(+ : v))
         for (size_t i = 0; i < len; i++) {
             double d = x[i] - mu;
             v += d * d;
@@ -46,6 +49,7 @@ int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *i
             float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;
             const float *xc = x + (size_t)k * sp;
             float *yc = y + (size_t)k * sp;
+            TS_NN_OMP(simd)
             for (int i = 0; i < sp; i++) yc[i] = (xc[i] - muf) * r * ga + be;
         }
     }
@@ -77,6 +81,7 @@ int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const flo
                 const float *x = inp + ((size_t)i * c + ch) * sp;
                 const float *dy = dout + ((size_t)i * c + ch) * sp;
                 float mu = mean[i * g + gi], r = rstd[i * g + gi];
+                TS_NN_OMP(simd reduction(+ : sg, sb))
                 for (int k = 0; k < sp; k++) {
                     sg += (double)dy[k] * ((x[k] - mu) * r);
                     sb += dy[k];
@@ -97,6 +102,7 @@ int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const flo
         double s1 = 0.0, s2 = 0.0; /* Σ ĝ, Σ ĝ x̂ */
         for (int k = 0; k < cg; k++) {
             float ga = gamma ? gamma[gi * cg + k] : 1.0f;
+            TS_NN_OMP(simd reduction(+ : s1, s2))
             for (int i = 0; i < sp; i++) {
                 size_t j = (size_t)k * sp + i;
                 double gh = (double)dy[j] * ga;
@@ -107,6 +113,7 @@ int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const flo
         float m1 = (float)(s1 / (double)len), m2 = (float)(s2 / (double)len);
         for (int k = 0; k < cg; k++) {
             float ga = gamma ? gamma[gi * cg + k] : 1.0f;
+            TS_NN_OMP(simd)
             for (int i = 0; i < sp; i++) {
                 size_t j = (size_t)k * sp + i;
                 float xh = (x[j] - mu) * r;

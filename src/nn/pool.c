@@ -51,6 +51,25 @@ int ts_nn_maxpool2d_forward(float *out, const float *inp, int n, int c, int h, i
     TS_TRY(ts_nn_pool2d_out(h, w, k, stride, pad, &oh, &ow));
     TS_NN_CHECK_POS(n);
     TS_NN_CHECK_POS(c);
+    if (k == 2 && stride == 2 && pad == 0) { /* the U-Net's 2x2 pool: no bounds checks */
+        TS_NN_OMP(parallel for schedule(static) if ((size_t)n * c * h * w > TS_NN_PAR_MIN))
+        for (int pl = 0; pl < n * c; pl++) {
+            const float *p = inp + (size_t)pl * h * w;
+            float *o = out + (size_t)pl * oh * ow;
+            for (int y = 0; y < oh; y++) {
+                const float *r0 = p + (size_t)(2 * y) * w, *r1 = r0 + w;
+                for (int x = 0; x < ow; x++) {
+                    /* first maximum in scan order; NaN wins (as max_index) */
+                    float m = r0[2 * x];
+                    if (r0[2 * x + 1] > m || isnan(r0[2 * x + 1])) m = isnan(m) ? m : r0[2 * x + 1];
+                    if (r1[2 * x] > m || isnan(r1[2 * x])) m = isnan(m) ? m : r1[2 * x];
+                    if (r1[2 * x + 1] > m || isnan(r1[2 * x + 1])) m = isnan(m) ? m : r1[2 * x + 1];
+                    o[(size_t)y * ow + x] = m;
+                }
+            }
+        }
+        return TS_OK;
+    }
     TS_NN_OMP(parallel for schedule(static) if ((size_t)n * c * h * w > TS_NN_PAR_MIN))
     for (int pl = 0; pl < n * c; pl++) {
         const float *p = inp + (size_t)pl * h * w;

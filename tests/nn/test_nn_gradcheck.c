@@ -423,6 +423,16 @@ static void test_api(void)
     TS_CHECK(ts_nn_params_find(P, "b") == i1 && ts_nn_params_find(P, "zz") == -1);
     ts_nn_params_destroy(P);
     ts_nn_params_destroy(NULL);
+    /* max-pool ties and NaN: the first maximum in scan order wins, a NaN wins
+     * (PyTorch's rule), in the 2x2 fast path and the general path alike */
+    float pin[16] = {1, 3, 3, 0, 2, 3, NAN, 5, 0, 0, 0, 0, 0, 0, 0, 0}, pout[4], pout3[9], dpin[16] = {0};
+    float one4[4] = {1, 1, 1, 1};
+    TS_CHECK_OK(ts_nn_maxpool2d_forward(pout, pin, 1, 1, 4, 4, 2, 2, 0));
+    TS_CHECK(pout[0] == 3 && isnan(pout[1]) && pout[2] == 0 && pout[3] == 0);
+    TS_CHECK_OK(ts_nn_maxpool2d_backward(dpin, one4, pin, 1, 1, 4, 4, 2, 2, 0));
+    TS_CHECK(dpin[1] == 1 && dpin[5] == 0 && dpin[6] == 1 && dpin[7] == 0 && dpin[8] == 1);
+    TS_CHECK_OK(ts_nn_maxpool2d_forward(pout3, pin, 1, 1, 4, 4, 2, 1, 0)); /* general path, 3x3 out */
+    TS_CHECK(pout3[0] == 3 && isnan(pout3[1]) && isnan(pout3[2]) && pout3[3] == 3 && pout3[6] == 0);
     ts_nn_conv_shape s;
     TS_CHECK_ERR(ts_nn_conv2d_shape(&s, 1, 1, 2, 2, 1, 5, 5, 1, 1, 0, 0), TS_ERR_INVAL);
     TS_CHECK_ERR(ts_nn_conv2d_shape(&s, 1, 1, 8, 8, 1, 3, 3, 0, 1, 0, 0), TS_ERR_INVAL);
