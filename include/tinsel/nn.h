@@ -301,6 +301,8 @@ long ts_nn_optim_steps(const ts_nn_optim *o);
  * borrowed [n] arrays (NULL when the kind has none). */
 float *ts_nn_optim_state(ts_nn_optim *o, int which);
 void ts_nn_optim_set_steps(ts_nn_optim *o, long steps);
+/* The configuration the optimiser was created with (borrowed). */
+const ts_nn_optim_config *ts_nn_optim_get_config(const ts_nn_optim *o);
 
 /* torch.nn.utils.clip_grad_norm_: total 2-norm of grad [n]; if above max_norm
  * grad *= max_norm / (norm + 1e-6). Returns the norm before clipping. */
@@ -383,6 +385,17 @@ int ts_nn_st_write(const char *path, int n, const char *const *names, const int 
  * unless allow_extra. */
 int ts_nn_params_save(ts_nn_params *p, const char *path, int nmeta, const char *const *meta_kv);
 int ts_nn_params_load(ts_nn_params *p, const char *path, int allow_extra);
+
+/* Training checkpoints (resume exactly): one safetensors file holding the
+ * parameters "<name>", the EMA weights "ema/<name>" (when ema != NULL; flat,
+ * laid out like ts_nn_params_flat), the optimiser state "optim.m/<name>",
+ * "optim.v/<name>" (when o != NULL and the kind has them) and metadata "step"
+ * (optimiser steps), "optim" (sgd|adam|adamw) plus meta_kv. Written atomically.
+ * Load checks names, shapes and the optimiser kind before copying anything, and
+ * sets the optimiser's step count; o and ema may be NULL to skip them. */
+int ts_nn_checkpoint_save(const char *path, ts_nn_params *p, ts_nn_optim *o, const float *ema,
+                          int nmeta, const char *const *meta_kv);
+int ts_nn_checkpoint_load(const char *path, ts_nn_params *p, ts_nn_optim *o, float *ema);
 
 #ifdef __cplusplus
 }

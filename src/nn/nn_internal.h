@@ -25,6 +25,9 @@ void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *
 /* Validation shared by conv.c and conv_ref.c. */
 int ts_nn_conv_check_(const ts_nn_conv_shape *s);
 
+/* Length of the optimiser's flat state (the n it was created with). */
+size_t ts_nn_optim_state_size_(const ts_nn_optim *o);
+
 /* Number of floats in parameter idx (0 for a bad index). */
 size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
 
@@ -69,6 +72,9 @@ void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *
 
 /* Validation shared by conv.c and conv_ref.c. */
 int ts_nn_conv_check_(const ts_nn_conv_shape *s);
+
+/* Length of the optimiser's flat state (the n it was created with). */
+size_t ts_nn_optim_state_size_(const ts_nn_optim *o);
 
 /* Number of floats in parameter idx (0 for a bad index). */
 size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);

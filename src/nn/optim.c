@@ -79,6 +79,10 @@ void ts_nn_optim_set_steps(ts_nn_optim *o, long steps)
     if (o && steps >= 0) o->steps = steps;
 }
 
+size_t ts_nn_optim_state_size_(const ts_nn_optim *o) { return o ? o->n : 0; }
+
+const ts_nn_optim_config *ts_nn_optim_get_config(const ts_nn_optim *o) { return o ? &o->cfg : NULL; }
+
 float *ts_nn_optim_state(ts_nn_optim *o, int which)
 {
     if (!o) return NULL;
