@@ -263,8 +263,9 @@ int ts_nn_mse_forward(double *loss, const float *pred, const float *target, size
 void ts_nn_mse_backward(float *dpred, const float *pred, const float *target, size_t len,
                         float dloss);
 /* Negative Pearson correlation, averaged over rows:
- * loss = -(1/m) Σ_r cov(p_r, t_r) / (σ(p_r) σ(t_r)), pred/target [m, k];
- * eps guards a constant row (denominator sqrt(Σp̃² Σt̃²) + eps... see docs). */
+ *   loss = -(1/m) Σ_r (p̃_r · t̃_r) / (‖p̃_r‖ ‖t̃_r‖ + eps), p̃ = p - mean p, t̃ = t - mean t,
+ * pred/target [m, k]; eps (e.g. 1e-8) keeps a constant row finite (eps = 0 with a
+ * constant row: TS_ERR_NUMERIC). */
 int ts_nn_pearson_forward(double *loss, const float *pred, const float *target, int m, int k,
                           double eps);
 int ts_nn_pearson_backward(float *dpred, const float *pred, const float *target, int m, int k,
