@@ -6,13 +6,16 @@
  *   out_n [oc, osp] = W [oc, ckk] · col [ckk, osp]                (forward)
  *   dW    [oc, ckk] += dout_n [oc, osp] · colᵀ                    (weight gradient)
  *   dcol  [ckk, osp] = Wᵀ · dout_n, folded back by col2im          (input gradient)
+ * For stride 1 the input gradient is instead the forward convolution of dout
+ * with the flipped, channel-swapped kernel (conv_backward_data_s1).
  * 1x1 stride-1 unpadded convolutions skip the unrolling (col = inp_n).
- * Threading: one OpenMP team; thread t owns the output positions
- * [j0, j1) of every image (a contiguous column block of col), unrolls just that
- * block into its own buffer and calls single-threaded sgemm on it, so no two
- * thread pools alternate. Weight gradients go to per-thread partials summed in
- * thread order; the input gradient folds dcol after a barrier, parallel over
- * channels. Results are deterministic for a given thread count.
+ * Threading: one OpenMP team calling single-threaded sgemm, so no two thread
+ * pools alternate. Forward: thread t owns the output positions [j0, j1) of every
+ * image (a contiguous column block of col) and unrolls just that block.
+ * Backward: with at least as many images as threads, each thread takes whole
+ * images (no barriers); otherwise column blocks, with a barrier before dcol is
+ * folded in parallel over channels. Weight gradients go to per-thread partials
+ * summed in thread order: results are deterministic for a given thread count.
  * The reference kernel (conv_ref.c) is the definition this is tested against.
  */
 #include <stdlib.h>
@@ -141,7 +144,7 @@ static void im2col_range(const ts_nn_conv_shape *s, const float *inp, size_t j0,
     }
 }
 
-/* dinp [c, d, h, w] += fold(dcol [c kd kh kw, od oh ow]) for channels [c0, c1). */
+/* dinp [c, d, h, w] += fold(dcol [c kd kh kw, od oh ow]), the rows of channel ci only. */
 static void col2im_add(const ts_nn_conv_shape *s, const float *dcol, float *dinp, int ci)
 {
     const int kk = s->kd * s->kh * s->kw;
