@@ -70,11 +70,11 @@ def main():
             with open(inp, "w") as f:
                 f.write(LMP.format(model=model, data=data, steps=steps))
             out = subprocess.run(["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True,
-                                 text=True).stdout
+                                 text=True, cwd=scratch).stdout
             lmp2 = None
             if 2 in threads:  # equal cores: 2 MPI ranks (Debian's LAMMPS has no OpenMP MEAM)
                 o2 = subprocess.run(["mpirun", "-np", "2", "lmp", "-in", inp, "-log", "none"], env=env,
-                                    capture_output=True, text=True).stdout
+                                    capture_output=True, text=True, cwd=scratch).stdout
                 l2 = re.findall(r"Loop time of ([0-9.eE+-]+) on 2 procs for (\d+) steps with (\d+) atoms", o2)
                 if l2:
                     lmp2 = float(l2[-1][0]) * 1e6 / (int(l2[-1][1]) * int(l2[-1][2]))

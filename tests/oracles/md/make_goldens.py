@@ -187,7 +187,7 @@ def run_lammps(scratch, model, data, name):
                OMPI_MCA_ess_singleton_isolated="1",
                KIM_API_PORTABLE_MODELS_DIR=os.path.join(scratch, "pm"))
     r = subprocess.run(["lmp", "-in", inp, "-log", "none", "-screen", "none"] if False else
-                       ["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True, text=True)
+                       ["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True, text=True, cwd=scratch)
     if r.returncode != 0:
         sys.exit("lammps failed for %s:\n%s\n%s" % (name, r.stdout[-3000:], r.stderr[-3000:]))
     pe = press = None

@@ -123,7 +123,7 @@ def lmp(scratch, text, tag):
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_ess_singleton_isolated="1",
                KIM_API_PORTABLE_MODELS_DIR=os.path.join(scratch, "pm"))
-    r = subprocess.run(["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True, text=True)
+    r = subprocess.run(["lmp", "-in", inp, "-log", "none"], env=env, capture_output=True, text=True, cwd=scratch)
     if r.returncode:
         sys.exit("lammps failed (%s):\n%s" % (tag, r.stdout[-2000:]))
     return r.stdout
