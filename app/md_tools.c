@@ -342,7 +342,17 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
     for (long step = 0; step <= o->steps; step++) {
         if (step > 0) {
             memcpy(xprev, s->x, (size_t)3 * n * sizeof *xprev);
-            if ((rc = ts_md_dyn_run(d, c, s, 1, &r))) break;
+            if ((rc = ts_md_dyn_run(d, c, s, 1, &r))) {
+                if (rc == TS_ERR_INTERRUPTED) {
+                    /* SIGINT/SIGTERM: keep a checkpoint of the last completed step */
+                    if (write_checkpoint(run, s, start_step + step - 1) == 0)
+                        ts_log_warn("md: interrupted; checkpoint at step %ld written (--resume continues)",
+                                    start_step + step - 1);
+                    rc = ts_error_set(TS_ERR_INTERRUPTED, "md run interrupted at step %ld",
+                                      start_step + step - 1);
+                }
+                break;
+            }
             /* unwrap: per-step displacement minus lattice jumps from wrapping */
             const double *h = s->cell;
             double det = h[0] * (h[4] * h[8] - h[5] * h[7]) - h[1] * (h[3] * h[8] - h[5] * h[6]) +
@@ -405,8 +415,8 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
     }
     ts_progress_destroy(prog);
     prog = NULL;
-    ts_log_info("md: %ld steps of %d atoms in %.1f s", o->steps, n, ts_time_now() - t0);
     if (rc) goto out;
+    ts_log_info("md: %ld steps of %d atoms in %.1f s", o->steps, n, ts_time_now() - t0);
     rc = ts_csv_close(csv);
     csv = NULL;
     if (rc) goto out;
