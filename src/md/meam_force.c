@@ -696,10 +696,13 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
         memset(acc, 0, blk * sizeof *acc);
         md_kcache *kb = c->reference ? NULL : &c->kc[tid];
         if (kb) kb->n = 0;
+        /* screening and densities of atom i's pairs in one sweep (the
+         * densities of pair entries of i need only i's screening results) */
 #pragma omp for schedule(dynamic, 16)
-        for (int i = 0; i < n; i++) screen_atom(c, i, kb, tid);
-#pragma omp for schedule(dynamic, 16)
-        for (int i = 0; i < n; i++) density_atom(c, i, acc);
+        for (int i = 0; i < n; i++) {
+            screen_atom(c, i, kb, tid);
+            density_atom(c, i, acc);
+        }
         /* reduce the per-thread density blocks into block 0 */
 #pragma omp for schedule(static)
         for (size_t q = 0; q < blk; q++) {
