@@ -130,8 +130,10 @@ typedef struct {
 } ts_md_result;
 
 /* Neighbour lists (cell + Verlet with skin, Å) and work arrays for one
- * potential. nthreads <= 0: OpenMP default. reference = 1: brute-force
- * neighbour search and one thread (the reference kernel). */
+ * potential. nthreads <= 0: OpenMP default. reference = 1: the reference
+ * kernel: brute-force neighbour search, one thread, and the LAMMPS-style
+ * second pass over screening atoms for the three-body forces (the fast
+ * kernel caches them). */
 typedef struct ts_md_calc ts_md_calc;
 int ts_md_calc_create(const ts_md_meam *p, double skin, int nthreads, int reference,
                       ts_md_calc **out);
