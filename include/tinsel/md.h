@@ -187,7 +187,7 @@ typedef struct {
     double ftol;      /* eV/Å: stop when max |F| below */
     double etol;      /* relative energy change between iterations (CG) */
     long maxiter;
-    int relax_box;    /* 1: also relax the cell to zero stress (FIRE only) */
+    int relax_box;    /* 1: also relax the cell to zero stress (FIRE and CG) */
     double ptol;      /* bar: stress tolerance when relaxing the box */
 } ts_md_min_params;
 

@@ -4,7 +4,7 @@
  *    Verlet with unit masses, max step 0.1 Å;
  *  - conjugate gradient (Polak-Ribiere+, restart on loss of descent) with a
  *    backtracking Armijo line search on the energy.
- * Box relaxation (FIRE): the cell h = h0 D with D lower-triangular (keeps
+ * Box relaxation (FIRE and CG): the cell h = h0 D with D lower-triangular (keeps
  * the LAMMPS orientation: a along x, b in the xy plane); atoms move with the
  * cell, x = x_ref D. dE/dD = -D^{-T}(W - P V I) where W = sum r (x) f is the
  * virial (eV) (cf. ASE UnitCellFilter); the cell degrees of freedom are
@@ -158,52 +158,112 @@ static int fire(const ts_md_min_params *prm, ts_md_calc *c, ts_md_system *s, ts_
     return 0;
 }
 
+/* Generalised coordinates shared by CG: X = [x_ref (3n), cf * D (6, with
+ * box)]; F = -dE/dX (same mapping as FIRE above). Evaluates E at X; may
+ * rewrite X when the calculator wraps atoms into the cell. */
+typedef struct {
+    ts_md_calc *c;
+    ts_md_system *s;
+    ts_md_result *res;
+    int box;
+    double h0[9], cf;
+} gen_ctx;
+
+static int gen_eval(gen_ctx *g, double *X, double *F)
+{
+    ts_md_system *s = g->s;
+    int n = s->n;
+    double D[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, Dinv[9];
+    if (g->box) {
+        for (int q = 0; q < 6; q++) D[cell_idx[q]] = X[3 * n + q] / g->cf;
+        mat_mul(g->h0, D, s->cell);
+        for (int i = 0; i < n; i++)
+            for (int d = 0; d < 3; d++)
+                s->x[3 * i + d] = X[3 * i] * D[d] + X[3 * i + 1] * D[3 + d] + X[3 * i + 2] * D[6 + d];
+    } else {
+        memcpy(s->x, X, (size_t)3 * n * sizeof *X);
+    }
+    TS_TRY(ts_md_calc_compute(g->c, s, g->res, NULL));
+    if (!g->box) {
+        memcpy(X, s->x, (size_t)3 * n * sizeof *X);
+        memcpy(F, s->f, (size_t)3 * n * sizeof *F);
+        return 0;
+    }
+    if (mat_inv(D, Dinv)) return ts_error_set(TS_ERR_NUMERIC, "CG: singular cell");
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 3; d++) {
+            X[3 * i + d] = s->x[3 * i] * Dinv[d] + s->x[3 * i + 1] * Dinv[3 + d] + s->x[3 * i + 2] * Dinv[6 + d];
+            F[3 * i + d] = s->f[3 * i] * D[3 * d] + s->f[3 * i + 1] * D[3 * d + 1] + s->f[3 * i + 2] * D[3 * d + 2];
+        }
+    const double *v = g->res->virial;
+    double W[9] = {v[0], v[3], v[4], v[3], v[1], v[5], v[4], v[5], v[2]};
+    double DinvT[9] = {Dinv[0], Dinv[3], Dinv[6], Dinv[1], Dinv[4], Dinv[7], Dinv[2], Dinv[5], Dinv[8]};
+    double G[9];
+    mat_mul(DinvT, W, G);
+    for (int q = 0; q < 6; q++) F[3 * n + q] = G[cell_idx[q]] / g->cf;
+    return 0;
+}
+
+static int gen_converged(const ts_md_min_params *prm, const gen_ctx *g)
+{
+    if (fmax_of(g->s) >= prm->ftol) return 0;
+    if (!g->box) return 1;
+    for (int m = 0; m < 6; m++)
+        if (fabs(g->res->stress[m]) >= prm->ptol) return 0;
+    return 1;
+}
+
 static int cg(const ts_md_min_params *prm, ts_md_calc *c, ts_md_system *s, ts_md_result *res,
               long *iters)
 {
-    int n = s->n, nd = 3 * n, rc = 0;
-    double *d = calloc((size_t)nd, sizeof *d), *g0 = malloc((size_t)nd * sizeof *g0),
+    int n = s->n, box = prm->relax_box, nd = 3 * n + (box ? 6 : 0), rc = 0;
+    gen_ctx g = {c, s, res, box, {0}, n > 0 ? n : 1};
+    memcpy(g.h0, s->cell, sizeof g.h0);
+    double *X = malloc((size_t)nd * sizeof *X), *F = malloc((size_t)nd * sizeof *F),
+           *d = calloc((size_t)nd, sizeof *d), *g0 = malloc((size_t)nd * sizeof *g0),
            *x0 = malloc((size_t)nd * sizeof *x0);
-    if (!d || !g0 || !x0) {
-        free(d); free(g0); free(x0);
+    if (!X || !F || !d || !g0 || !x0) {
+        free(X); free(F); free(d); free(g0); free(x0);
         return ts_error_set(TS_ERR_NOMEM, "out of memory (CG)");
     }
-    TS_TRY(ts_md_calc_compute(c, s, res, NULL));
-    memcpy(d, s->f, (size_t)nd * sizeof *d);
-    memcpy(g0, s->f, (size_t)nd * sizeof *g0);
-    double alpha = 0.01;
-    long it;
+    memcpy(X, s->x, (size_t)3 * n * sizeof *X);
+    if (box)
+        for (int q = 0; q < 6; q++) X[3 * n + q] = (q < 3 ? 1.0 : 0.0) * g.cf;
+    long it = 0;
     int converged = 0;
+    if ((rc = gen_eval(&g, X, F))) goto out;
+    memcpy(d, F, (size_t)nd * sizeof *d);
+    double alpha = 0.01;
     for (it = 0; it < prm->maxiter; it++) {
-        if (fmax_of(s) < prm->ftol) { converged = 1; break; }
+        if (gen_converged(prm, &g)) { converged = 1; break; }
         double slope = 0, dmax = 0;
         for (int k = 0; k < nd; k++) {
-            slope += d[k] * s->f[k];
+            slope += d[k] * F[k];
             dmax = fmax(dmax, fabs(d[k]));
         }
-        if (slope <= 0) { /* not a descent direction: restart */
-            memcpy(d, s->f, (size_t)nd * sizeof *d);
+        if (slope <= 0) { /* not a descent direction: restart along F */
+            memcpy(d, F, (size_t)nd * sizeof *d);
             slope = 0;
             dmax = 0;
             for (int k = 0; k < nd; k++) {
-                slope += d[k] * s->f[k];
+                slope += d[k] * F[k];
                 dmax = fmax(dmax, fabs(d[k]));
             }
         }
         if (dmax <= 0) break;
         double e0 = res->energy, a = fmin(alpha * 2.0, 0.2 / dmax);
-        memcpy(x0, s->x, (size_t)nd * sizeof *x0);
-        memcpy(g0, s->f, (size_t)nd * sizeof *g0);
+        memcpy(x0, X, (size_t)nd * sizeof *x0);
+        memcpy(g0, F, (size_t)nd * sizeof *g0);
         int ok = 0;
         for (int bt = 0; bt < 40; bt++) {
-            for (int k = 0; k < nd; k++) s->x[k] = x0[k] + a * d[k];
-            if ((rc = ts_md_calc_compute(c, s, res, NULL))) goto out;
+            for (int k = 0; k < nd; k++) X[k] = x0[k] + a * d[k];
+            if ((rc = gen_eval(&g, X, F))) goto out;
             if (res->energy <= e0 - 1e-4 * a * slope) { ok = 1; break; }
             a *= 0.5;
         }
-        if (!ok) { /* no decrease possible at this precision */
-            for (int k = 0; k < nd; k++) s->x[k] = x0[k];
-            if ((rc = ts_md_calc_compute(c, s, res, NULL))) goto out;
+        if (!ok) { /* no decrease possible at this precision: restore */
+            memcpy(X, x0, (size_t)nd * sizeof *X);
+            if ((rc = gen_eval(&g, X, F))) goto out;
             break;
         }
         alpha = a;
@@ -214,17 +274,18 @@ static int cg(const ts_md_min_params *prm, ts_md_calc *c, ts_md_system *s, ts_md
         }
         double num = 0, den = 0;
         for (int k = 0; k < nd; k++) {
-            num += s->f[k] * (s->f[k] - g0[k]);
+            num += F[k] * (F[k] - g0[k]);
             den += g0[k] * g0[k];
         }
         double beta = den > 0 ? fmax(0.0, num / den) : 0.0;
-        for (int k = 0; k < nd; k++) d[k] = s->f[k] + beta * d[k];
+        for (int k = 0; k < nd; k++) d[k] = F[k] + beta * d[k];
     }
+    if (!converged && gen_converged(prm, &g)) converged = 1;
 out:
     if (iters) *iters = it;
-    free(d); free(g0); free(x0);
+    free(X); free(F); free(d); free(g0); free(x0);
     if (rc) return rc;
-    if (!converged && fmax_of(s) >= prm->ftol)
+    if (!converged)
         return ts_error_set(TS_ERR_CONVERGE, "CG: stopped at max |F| = %g eV/Å after %ld iterations",
                             fmax_of(s), it);
     return 0;
@@ -235,8 +296,8 @@ int ts_md_minimize(const ts_md_min_params *prm, ts_md_calc *c, ts_md_system *s,
 {
     if (!(prm->ftol > 0) || prm->maxiter < 1)
         return ts_error_set(TS_ERR_INVAL, "minimize: need ftol > 0 and maxiter >= 1");
+    if (prm->relax_box && !(prm->ptol > 0))
+        return ts_error_set(TS_ERR_INVAL, "minimize: box relaxation needs ptol > 0 bar");
     if (prm->algo == TS_MD_MIN_FIRE) return fire(prm, c, s, res, iters);
-    if (prm->relax_box)
-        return ts_error_set(TS_ERR_UNSUPPORTED, "minimize: box relaxation needs algo = fire");
     return cg(prm, c, s, res, iters);
 }

@@ -116,10 +116,18 @@ static void test_minimizers(void)
         TS_CHECK_CLOSE(r.energy / s->n, r0.energy / s->n, 1e-9, 0);
         ts_md_system_destroy(s);
     }
-    /* box relaxation from a 2 % expanded cell */
+    /* box relaxation from a 2 % expanded cell, CG then FIRE */
     ts_md_system *s = cu_cell(2, 3.6141 * 1.02);
-    ts_md_min_params mp = {.algo = TS_MD_MIN_FIRE, .ftol = 1e-6, .maxiter = 5000, .relax_box = 1,
+    ts_md_min_params mp = {.algo = TS_MD_MIN_CG, .ftol = 1e-6, .maxiter = 5000, .relax_box = 1,
                            .ptol = 0.1};
+    long itcg = 0;
+    TS_CHECK_OK(ts_md_minimize(&mp, c, s, &r, &itcg));
+    printf("  CG box relax: %ld iterations, a = %.6f Å, P = %.3g bar\n", itcg, s->cell[0] / 2, r.stress[0]);
+    TS_CHECK_CLOSE(s->cell[0] / 2, 3.6141, 2e-3, 0);
+    TS_CHECK(fabs(r.stress[0]) < 0.1);
+    ts_md_system_destroy(s);
+    s = cu_cell(2, 3.6141 * 1.02);
+    mp.algo = TS_MD_MIN_FIRE;
     TS_CHECK_OK(ts_md_minimize(&mp, c, s, &r, NULL));
     double a = s->cell[0] / 2;
     /* the minimum of E(a) for this file is at a = 3.6141 Å (note md-meam.md);
