@@ -212,12 +212,18 @@ static int cmd_run(int argc, char **argv)
     if (!rc) rc = ts_md_meam_load(lib, par, el, nel, &pot);
     if (!rc) rc = ts_run_create(out, "md run", seed, &run);
     long start_step = 0;
+    double dstate[TS_MD_DYN_STATE_LEN];
+    int ndstate = 0;
     if (!rc && resume) {
         char *cp = ts_run_path(run, "checkpoint.data"), *cs = ts_run_path(run, "checkpoint.step");
         rc = ts_md_read_lammps_data(cp, &s);
         FILE *fp = rc ? NULL : fopen(cs, "r");
         if (!rc && (!fp || fscanf(fp, "%ld", &start_step) != 1))
-            rc = ts_error_set(TS_ERR_PARSE, "%s: cannot read the checkpoint step", cs);
+            rc = ts_error_set(TS_ERR_PARSE, "%s:1: cannot read the checkpoint step", cs);
+        while (!rc && ndstate < TS_MD_DYN_STATE_LEN && fscanf(fp, "%lf", &dstate[ndstate]) == 1) ndstate++;
+        if (!rc && ndstate != TS_MD_DYN_STATE_LEN)
+            rc = ts_error_set(TS_ERR_PARSE, "%s:2: expected %d integrator state values, got %d", cs,
+                              TS_MD_DYN_STATE_LEN, ndstate);
         if (fp) fclose(fp);
         free(cp);
         free(cs);
@@ -276,6 +282,7 @@ static int cmd_run(int argc, char **argv)
                            .seed = seed + (uint64_t)start_step};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     if (!rc) ts_md_dyn_set_time(d, start_step * dt);
+    if (!rc && resume) rc = ts_md_dyn_set_state(d, dstate, ndstate);
     double D[TS_MD_MAXELT] = {0};
     md_run_opts ro = {.steps = steps, .thermo_every = thermo_every, .dump_every = dump_every,
                       .checkpoint_every = ckpt_every, .msd = msd, .label = "md run"};

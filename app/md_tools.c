@@ -278,14 +278,19 @@ int md_eos_plot(const ts_md_meam *pot, const char *png_path)
 
 /* ---- MD run loop ------------------------------------------------------------ */
 
-static int write_checkpoint(ts_run *run, const ts_md_system *s, long step)
+static int write_checkpoint(ts_run *run, const ts_md_system *s, const ts_md_dyn *d, long step)
 {
     char *p = ts_run_path(run, "checkpoint.data"), *q = ts_run_path(run, "checkpoint.step");
     int rc = (!p || !q) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
     if (!rc) rc = ts_md_write_lammps_data(p, s);
     if (!rc) {
-        char text[64];
-        snprintf(text, sizeof text, "%ld\n", step);
+        /* line 1: step; line 2: integrator state (thermostat/barostat) */
+        double st[TS_MD_DYN_STATE_LEN];
+        int ns = ts_md_dyn_get_state(d, st);
+        char text[2048];
+        int len = snprintf(text, sizeof text, "%ld\n", step);
+        for (int k = 0; k < ns && len < (int)sizeof text - 32; k++)
+            len += snprintf(text + len, sizeof text - (size_t)len, "%.17g%c", st[k], k + 1 < ns ? ' ' : '\n');
         rc = write_text(q, text);
     }
     free(p);
@@ -345,7 +350,7 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
             if ((rc = ts_md_dyn_run(d, c, s, 1, &r))) {
                 if (rc == TS_ERR_INTERRUPTED) {
                     /* SIGINT/SIGTERM: keep a checkpoint of the last completed step */
-                    if (write_checkpoint(run, s, start_step + step - 1) == 0)
+                    if (write_checkpoint(run, s, d, start_step + step - 1) == 0)
                         ts_log_warn("md: interrupted; checkpoint at step %ld written (--resume continues)",
                                     start_step + step - 1);
                     rc = ts_error_set(TS_ERR_INTERRUPTED, "md run interrupted at step %ld",
@@ -411,7 +416,7 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
         if (traj && step % o->dump_every == 0)
             if ((rc = ts_md_write_extxyz(traj, s, &r.energy, 1))) break;
         if (o->checkpoint_every > 0 && step > 0 && step % o->checkpoint_every == 0)
-            if ((rc = write_checkpoint(run, s, gstep))) break;
+            if ((rc = write_checkpoint(run, s, d, gstep))) break;
     }
     ts_progress_destroy(prog);
     prog = NULL;

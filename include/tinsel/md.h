@@ -170,6 +170,13 @@ double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_m
 /* Hold atoms with frozen[i] != 0 in place (zero velocity); NULL clears.
  * Fixed-cell ensembles only. The mask is copied. */
 int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n);
+/* Integrator state for checkpoints: time (ps), NHC chain positions and
+ * velocities (10 + 10), MTK strain rates (3), Langevin heat (eV).
+ * get writes TS_MD_DYN_STATE_LEN values and returns the count. The Langevin
+ * random stream is not part of it (restarts reseed). */
+#define TS_MD_DYN_STATE_LEN 25
+int ts_md_dyn_get_state(const ts_md_dyn *d, double *state);
+int ts_md_dyn_set_state(ts_md_dyn *d, const double *state, int n);
 /* Simulated time so far (ps); settable for restarts. */
 double ts_md_dyn_time(const ts_md_dyn *d);
 void ts_md_dyn_set_time(ts_md_dyn *d, double t);

@@ -306,6 +306,30 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
     return 0;
 }
 
+int ts_md_dyn_get_state(const ts_md_dyn *d, double *st)
+{
+    int k = 0;
+    st[k++] = d->time;
+    for (int m = 0; m < MAXCHAIN; m++) st[k++] = d->xi[m];
+    for (int m = 0; m < MAXCHAIN; m++) st[k++] = d->vxi[m];
+    for (int m = 0; m < 3; m++) st[k++] = d->veps[m];
+    st[k++] = d->heat;
+    return k;
+}
+
+int ts_md_dyn_set_state(ts_md_dyn *d, const double *st, int n)
+{
+    if (n != TS_MD_DYN_STATE_LEN)
+        return ts_error_set(TS_ERR_FORMAT, "dynamics state: %d values, expected %d", n, TS_MD_DYN_STATE_LEN);
+    int k = 0;
+    d->time = st[k++];
+    for (int m = 0; m < MAXCHAIN; m++) d->xi[m] = st[k++];
+    for (int m = 0; m < MAXCHAIN; m++) d->vxi[m] = st[k++];
+    for (int m = 0; m < 3; m++) d->veps[m] = st[k++];
+    d->heat = st[k++];
+    return 0;
+}
+
 double ts_md_dyn_time(const ts_md_dyn *d) { return d->time; }
 void ts_md_dyn_set_time(ts_md_dyn *d, double t) { d->time = t; }
 

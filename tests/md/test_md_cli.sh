@@ -36,6 +36,15 @@ done
 [ "$(grep -c '^32$' "$W/run/traj.extxyz")" -eq 3 ] || fail "trajectory frames"
 "$T" md run "$W/in.ini" --out "$W/run" --resume --quiet > "$W/out2.txt" 2>&1 || fail "resume"
 head -2 "$W/run/thermo.csv" | tail -1 | grep -q '^40,' || fail "resume did not start at step 40"
+# a restart continues the same trajectory (NHC state restored): 40 + 40 steps
+# equal 80 steps to rounding
+sed 's/steps = 40/steps = 80/; s/checkpoint_every = 20/checkpoint_every = 40/' "$W/in.ini" > "$W/full.ini"
+sed 's/checkpoint_every = 20/checkpoint_every = 40/' "$W/in.ini" > "$W/half.ini"
+"$T" md run "$W/full.ini" --out "$W/rfull" --quiet > /dev/null 2>&1 || fail "full run"
+"$T" md run "$W/half.ini" --out "$W/rhalf" --quiet > /dev/null 2>&1 || fail "half run"
+"$T" md run "$W/half.ini" --out "$W/rhalf" --resume --quiet > /dev/null 2>&1 || fail "half resume"
+a=$(tail -1 "$W/rfull/thermo.csv" | cut -d, -f7); b=$(tail -1 "$W/rhalf/thermo.csv" | cut -d, -f7)
+awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "restart diverged: $a vs $b"
 # bad input: unknown key -> exit 1 with file:line, no outputs
 printf '[potential]\nlibrary = x\nbogus = 1\n' > "$W/bad.ini"
 "$T" md run "$W/bad.ini" --out "$W/badrun" > "$W/bad.txt" 2>&1; rc=$?
