@@ -1,0 +1,598 @@
+/* tinsel pf: phase-field growth of Cu3Sn / Cu6Sn5 layers (seed 002).
+ *   tinsel pf run INPUT.ini [--out DIR] [--restart] [--t-end S]
+ *   tinsel pf table INPUT.ini... [--out DIR]     growth constants of several cases
+ * Units SI (m, s, Pa, J/m^3). See docs/pf.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tinsel/pf.h"
+
+/* ------------------------------------------------------------ one case */
+
+typedef struct {
+    const char *name;
+    double fit_t0, fit_t1; /* s */
+    long n_out;            /* samples of the thickness history */
+    double ck_every;       /* s of simulated time between checkpoints */
+    double ref_k[TS_PF_MAXPHASE]; /* reference k for the table (0: none) */
+} pf_case;
+
+typedef struct {
+    double k[TS_PF_MAXPHASE], kerr[TS_PF_MAXPHASE], d0[TS_PF_MAXPHASE];
+    int fit_ok[TS_PF_MAXPHASE];
+    long steps, rejected;
+    double wall, t_final;
+} pf_result;
+
+static int pf_read_case(ts_config *cfg, ts_pf_params *p, pf_case *cs)
+{
+    TS_TRY(ts_pf_params_from_config(cfg, p));
+    memset(cs, 0, sizeof *cs);
+    TS_TRY(ts_config_get_string(cfg, "case", "name", "pf", &cs->name));
+    TS_TRY(ts_config_get_double(cfg, "output", "fit_t0", 72000.0, 0, INFINITY, &cs->fit_t0));
+    TS_TRY(ts_config_get_double(cfg, "output", "fit_t1", 158400.0, 0, INFINITY, &cs->fit_t1));
+    TS_TRY(ts_config_get_long(cfg, "output", "n_out", 400, 10, 1000000, &cs->n_out));
+    TS_TRY(ts_config_get_double(cfg, "output", "checkpoint_every", p->t_end / 10, 0, INFINITY,
+                                &cs->ck_every));
+    for (int r = 0; r < p->nphase; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "ref_k_%s", p->ph[r].name);
+        TS_TRY(ts_config_get_double(cfg, "case", key, 0, -1, 1, &cs->ref_k[r]));
+    }
+    if (!(cs->fit_t1 > cs->fit_t0))
+        return ts_error_set(TS_ERR_RANGE, "[output] fit window [%g, %g] s is empty", cs->fit_t0,
+                            cs->fit_t1);
+    return ts_config_check_unknown(cfg);
+}
+
+/* growable history of (t, d[P]) */
+typedef struct {
+    size_t n, cap;
+    int P;
+    double *t, *d; /* d[k*P + r] */
+} history;
+
+static int hist_push(history *h, double t, const double *d)
+{
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? 2 * h->cap : 512;
+        double *nt = realloc(h->t, nc * sizeof(double));
+        if (!nt) return ts_error_set(TS_ERR_NOMEM, "out of memory (history)");
+        h->t = nt;
+        double *nd = realloc(h->d, nc * h->P * sizeof(double));
+        if (!nd) return ts_error_set(TS_ERR_NOMEM, "out of memory (history)");
+        h->d = nd;
+        h->cap = nc;
+    }
+    h->t[h->n] = t;
+    memcpy(h->d + h->n * h->P, d, h->P * sizeof(double));
+    h->n++;
+    return 0;
+}
+
+static int write_history(const char *path, const ts_pf_params *p, const history *h)
+{
+    const char *hdr[2 + TS_PF_MAXPHASE];
+    char names[TS_PF_MAXPHASE][48];
+    hdr[0] = "time_s";
+    hdr[1] = "sqrt_time_s05";
+    for (int r = 0; r < p->nphase; r++) {
+        snprintf(names[r], sizeof names[r], "d_%s_m", p->ph[r].name);
+        hdr[2 + r] = names[r];
+    }
+    ts_csv *c = NULL;
+    TS_TRY(ts_csv_open(path, 2 + p->nphase, hdr, &c));
+    for (size_t k = 0; k < h->n; k++) {
+        double row[2 + TS_PF_MAXPHASE];
+        row[0] = h->t[k];
+        row[1] = sqrt(h->t[k]);
+        for (int r = 0; r < p->nphase; r++) row[2 + r] = h->d[k * h->P + r];
+        int rc = ts_csv_row_d(c, row);
+        if (rc) {
+            ts_csv_abort(c);
+            return rc;
+        }
+    }
+    return ts_csv_close(c);
+}
+
+static int read_history(const char *path, const ts_pf_params *p, history *h)
+{
+    char **names = NULL;
+    int nc = 0;
+    double *d = NULL;
+    size_t nr = 0;
+    TS_TRY(ts_csv_read(path, &names, &nc, &d, &nr));
+    int rc = 0;
+    if (nc != 2 + p->nphase)
+        rc = ts_error_set(TS_ERR_FORMAT, "%s: %d columns, expected %d", path, nc, 2 + p->nphase);
+    for (size_t k = 0; !rc && k < nr; k++) rc = hist_push(h, d[k * nc], d + k * nc + 2);
+    free(d);
+    ts_strv_free(names, nc);
+    return rc;
+}
+
+static int plot_history(const char *path, const ts_pf_params *p, const history *h)
+{
+    ts_plot *pl = ts_plot_create("IMC layer thickness", "sqrt(time) (s^1/2)", "thickness (um)");
+    if (!pl) return ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
+    double *x = malloc(h->n * sizeof(double)), *y = malloc(h->n * sizeof(double));
+    int rc = (!x || !y) ? ts_error_set(TS_ERR_NOMEM, "out of memory (plot)") : 0;
+    for (int r = 1; !rc && r < p->nphase - 1; r++) { /* the intermediate layers */
+        for (size_t k = 0; k < h->n; k++) {
+            x[k] = sqrt(h->t[k]);
+            y[k] = h->d[k * h->P + r] * 1e6;
+        }
+        rc = ts_plot_line(pl, h->n, x, y, p->ph[r].name);
+    }
+    if (!rc) rc = ts_plot_write_png(pl, path, 900, 600);
+    free(x);
+    free(y);
+    ts_plot_destroy(pl);
+    return rc;
+}
+
+static int write_profiles(const ts_run *run, const ts_pf_sim *s)
+{
+    const ts_pf_params *p = ts_pf_sim_params(s);
+    int n = p->n, P = p->nphase;
+    double *vm = malloc(n * sizeof(double)), *fel = malloc(n * sizeof(double)),
+           *pb = malloc(n * sizeof(double)), *mu = malloc(n * sizeof(double)),
+           *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double));
+    int rc = (!vm || !fel || !pb || !mu || !x || !y) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
+    if (!rc) rc = ts_pf_sim_profiles(s, vm, fel, pb, mu);
+    const double *eta = ts_pf_sim_eta(s), *c = ts_pf_sim_c(s);
+    char *path = NULL;
+    if (!rc) {
+        const char *hdr[6 + TS_PF_MAXPHASE];
+        char names[TS_PF_MAXPHASE][48];
+        hdr[0] = "x_m";
+        for (int r = 0; r < P; r++) {
+            snprintf(names[r], sizeof names[r], "eta_%s", p->ph[r].name);
+            hdr[1 + r] = names[r];
+        }
+        hdr[1 + P] = "c_Sn";
+        hdr[2 + P] = "mu_J_m3";
+        hdr[3 + P] = "von_mises_Pa";
+        hdr[4 + P] = "f_el_J_m3";
+        hdr[5 + P] = "p_cum";
+        path = ts_run_path(run, "profiles.csv");
+        ts_csv *cv = NULL;
+        rc = path ? ts_csv_open(path, 6 + P, hdr, &cv) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        for (int i = 0; !rc && i < n; i++) {
+            double row[6 + TS_PF_MAXPHASE];
+            row[0] = (i + 0.5) * p->dx;
+            for (int r = 0; r < P; r++) row[1 + r] = eta[r * n + i];
+            row[1 + P] = c[i];
+            row[2 + P] = mu[i];
+            row[3 + P] = vm[i];
+            row[4 + P] = fel[i];
+            row[5 + P] = pb[i];
+            rc = ts_csv_row_d(cv, row);
+        }
+        if (cv) {
+            if (rc) ts_csv_abort(cv);
+            else rc = ts_csv_close(cv);
+        }
+        free(path);
+    }
+    for (int i = 0; i < n && x; i++) x[i] = (i + 0.5) * p->dx * 1e6;
+    if (!rc) {
+        ts_plot *pl = ts_plot_create("composition", "x (um)", "Sn mole fraction");
+        if (!pl) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        if (!rc) rc = ts_plot_line(pl, n, x, c, "c");
+        path = ts_run_path(run, "composition.png");
+        if (!rc) rc = path ? ts_plot_write_png(pl, path, 900, 600) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+        ts_plot_destroy(pl);
+    }
+    if (!rc && p->mechanics) {
+        ts_plot *pl = ts_plot_create("von Mises stress", "x (um)", "stress (MPa)");
+        if (!pl) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        for (int i = 0; !rc && i < n; i++) y[i] = vm[i] * 1e-6;
+        if (!rc) rc = ts_plot_line(pl, n, x, y, "phase-averaged von Mises");
+        path = ts_run_path(run, "stress.png");
+        if (!rc) rc = path ? ts_plot_write_png(pl, path, 900, 600) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+        ts_plot_destroy(pl);
+        pl = ts_plot_create("cumulative plastic strain", "x (um)", "p (-)");
+        if (!pl && !rc) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        if (!rc) rc = ts_plot_line(pl, n, x, pb, "phase-averaged p");
+        path = ts_run_path(run, "plastic.png");
+        if (!rc) rc = path ? ts_plot_write_png(pl, path, 900, 600) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+        ts_plot_destroy(pl);
+    }
+    free(vm);
+    free(fel);
+    free(pb);
+    free(mu);
+    free(x);
+    free(y);
+    return rc;
+}
+
+static int write_fits(const ts_run *run, const ts_pf_params *p, const pf_case *cs,
+                      const history *h, pf_result *res)
+{
+    char *path = ts_run_path(run, "k_fit.csv");
+    if (!path) return ts_error_set(TS_ERR_NOMEM, "out of memory");
+    static const char *hdr[] = {"phase", "k_m2_s", "k_err_m2_s", "d0_m", "fit_t0_s", "fit_t1_s", "ref_k_m2_s"};
+    ts_csv *c = NULL;
+    int rc = ts_csv_open(path, 7, hdr, &c);
+    free(path);
+    if (rc) return rc;
+    double *d = malloc(h->n * sizeof(double));
+    if (!d) {
+        ts_csv_abort(c);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory");
+    }
+    for (int r = 0; !rc && r < p->nphase; r++) {
+        for (size_t k = 0; k < h->n; k++) d[k] = h->d[k * h->P + r];
+        res->fit_ok[r] = ts_pf_fit_k(h->n, h->t, d, cs->fit_t0, cs->fit_t1, &res->k[r], &res->kerr[r],
+                                     &res->d0[r]) == 0;
+        if (!res->fit_ok[r]) {
+            ts_error_clear();
+            res->k[r] = res->kerr[r] = res->d0[r] = NAN;
+        }
+        rc = ts_csv_cell_s(c, p->ph[r].name);
+        if (!rc) rc = ts_csv_cell_d(c, res->k[r]);
+        if (!rc) rc = ts_csv_cell_d(c, res->kerr[r]);
+        if (!rc) rc = ts_csv_cell_d(c, res->d0[r]);
+        if (!rc) rc = ts_csv_cell_d(c, cs->fit_t0);
+        if (!rc) rc = ts_csv_cell_d(c, cs->fit_t1);
+        if (!rc) rc = ts_csv_cell_d(c, cs->ref_k[r]);
+        if (!rc) rc = ts_csv_end_row(c);
+    }
+    free(d);
+    if (rc) {
+        ts_csv_abort(c);
+        return rc;
+    }
+    return ts_csv_close(c);
+}
+
+static int save_checkpoint(const ts_run *run, const ts_pf_sim *s, const history *h)
+{
+    char *ck = ts_run_path(run, "checkpoint.bin"), *hp = ts_run_path(run, "checkpoint_history.csv");
+    int rc = (!ck || !hp) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
+    /* history first: a checkpoint never points at a missing history */
+    if (!rc) rc = write_history(hp, ts_pf_sim_params(s), h);
+    if (!rc) rc = ts_pf_sim_save(s, ck);
+    free(ck);
+    free(hp);
+    return rc;
+}
+
+/* Runs one case into run's folder. */
+static int pf_run_case(const ts_pf_params *p, const pf_case *cs, const ts_run *run, int restart,
+                       pf_result *res)
+{
+    memset(res, 0, sizeof *res);
+    double w0 = ts_time_now();
+    ts_pf_sim *s = NULL;
+    history h = {0, 0, p->nphase, NULL, NULL};
+    int rc = 0;
+    char *ck = ts_run_path(run, "checkpoint.bin"), *hp = ts_run_path(run, "checkpoint_history.csv");
+    if (!ck || !hp) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    if (!rc && restart && ts_file_exists(ck)) {
+        rc = ts_pf_sim_load(p, ck, &s);
+        if (!rc) rc = read_history(hp, p, &h);
+        if (!rc) ts_log_info("pf: restarting %s at t = %g s", cs->name, ts_pf_sim_time(s));
+    } else if (!rc) {
+        rc = ts_pf_sim_create(p, &s);
+        double d[TS_PF_MAXPHASE];
+        if (!rc) {
+            ts_pf_sim_thickness(s, d);
+            rc = hist_push(&h, 0.0, d);
+        }
+    }
+    ts_progress *pg = rc ? NULL : ts_progress_create(cs->name, p->t_end, "s");
+    double next_ck = s ? ts_pf_sim_time(s) + cs->ck_every : 0;
+    for (long j = 1; !rc && j <= cs->n_out; j++) {
+        double t = p->t_end * (double)j / (double)cs->n_out;
+        if (t <= ts_pf_sim_time(s) * (1 + 1e-12)) continue;
+        rc = ts_pf_sim_advance(s, t);
+        if (rc) break;
+        double d[TS_PF_MAXPHASE];
+        ts_pf_sim_thickness(s, d);
+        rc = hist_push(&h, t, d);
+        char note[96];
+        snprintf(note, sizeof note, "dt %.3g s, %ld steps", ts_pf_sim_dt(s), ts_pf_sim_steps(s));
+        ts_progress_update(pg, t, note);
+        if (!rc && cs->ck_every > 0 && t >= next_ck && j < cs->n_out) {
+            rc = save_checkpoint(run, s, &h);
+            next_ck = t + cs->ck_every;
+        }
+        if (!rc && ts_interrupted()) {
+            rc = save_checkpoint(run, s, &h);
+            if (!rc)
+                rc = ts_error_set(TS_ERR_INTERRUPTED,
+                                  "interrupted at t = %g s; checkpoint written, resume with --restart", t);
+        }
+    }
+    ts_progress_destroy(pg);
+    char *path = NULL;
+    if (!rc) {
+        path = ts_run_path(run, "thickness.csv");
+        rc = path ? write_history(path, p, &h) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+    }
+    if (!rc) {
+        path = ts_run_path(run, "thickness.png");
+        rc = path ? plot_history(path, p, &h) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+    }
+    if (!rc) rc = write_fits(run, p, cs, &h, res);
+    if (!rc) rc = write_profiles(run, s);
+    if (s) {
+        res->steps = ts_pf_sim_steps(s);
+        res->rejected = ts_pf_sim_rejected(s);
+        res->t_final = ts_pf_sim_time(s);
+    }
+    if (!rc) { /* finished: the checkpoint is no longer needed */
+        remove(ck);
+        remove(hp);
+    }
+    res->wall = ts_time_now() - w0;
+    free(ck);
+    free(hp);
+    free(h.t);
+    free(h.d);
+    ts_pf_sim_destroy(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *out = "pf-out";
+    uint64_t seed = 1;
+    int restart = 0;
+    double t_end = -1;
+    ts_opt opts[] = {
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder (run.ini, CSV, PNG, checkpoint)"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed (recorded; the 1D model is deterministic)"},
+        {"restart", TS_OPT_FLAG, &restart, NULL, "resume from DIR/checkpoint.bin if present"},
+        {"t-end", TS_OPT_DOUBLE, &t_end, "S", "override [time] t_end, s (negative: keep)"},
+    };
+    char *pos[1];
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel pf run INPUT.ini [options]",
+                          "Runs a 1D multi-phase-field simulation of Cu/Cu3Sn/Cu6Sn5/Sn layer growth "
+                          "(seed 002) from an INI file (keys: docs/pf.md; examples: examples/pf/). "
+                          "Writes thickness.csv/png (m vs s), k_fit.csv (d = d0 + sqrt(k t), m^2/s), "
+                          "profiles.csv (x in m, c, mu in J/m^3, von Mises in Pa, f_el in J/m^3, p), "
+                          "composition/stress/plastic PNGs and run.ini.",
+                          opts, 4, pos, 1, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    if (npos != 1) {
+        fprintf(stderr, "tinsel: pf run: expected one INPUT.ini (see --help)\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_config *cfg = NULL;
+    rc = ts_config_load(pos[0], &cfg);
+    if (rc) return ts_cli_fail(rc, "pf run");
+    if (t_end >= 0) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", t_end);
+        rc = ts_config_set(cfg, "time", "t_end", buf);
+    }
+    ts_pf_params p;
+    pf_case cs;
+    if (!rc) rc = pf_read_case(cfg, &p, &cs);
+    ts_run *run = NULL;
+    if (!rc) rc = ts_run_create(out, "pf run", seed, &run);
+    if (!rc) rc = ts_run_write_ini(run, cfg);
+    pf_result res;
+    if (!rc) rc = pf_run_case(&p, &cs, run, restart, &res);
+    if (!rc) {
+        printf("pf run %s: t = %g s in %ld steps (%ld rejected), %.2f s wall\n", cs.name, res.t_final,
+               res.steps, res.rejected, res.wall);
+        for (int r = 1; r < p.nphase - 1; r++)
+            printf("  k_%s = %.4g +- %.2g m^2/s (fit %g..%g s)%s\n", p.ph[r].name, res.k[r], res.kerr[r],
+                   cs.fit_t0, cs.fit_t1, res.k[r] < 0 ? "  [layer shrinks]" : "");
+        printf("  outputs in %s/\n", out);
+    }
+    ts_run_destroy(run);
+    ts_config_destroy(cfg);
+    return ts_cli_fail(rc, "pf run");
+}
+
+/* The seed's Table 1, as config key/value triples (also examples/pf/). */
+typedef struct {
+    const char *name;
+    const char *eigen;
+    const char *e11, *e22;
+    int fine;        /* VolEig cases: 512 points, dx 0.05 um, kappa/2, 2m */
+    double t1;       /* end of fit window */
+    double k3, k6;   /* seed values (k6 = 0: shrinks) */
+} seed_case;
+
+static const seed_case SEED_CASES[9] = {
+    {"NoApp_ZeroEig", "zero", "0", "0", 0, 158400, 1.7021e-17, 4.4460e-17},
+    {"NoApp_VolEig", "vol", "0", "0", 1, 158400, 3.4448e-17, 1.1261e-17},
+    {"NoApp_EqEig", "eq", "0", "0", 0, 158400, 1.7004e-17, 4.4521e-17},
+    {"NoApp_LowEig", "low", "0", "0", 0, 158400, 1.6909e-17, 4.4767e-17},
+    {"AppTensY_VolEig", "vol", "0", "0.025", 1, 110100, 3.9599e-17, 2.1472e-18},
+    {"AppCompY_VolEig", "vol", "0", "-0.025", 1, 158400, 2.7687e-17, 1.3049e-17},
+    {"AppTensY_EqEig", "eq", "0", "0.025", 0, 158400, 1.6351e-17, 3.9134e-17},
+    {"AppCompY_EqEig", "eq", "0", "-0.025", 0, 158400, 1.6773e-17, 3.6804e-17},
+    {"AppCompX_VolEig", "vol", "-0.025", "0", 1, 158400, 1.1325e-16, 0},
+};
+
+static int seed_case_config(const seed_case *sc, const char *lmode, const char *cu, ts_config **out)
+{
+    ts_config *c = ts_config_create();
+    if (!c) return ts_error_set(TS_ERR_NOMEM, "out of memory");
+    char b1[64], b2[64], b3[64];
+    snprintf(b1, sizeof b1, "%.17g", sc->t1);
+    snprintf(b2, sizeof b2, "%.5g", sc->k3);
+    snprintf(b3, sizeof b3, "%.5g", sc->k6);
+    const char *kv[][3] = {
+        {"case", "name", sc->name},
+        {"case", "ref_k_Cu3Sn", b2},
+        {"case", "ref_k_Cu6Sn5", b3},
+        {"model", "eigen", sc->eigen},
+        {"model", "interface_mobility", lmode},
+        {"model", "cu_free_energy", cu},
+        {"mechanics", "enabled", "1"},
+        {"mechanics", "e11", sc->e11},
+        {"mechanics", "e22", sc->e22},
+        {"output", "fit_t1", b1},
+        {"output", "n_out", "200"},
+    };
+    int rc = 0;
+    for (size_t k = 0; !rc && k < sizeof kv / sizeof kv[0]; k++) rc = ts_config_set(c, kv[k][0], kv[k][1], kv[k][2]);
+    if (!rc && sc->fine) {
+        rc = ts_config_set(c, "grid", "n", "512");
+        if (!rc) rc = ts_config_set(c, "grid", "dx", "0.05e-6");
+        if (!rc) rc = ts_config_set(c, "model", "kappa", "1.125e-7");
+        if (!rc) rc = ts_config_set(c, "model", "m", "1e7");
+    }
+    if (rc) {
+        ts_config_destroy(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+/* Runs cfgs[0..n-1] (each into DIR/<case name>), writes DIR/table.csv. */
+static int run_table(ts_config **cfgs, int n, const char *out, ts_report *rep, const char *relprefix)
+{
+    int rc = ts_mkdir_p(out);
+    char *tpath = ts_path_join(out, "table.csv");
+    if (!rc && !tpath) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    static const char *hdr[] = {"case", "k_Cu3Sn_m2_s", "k_Cu3Sn_err", "ref_k_Cu3Sn", "dev_Cu3Sn_pct",
+                                "k_Cu6Sn5_m2_s", "k_Cu6Sn5_err", "ref_k_Cu6Sn5", "dev_Cu6Sn5_pct",
+                                "steps", "wall_s"};
+    ts_csv *tab = NULL;
+    if (!rc) rc = ts_csv_open(tpath, 11, hdr, &tab);
+    free(tpath);
+    for (int i = 0; !rc && i < n; i++) {
+        ts_pf_params p;
+        pf_case cs;
+        rc = pf_read_case(cfgs[i], &p, &cs);
+        char *dir = rc ? NULL : ts_path_join(out, cs.name);
+        if (!rc && !dir) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        ts_run *run = NULL;
+        if (!rc) rc = ts_run_create(dir, "pf run", 1, &run);
+        if (!rc) rc = ts_run_write_ini(run, cfgs[i]);
+        pf_result res;
+        if (!rc) rc = pf_run_case(&p, &cs, run, 0, &res);
+        int i3 = ts_pf_phase_index(&p, "Cu3Sn"), i6 = ts_pf_phase_index(&p, "Cu6Sn5");
+        if (!rc && (i3 < 0 || i6 < 0)) rc = i3 < 0 ? i3 : i6;
+        if (!rc) {
+            int idx[2] = {i3, i6};
+            rc = ts_csv_cell_s(tab, cs.name);
+            for (int q = 0; !rc && q < 2; q++) {
+                int r = idx[q];
+                double ref = cs.ref_k[r];
+                double dev = ref > 0 ? 100.0 * (res.k[r] - ref) / ref : NAN;
+                rc = ts_csv_cell_d(tab, res.k[r]);
+                if (!rc) rc = ts_csv_cell_d(tab, res.kerr[r]);
+                if (!rc) rc = ts_csv_cell_d(tab, ref);
+                if (!rc) rc = ts_csv_cell_d(tab, dev);
+            }
+            if (!rc) rc = ts_csv_cell_i(tab, res.steps);
+            if (!rc) rc = ts_csv_cell_d(tab, res.wall);
+            if (!rc) rc = ts_csv_end_row(tab);
+            printf("%-18s k_Cu3Sn %.3e (seed %.3e)  k_Cu6Sn5 %+.3e (seed %.3e)  %ld steps %.2f s\n",
+                   cs.name, res.k[i3], cs.ref_k[i3], res.k[i6], cs.ref_k[i6], res.steps, res.wall);
+            if (rep) {
+                ts_report_text(rep,
+                               "%s: k(Cu3Sn) = %.3g m^2/s (seed %.3g), k(Cu6Sn5) = %.3g m^2/s (seed %.3g%s); %ld steps, %.2f s",
+                               cs.name, res.k[i3], cs.ref_k[i3], res.k[i6], cs.ref_k[i6],
+                               cs.ref_k[i6] == 0 ? ": shrinks" : "", res.steps, res.wall);
+                char rel[256];
+                snprintf(rel, sizeof rel, "%s%s/thickness.png", relprefix, cs.name);
+                ts_report_file(rep, rel, "plot", "layer thickness vs sqrt(time)");
+                snprintf(rel, sizeof rel, "%s%s/thickness.csv", relprefix, cs.name);
+                ts_report_file(rep, rel, "table", "layer thickness vs time (m, s)");
+                if (i == 5) {
+                    snprintf(rel, sizeof rel, "%s%s/stress.png", relprefix, cs.name);
+                    ts_report_file(rep, rel, "plot", "von Mises stress profile at the end");
+                    snprintf(rel, sizeof rel, "%s%s/composition.png", relprefix, cs.name);
+                    ts_report_file(rep, rel, "plot", "composition profile at the end");
+                }
+            }
+        }
+        ts_run_destroy(run);
+        free(dir);
+    }
+    if (tab) {
+        if (rc) ts_csv_abort(tab);
+        else rc = ts_csv_close(tab);
+    }
+    if (!rc && rep) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%stable.csv", relprefix);
+        ts_report_file(rep, rel, "table", "growth constants of the seed's nine cases vs Table 1");
+    }
+    return rc;
+}
+
+static int cmd_table(int argc, char **argv)
+{
+    const char *out = "pf-table", *lmode = "constant", *cu = "tangent";
+    uint64_t seed = 1;
+    int seedcases = 0;
+    ts_opt opts[] = {
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder: DIR/table.csv and one folder per case"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed (recorded; deterministic model)"},
+        {"seed-cases", TS_OPT_FLAG, &seedcases, NULL, "run the seed's nine Table 1 cases (built in)"},
+        {"mobility", TS_OPT_STRING, &lmode, "MODE", "with --seed-cases: constant|diffusion"},
+        {"cu", TS_OPT_STRING, &cu, "CHOICE", "with --seed-cases: tangent|printed C_Cu"},
+    };
+    char *pos[32];
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel pf table [INPUT.ini...] [--seed-cases] [options]",
+                          "Runs several cases and tabulates the growth constants k (m^2/s) of Cu3Sn "
+                          "and Cu6Sn5 next to the reference values given in each file ([case] ref_k_*).",
+                          opts, 5, pos, 32, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    int n = seedcases ? 9 : npos;
+    if (n == 0) {
+        fprintf(stderr, "tinsel: pf table: give INPUT.ini files or --seed-cases\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_config *cfgs[32] = {0};
+    for (int i = 0; !rc && i < n; i++)
+        rc = seedcases ? seed_case_config(&SEED_CASES[i], lmode, cu, &cfgs[i]) : ts_config_load(pos[i], &cfgs[i]);
+    if (!rc) rc = run_table(cfgs, n, out, NULL, "");
+    for (int i = 0; i < n; i++) ts_config_destroy(cfgs[i]);
+    if (!rc) printf("table: %s/table.csv\n", out);
+    return ts_cli_fail(rc, "pf table");
+}
+
+static int pf_demo(const char *outdir, const char *relprefix, ts_report *rep, uint64_t seed)
+{
+    (void)seed;
+    ts_report_text(rep,
+                   "1D multi-phase-field growth of Cu3Sn and Cu6Sn5 between Cu and Sn at 180 C (seed 002) "
+                   "with laminate elasticity and J2 viscoplasticity: the nine strain cases of the seed's "
+                   "Table 1, 44 h each, constant interface mobility, tangent-consistent C_Cu.");
+    ts_config *cfgs[9] = {0};
+    int rc = 0;
+    for (int i = 0; !rc && i < 9; i++) rc = seed_case_config(&SEED_CASES[i], "constant", "tangent", &cfgs[i]);
+    if (!rc) rc = run_table(cfgs, 9, outdir, rep, relprefix);
+    for (int i = 0; i < 9; i++) ts_config_destroy(cfgs[i]);
+    return rc;
+}
+
+static const ts_command PF_COMMANDS[] = {
+    {"run", "run one INPUT.ini: layer growth, k fits, profiles, checkpoint/restart", cmd_run},
+    {"table", "growth constants of several cases (or the seed's nine) vs reference", cmd_table},
+};
+
+const ts_engine ts_engine_pf = {
+    "pf", "phase-field growth of Cu3Sn/Cu6Sn5 with diffusion, elasticity, viscoplasticity",
+    PF_COMMANDS, 2, pf_demo};
