@@ -122,6 +122,10 @@ static int plot_history(const char *path, const ts_pf_params *p, const history *
     if (!pl) return ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
     double *x = malloc(h->n * sizeof(double)), *y = malloc(h->n * sizeof(double));
     int rc = (!x || !y) ? ts_error_set(TS_ERR_NOMEM, "out of memory (plot)") : 0;
+    double ymax = 0;
+    for (size_t k = 0; k < h->n * h->P; k++)
+        if (k % h->P != 0 && k % h->P != (size_t)h->P - 1) ymax = fmax(ymax, h->d[k] * 1e6);
+    ts_plot_set_yrange(pl, 0, 1.05 * ymax + 1e-3);
     for (int r = 1; !rc && r < p->nphase - 1; r++) { /* the intermediate layers */
         for (size_t k = 0; k < h->n; k++) {
             x[k] = sqrt(h->t[k]);
