@@ -74,13 +74,13 @@ int ts_pf_params_from_config(ts_config *cfg, ts_pf_params *p)
         ts_pf_phase *ph = &p->ph[r];
         char sec[64];
         snprintf(sec, sizeof sec, "phase.%s", ph->name);
-        GETD(sec, "A", ph->A, 1e-300, INFINITY);
+        GETD(sec, "A", ph->A, -INFINITY, INFINITY);
         GETD(sec, "B", ph->B, -INFINITY, INFINITY);
         GETD(sec, "C", ph->C, -INFINITY, INFINITY);
         GETD(sec, "c0", ph->c0, -INFINITY, INFINITY);
-        GETD(sec, "D", ph->D, 1e-300, INFINITY);
+        GETD(sec, "D", ph->D, -INFINITY, INFINITY);
         GETD(sec, "c_init", ph->c_init, -INFINITY, INFINITY);
-        GETD(sec, "width", ph->width, 0, 1.0);
+        GETD(sec, "width", ph->width, -INFINITY, INFINITY);
         GETD(sec, "R0", ph->R0, 0, INFINITY);
         GETD(sec, "K", ph->K, 0, INFINITY);
         GETD(sec, "n", ph->n, 0, INFINITY);
