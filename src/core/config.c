@@ -88,14 +88,23 @@ static int add(ts_config *c, const char *section, const char *key, const char *v
 typedef struct {
     FILE *fp;
     int line;
+    int too_long; /* a line did not fit inih's buffer */
     ts_config *c;
 } reader_state;
 
 static char *read_line(char *str, int num, void *stream)
 {
     reader_state *s = stream;
+    if (s->too_long) return NULL;
     char *r = fgets(str, num, s->fp);
-    if (r) s->line++;
+    if (!r) return NULL;
+    s->line++;
+    size_t n = strlen(r);
+    if (n == (size_t)num - 1 && r[n - 1] != '\n' && !feof(s->fp)) {
+        s->too_long = 1;
+        ts_error_set(TS_ERR_PARSE, "%s:%d: line longer than %d characters", s->c->path, s->line, num - 2);
+        return NULL;
+    }
     return r;
 }
 
@@ -118,35 +127,45 @@ static int on_value(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-int ts_config_load(const char *path, ts_config **out)
+int ts_config_load_stream(FILE *fp, const char *name, ts_config **out)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "r");
-    if (!fp) return ts_error_set(TS_ERR_NOTFOUND, "%s: cannot open: %s", path, strerror(errno));
     ts_config *c = ts_config_create();
-    if (!c || !(c->path = dupstr(path))) {
-        fclose(fp);
+    if (!c || !(c->path = dupstr(name))) {
         ts_config_destroy(c);
-        return ts_error_set(TS_ERR_NOMEM, "out of memory loading %s", path);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory loading %s", name);
     }
-    reader_state s = {fp, 0, c};
+    reader_state s = {fp, 0, 0, c};
     ts_error_clear();
+    /* Indented lines are keys, not continuations; report the first error. */
+    ini_allow_multiline = false;
+    ini_stop_on_first_error = true;
     int rc = ini_parse_stream(read_line, &s, on_value, &s);
-    fclose(fp);
+    if (s.too_long) rc = -1;
     if (rc != 0) {
         if (ts_error_code() == 0) {
             if (rc > 0)
                 ts_error_set(TS_ERR_PARSE,
                              "%s:%d: expected '[section]', 'key = value', a comment (; or #) or a blank line",
-                             path, rc);
+                             name, rc);
             else
-                ts_error_set(TS_ERR_IO, "%s: read error", path);
+                ts_error_set(TS_ERR_IO, "%s: read error", name);
         }
         ts_config_destroy(c);
         return ts_error_code();
     }
     *out = c;
     return 0;
+}
+
+int ts_config_load(const char *path, ts_config **out)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "r");
+    if (!fp) return ts_error_set(TS_ERR_NOTFOUND, "%s: cannot open: %s", path, strerror(errno));
+    int rc = ts_config_load_stream(fp, path, out);
+    fclose(fp);
+    return rc;
 }
 
 int ts_config_set(ts_config *c, const char *section, const char *key, const char *value)
@@ -189,12 +208,17 @@ static int lookup(ts_config *c, const char *section, const char *key, const char
     return 0;
 }
 
-static int bad_value(const ts_config *c, const entry *e, const char *expected)
+static int bad_value_code(const ts_config *c, const entry *e, const char *expected, int code)
 {
     char where[512];
     origin_text(c, e, where, sizeof where);
-    return ts_error_set(TS_ERR_PARSE, "%s: [%s] %s: expected %s, got '%s'", where, e->section, e->key,
-                        expected, e->value);
+    return ts_error_set(code, "%s: [%s] %s: expected %s, got '%s'", where, e->section, e->key, expected,
+                        e->value);
+}
+
+static int bad_value(const ts_config *c, const entry *e, const char *expected)
+{
+    return bad_value_code(c, e, expected, TS_ERR_PARSE);
 }
 
 static int parse_double(const char *s, double *v)
@@ -219,8 +243,7 @@ int ts_config_get_double(ts_config *c, const char *section, const char *key, dou
     if (v < min || v > max) {
         char exp[160];
         snprintf(exp, sizeof exp, "a number in [%g, %g]", min, max);
-        bad_value(c, e, exp);
-        return ts_error_set(TS_ERR_RANGE, "%s", ts_error_message());
+        return bad_value_code(c, e, exp, TS_ERR_RANGE);
     }
     *out = v;
     return 0;
@@ -241,8 +264,7 @@ int ts_config_get_long(ts_config *c, const char *section, const char *key, long 
     if (v < min || v > max) {
         char exp[160];
         snprintf(exp, sizeof exp, "an integer in [%ld, %ld]", min, max);
-        bad_value(c, e, exp);
-        return ts_error_set(TS_ERR_RANGE, "%s", ts_error_message());
+        return bad_value_code(c, e, exp, TS_ERR_RANGE);
     }
     *out = v;
     return 0;

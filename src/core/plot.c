@@ -35,6 +35,8 @@ struct ts_plot {
 static const int palette[9][3] = {{255, 255, 255}, {0, 0, 0},     {230, 159, 0},  {86, 180, 233}, {0, 158, 115},
                                   {213, 94, 0},    {0, 114, 178}, {204, 121, 167}, {240, 228, 66}};
 
+enum { GRID_COLOUR = 9 };
+
 static char *dupstr(const char *s)
 {
     if (!s) s = "";
@@ -175,6 +177,7 @@ static void begin(const char *tmp, int width, int height)
     snprintf(geom, sizeof geom, "%dx%d", width, height);
     plsetopt("geometry", geom);
     for (int i = 0; i < 9; i++) plscol0(i, palette[i][0], palette[i][1], palette[i][2]);
+    plscol0(GRID_COLOUR, 215, 215, 215);
     plscolbg(255, 255, 255);
     plinit();
     pladv(0);
@@ -215,17 +218,19 @@ int ts_plot_write_png(const ts_plot *p, const char *path, int width, int height)
     begin(tmp, width, height);
     plvpor(0.12, 0.95, 0.12, 0.90);
     plwind(xlo, xhi, ylo, yhi);
-    plcol0(1);
-    plwidth(1.0);
     char xopt[16] = "bcnst", yopt[16] = "bcnstv";
     if (p->logx) strcat(xopt, "l");
     if (p->logy) strcat(yopt, "l");
-    plbox(xopt, 0, 0, yopt, 0, 0);
-    /* Light grid. */
+    /* Light grid first, then the axes on top. */
+    plcol0(GRID_COLOUR);
+    plwidth(0.8);
+    char xg[8] = "g", yg[8] = "g";
+    if (p->logx) strcat(xg, "l");
+    if (p->logy) strcat(yg, "l");
+    plbox(xg, 0, 0, yg, 0, 0);
     plcol0(1);
-    pllsty(3);
-    plbox("g", 0, 0, "g", 0, 0);
-    pllsty(1);
+    plwidth(1.0);
+    plbox(xopt, 0, 0, yopt, 0, 0);
     pllab(p->xlabel, p->ylabel, p->title);
 
     int nl = 0;
@@ -335,7 +340,7 @@ int ts_heatmap_write_png(const char *path, const double *v, int nx, int ny, cons
         free(zbuf);
         return rc;
     }
-    int W = 900, H = (int)fmin(1600, fmax(400, 760.0 * ny / nx + 140));
+    int W = 900, H = (int)fmin(1600, fmax(450, 560.0 * ny / nx + 220));
     pthread_mutex_lock(&plplot_lock);
     PLINT strm;
     plmkstrm(&strm);
@@ -350,7 +355,7 @@ int ts_heatmap_write_png(const char *path, const double *v, int nx, int ny, cons
     for (int i = 0; i < 256; i++) ri[i] = (PLINT)lround(255 * r[i]), gi[i] = (PLINT)lround(255 * g[i]), bi[i] = (PLINT)lround(255 * b[i]);
     plscmap1n(256);
     plscmap1(ri, gi, bi, 256);
-    plvpor(0.10, 0.80, 0.10, 0.90);
+    plvpor(0.12, 0.78, 0.16, 0.86);
     plwind(ext[0], ext[1], ext[2], ext[3]);
     plimage((PLFLT_MATRIX)z, nx, ny, ext[0], ext[1], ext[2], ext[3], vmin, vmax, ext[0], ext[1], ext[2], ext[3]);
     plcol0(1);
