@@ -44,6 +44,8 @@ struct ts_pf_sim {
     int have_prev;
     double s11, s12;
     double Lp[TS_PF_MAXPHASE][TS_PF_MAXPHASE];
+    /* per-phase constants: 1/A, c0 - B/A, D/A, 1/(2A) */
+    double invA[TS_PF_MAXPHASE], cb[TS_PF_MAXPHASE], mob[TS_PF_MAXPHASE], half_invA[TS_PF_MAXPHASE];
     /* state */
     double *eta, *c, *epl, *pcum;
     /* saved state for rejection */
@@ -63,20 +65,28 @@ static void compute_phi(int P, int n, const double *eta, double *phi)
         double s2 = 0;
         for (int r = 0; r < P; r++) s2 += eta[r * n + i] * eta[r * n + i];
         if (s2 < 1e-30) s2 = 1e-30;
-        for (int r = 0; r < P; r++) phi[r * n + i] = eta[r * n + i] * eta[r * n + i] / s2;
+        double inv = 1.0 / s2;
+        for (int r = 0; r < P; r++) phi[r * n + i] = eta[r * n + i] * eta[r * n + i] * inv;
     }
 }
 
-/* Thomas algorithm: a (sub), b (diag), c (super), d (rhs -> solution). */
-static void thomas(int n, const double *a, double *b, const double *c, double *d)
+/* Thomas algorithm for nrhs right-hand sides d[k*stride + i] sharing one
+ * matrix (a, b, c as above; b is overwritten). One division per row. */
+static void thomas_multi(int n, const double *a, double *b, const double *c, double *d,
+                         int nrhs, size_t stride)
 {
+    /* forward: b[i] becomes 1 / (pivot i) */
+    b[0] = 1.0 / b[0];
     for (int i = 1; i < n; i++) {
-        double w = a[i] / b[i - 1];
-        b[i] -= w * c[i - 1];
-        d[i] -= w * d[i - 1];
+        double w = a[i] * b[i - 1];
+        for (int k = 0; k < nrhs; k++) d[k * stride + i] -= w * d[k * stride + i - 1];
+        b[i] = 1.0 / (b[i] - w * c[i - 1]);
     }
-    d[n - 1] /= b[n - 1];
-    for (int i = n - 2; i >= 0; i--) d[i] = (d[i] - c[i] * d[i + 1]) / b[i];
+    for (int k = 0; k < nrhs; k++) {
+        double *x = d + k * stride;
+        x[n - 1] *= b[n - 1];
+        for (int i = n - 2; i >= 0; i--) x[i] = (x[i] - c[i] * x[i + 1]) * b[i];
+    }
 }
 
 /* ------------------------------------------------------------- mechanics */
@@ -308,6 +318,12 @@ int ts_pf_sim_create(const ts_pf_params *p, ts_pf_sim **out)
     }
     for (int r = 0; r < s->P; r++)
         for (int q = 0; q < s->P; q++) s->Lp[r][q] = (r == q) ? 0 : ts_pf_pair_L(p, r, q);
+    for (int r = 0; r < s->P; r++) {
+        s->invA[r] = 1.0 / p->ph[r].A;
+        s->half_invA[r] = 0.5 / p->ph[r].A;
+        s->cb[r] = p->ph[r].c0 - p->ph[r].B / p->ph[r].A;
+        s->mob[r] = p->ph[r].D / p->ph[r].A;
+    }
     s->dt = p->dt_init;
     init_layers(s);
     if (p->mechanics) {
@@ -333,14 +349,17 @@ static int raw_step(ts_pf_sim *s, double dt)
     /* 1. mechanics (plastic flow over dt, backward Euler) */
     TS_TRY(mech_solve(s, dt));
     /* 2. driving potentials g_r */
-    for (int i = 0; i < n; i++) {
-        double ph[TS_PF_MAXPHASE], mu;
-        for (int r = 0; r < P; r++) ph[r] = phi[r * n + i];
-        ts_pf_partition(p, ph, s->c[i], &mu, NULL);
+    for (int i = 0; i < n; i++) { /* closed-form partition, as ts_pf_partition */
+        double Si = 0, Ri = 0;
+        for (int r = 0; r < P; r++) {
+            Si += phi[r * n + i] * s->invA[r];
+            Ri += phi[r * n + i] * s->cb[r];
+        }
+        double mu = (s->c[i] - Ri) / Si;
         for (int r = 0; r < P; r++) {
             const ts_pf_phase *q = &p->ph[r];
             double d = mu - q->B;
-            g[r * n + i] = q->C - mu * q->c0 - d * d / (2 * q->A);
+            g[r * n + i] = q->C - mu * q->c0 - d * d * s->half_invA[r];
         }
     }
     if (p->mechanics) TS_TRY(mech_drive(s, g));
@@ -355,6 +374,7 @@ static int raw_step(ts_pf_sim *s, double dt)
             gbar += phi[r * n + i] * g[r * n + i];
         }
         if (s2 < 1e-30) s2 = 1e-30;
+        double two_inv_s2 = 2.0 / s2;
         for (int r = 0; r < P; r++)
             for (int q = r + 1; q < P; q++) {
                 double w = fabs(s->eta[r * n + i] * s->eta[q * n + i]);
@@ -376,21 +396,21 @@ static int raw_step(ts_pf_sim *s, double dt)
         for (int r = 0; r < P; r++) {
             double e = s->eta[r * n + i];
             double others = s2 - e * e;
-            double F = 2.0 * e / s2 * (g[r * n + i] - gbar) +
+            double F = two_inv_s2 * e * (g[r * n + i] - gbar) +
                        p->m * (e * e * e - e + 2.0 * p->gamma * e * others);
             rhs[r * n + i] = e - dt * Li * F;
         }
     }
     double k2 = p->kappa / (p->dx * p->dx);
-    for (int r = 0; r < P; r++) {
-        double *a = s->wa, *b = s->wb, *c = s->wc, *d = rhs + (size_t)r * n;
+    {   /* the matrix (1 - dt L kappa d2/dx2) is the same for every phase */
+        double *a = s->wa, *b = s->wb, *c = s->wc;
         for (int i = 0; i < n; i++) {
             double al = dt * Lm[i] * k2;
             a[i] = (i > 0) ? -al : 0;
             c[i] = (i < n - 1) ? -al : 0;
             b[i] = 1.0 + ((i > 0) ? al : 0) + ((i < n - 1) ? al : 0);
         }
-        thomas(n, a, b, c, d);
+        thomas_multi(n, a, b, c, rhs, P, (size_t)n);
     }
     memcpy(s->eta, rhs, sizeof(double) * (size_t)P * n);
     /* 4. c, backward Euler with phi(eta_new): mu_i = (c_i - R_i)/S_i */
@@ -399,14 +419,13 @@ static int raw_step(ts_pf_sim *s, double dt)
     for (int i = 0; i < n; i++) {
         double Si = 0, Ri = 0, Mi = 0;
         for (int r = 0; r < P; r++) {
-            const ts_pf_phase *q = &p->ph[r];
             double f = phi[r * n + i];
-            Si += f / q->A;
-            Ri += f * (q->c0 - q->B / q->A);
-            Mi += f * q->D / q->A;
+            Si += f * s->invA[r];
+            Ri += f * s->cb[r];
+            Mi += f * s->mob[r];
         }
-        S[i] = Si;
-        R[i] = Ri;
+        S[i] = 1.0 / Si; /* stored inverted: 1/S */
+        R[i] = Ri * S[i]; /* stored as R/S */
         Mb[i] = Mi;
     }
     double h = dt / (p->dx * p->dx);
@@ -414,15 +433,15 @@ static int raw_step(ts_pf_sim *s, double dt)
     for (int i = 0; i < n; i++) {
         double mp = (i < n - 1) ? 0.5 * (Mb[i] + Mb[i + 1]) : 0.0;
         double mm = (i > 0) ? 0.5 * (Mb[i] + Mb[i - 1]) : 0.0;
-        b[i] = 1.0 + h * (mp + mm) / S[i];
-        a[i] = (i > 0) ? -h * mm / S[i - 1] : 0;
-        c[i] = (i < n - 1) ? -h * mp / S[i + 1] : 0;
+        b[i] = 1.0 + h * (mp + mm) * S[i];
+        a[i] = (i > 0) ? -h * mm * S[i - 1] : 0;
+        c[i] = (i < n - 1) ? -h * mp * S[i + 1] : 0;
         double rr = 0;
-        if (i < n - 1) rr += mp * (R[i + 1] / S[i + 1] - R[i] / S[i]);
-        if (i > 0) rr -= mm * (R[i] / S[i] - R[i - 1] / S[i - 1]);
+        if (i < n - 1) rr += mp * (R[i + 1] - R[i]);
+        if (i > 0) rr -= mm * (R[i] - R[i - 1]);
         d[i] = s->c[i] - h * rr;
     }
-    thomas(n, a, b, c, d);
+    thomas_multi(n, a, b, c, d, 1, (size_t)n);
     memcpy(s->c, d, sizeof(double) * n);
     return 0;
 }
@@ -491,11 +510,11 @@ static int step_dt(ts_pf_sim *s, double dt_req, int clip)
             double ratio = dt / s->dt_prev, fac = dt / (dt + s->dt_prev);
             for (size_t k = 0; k < nP; k++) {
                 double d = (s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k];
-                err = fmax(err, fabs(d));
+                if (fabs(d) > err) err = fabs(d);
             }
             for (int i = 0; i < n; i++) {
                 double d = (s->c[i] - s->c0[i]) - ratio * s->dc_prev[i];
-                err = fmax(err, fabs(d));
+                if (fabs(d) > err) err = fabs(d);
             }
             err *= fac;
         }
