@@ -168,6 +168,9 @@ const double *ts_pf_sim_pcum(const ts_pf_sim *s);
 /* Set a field (tests, restart): arrays of the shapes above. */
 int ts_pf_sim_set_state(ts_pf_sim *s, double t, const double *eta, const double *c);
 
+/* Change the applied load (for load ramps): takes effect at the next step. */
+void ts_pf_sim_set_load(ts_pf_sim *s, double e11, double s11, double e22);
+
 /* Uniform stresses of the laminate after the last mechanics solve, Pa. */
 void ts_pf_sim_stress(const ts_pf_sim *s, double *s11, double *s12);
 

@@ -585,6 +585,13 @@ const double *ts_pf_sim_c(const ts_pf_sim *s) { return s->c; }
 const double *ts_pf_sim_epl(const ts_pf_sim *s) { return s->epl; }
 const double *ts_pf_sim_pcum(const ts_pf_sim *s) { return s->pcum; }
 
+void ts_pf_sim_set_load(ts_pf_sim *s, double e11, double s11, double e22)
+{
+    s->p.applied_e11 = e11;
+    s->p.applied_s11 = s11;
+    s->p.applied_e22 = e22;
+}
+
 void ts_pf_sim_stress(const ts_pf_sim *s, double *s11, double *s12)
 {
     *s11 = s->s11;
