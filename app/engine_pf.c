@@ -577,6 +577,9 @@ static int cmd_table(int argc, char **argv)
     return ts_cli_fail(rc, "pf table");
 }
 
+static int spinodal_run(int variant_b, double t_end, double dc_target, double dt_max, const char *dir,
+                        double *F_end, long *nsteps);
+
 static int pf_demo(const char *outdir, const char *relprefix, ts_report *rep, uint64_t seed)
 {
     (void)seed;
@@ -589,14 +592,188 @@ static int pf_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     for (int i = 0; !rc && i < 9; i++) rc = seed_case_config(&SEED_CASES[i], "constant", "tangent", &cfgs[i]);
     if (!rc) rc = run_table(cfgs, 9, outdir, rep, relprefix);
     for (int i = 0; i < 9; i++) ts_config_destroy(cfgs[i]);
+    for (int v = 0; !rc && v < 2; v++) {
+        char *dir = ts_path_join(outdir, v ? "pfhub_bm1b" : "pfhub_bm1a");
+        rc = dir ? ts_mkdir_p(dir) : ts_error_set(TS_ERR_NOMEM, "oom");
+        double F = 0;
+        long ns = 0;
+        if (!rc) rc = spinodal_run(v, 1000.0, 0.001, 1.0, dir, &F, &ns);
+        if (!rc) {
+            ts_report_text(rep, "PFHub benchmark 1%c (%s): free energy %.4f at t = 1000 (%ld steps).",
+                           v ? 'b' : 'a', v ? "zero flux" : "periodic", F, ns);
+            char rel[256];
+            snprintf(rel, sizeof rel, "%s%s/energy.png", relprefix, v ? "pfhub_bm1b" : "pfhub_bm1a");
+            ts_report_file(rep, rel, "plot", "PFHub BM1 total free energy vs time");
+            snprintf(rel, sizeof rel, "%s%s/c_final.png", relprefix, v ? "pfhub_bm1b" : "pfhub_bm1a");
+            ts_report_file(rep, rel, "image", "composition at t = 1000");
+        }
+        free(dir);
+    }
     return rc;
 }
 
+/* PFHub BM1 to t_end with a step controlled by max|dc| per step; writes
+ * energy.csv/png, c_final.png and c_final.vtk into run's folder. */
+static int spinodal_run(int variant_b, double t_end, double dc_target, double dt_max, const char *dir,
+                        double *F_end, long *nsteps)
+{
+    ts_pf_bm1_params p;
+    ts_pf_bm1_default(&p, variant_b);
+    ts_pf_bm1 *s = NULL;
+    TS_TRY(ts_pf_bm1_create(&p, &s));
+    size_t nr = (size_t)p.nx * p.ny, cap = 1024, n = 0;
+    double *prev = malloc(nr * sizeof(double)), *T = malloc(cap * sizeof(double)),
+           *F = malloc(cap * sizeof(double));
+    int rc = (!prev || !T || !F) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
+    double dt = 0.01;
+    if (!rc) {
+        T[n] = 0;
+        F[n++] = ts_pf_bm1_energy(s);
+    }
+    ts_progress *pg = rc ? NULL : ts_progress_create(variant_b ? "BM1b" : "BM1a", t_end, "time");
+    while (!rc && ts_pf_bm1_time(s) < t_end * (1 - 1e-12)) {
+        double h = fmin(dt, t_end - ts_pf_bm1_time(s));
+        memcpy(prev, ts_pf_bm1_field(s), nr * sizeof(double));
+        rc = ts_pf_bm1_step(s, h);
+        if (rc) break;
+        double dmax = 0;
+        const double *c = ts_pf_bm1_field(s);
+        for (size_t k = 0; k < nr; k++) dmax = fmax(dmax, fabs(c[k] - prev[k]));
+        if (dmax > 2 * dc_target && h > 1e-6) { /* reject: restore, halve */
+            ts_pf_bm1_set_field(s, prev);
+            ts_pf_bm1_rewind_(s, h);
+            dt = 0.5 * h;
+            continue;
+        }
+        dt = fmin(dt_max, h * fmin(1.2, fmax(0.5, 0.9 * dc_target / fmax(dmax, 1e-300))));
+        if (n == cap) {
+            cap *= 2;
+            double *nt = realloc(T, cap * sizeof(double));
+            if (nt) T = nt;
+            double *nf = realloc(F, cap * sizeof(double));
+            if (nf) F = nf;
+            if (!nt || !nf) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        }
+        if (!rc) {
+            T[n] = ts_pf_bm1_time(s);
+            F[n++] = ts_pf_bm1_energy(s);
+        }
+        ts_progress_update(pg, ts_pf_bm1_time(s), NULL);
+        if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted");
+    }
+    ts_progress_destroy(pg);
+    char *path = NULL;
+    if (!rc) {
+        static const char *hdr[] = {"time", "free_energy"};
+        ts_csv *cv = NULL;
+        path = ts_path_join(dir, "energy.csv");
+        rc = path ? ts_csv_open(path, 2, hdr, &cv) : ts_error_set(TS_ERR_NOMEM, "oom");
+        for (size_t k = 0; !rc && k < n; k++) {
+            double row[2] = {T[k], F[k]};
+            rc = ts_csv_row_d(cv, row);
+        }
+        if (cv) {
+            if (rc) ts_csv_abort(cv);
+            else rc = ts_csv_close(cv);
+        }
+        free(path);
+    }
+    if (!rc) {
+        ts_plot *pl = ts_plot_create(variant_b ? "PFHub BM1b (no flux)" : "PFHub BM1a (periodic)",
+                                     "time (PFHub units)", "total free energy (PFHub units)");
+        if (!pl) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+        if (!rc) ts_plot_set_log(pl, 1, 1);
+        if (!rc) rc = ts_plot_line(pl, n - 1, T + 1, F + 1, "tinsel pf");
+        path = ts_path_join(dir, "energy.png");
+        if (!rc) rc = path ? ts_plot_write_png(pl, path, 900, 600) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+        ts_plot_destroy(pl);
+    }
+    if (!rc) {
+        double ext[4] = {0, p.nx * p.dx, 0, p.ny * p.dx};
+        path = ts_path_join(dir, "c_final.png");
+        rc = path ? ts_heatmap_write_png(path, ts_pf_bm1_field(s), p.nx, p.ny, ext, 0, 0, "c at t_end", "x",
+                                         "y", "c")
+                  : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+    }
+    if (!rc) {
+        const char *names[1] = {"c"};
+        const double *fields[1] = {ts_pf_bm1_field(s)};
+        double sp[3] = {p.dx, p.dx, 1}, org[3] = {0, 0, 0};
+        path = ts_path_join(dir, "c_final.vtk");
+        rc = path ? ts_vtk_write_image(path, p.nx, p.ny, 1, sp, org, 1, names, fields)
+                  : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+    }
+    if (!rc) {
+        *F_end = F[n - 1];
+        *nsteps = (long)n - 1;
+    }
+    free(prev);
+    free(T);
+    free(F);
+    ts_pf_bm1_destroy(s);
+    return rc;
+}
+
+static int cmd_spinodal(int argc, char **argv)
+{
+    const char *out = "pf-spinodal", *variant = "a";
+    uint64_t seed = 1;
+    double t_end = 1000, dc = 0.001, dt_max = 1;
+    ts_opt opts[] = {
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder"},
+        {"variant", TS_OPT_STRING, &variant, "a|b", "a: periodic, b: zero flux"},
+        {"t-end", TS_OPT_DOUBLE, &t_end, "T", "end time (PFHub units)"},
+        {"dc", TS_OPT_DOUBLE, &dc, "X", "target max |dc| per step (step control)"},
+        {"dt-max", TS_OPT_DOUBLE, &dt_max, "DT", "largest step"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed (recorded; deterministic)"},
+    };
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel pf spinodal [options]",
+                          "PFHub benchmark 1 (spinodal decomposition, 200 x 200, dx = 1, PFHub units): "
+                          "writes energy.csv/png (total free energy vs time), c_final.png and c_final.vtk.",
+                          opts, 6, NULL, 0, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    if (strcmp(variant, "a") != 0 && strcmp(variant, "b") != 0) {
+        fprintf(stderr, "tinsel: pf spinodal: --variant must be a or b, got '%s'\n", variant);
+        return TS_EXIT_USAGE;
+    }
+    if (!(t_end > 0) || !(dc > 0) || !(dt_max > 0)) {
+        fprintf(stderr, "tinsel: pf spinodal: --t-end, --dc and --dt-max must be > 0\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_run *run = NULL;
+    rc = ts_run_create(out, "pf spinodal", seed, &run);
+    ts_config *cfg = rc ? NULL : ts_config_create();
+    char buf[64];
+    if (!rc && cfg) {
+        ts_config_set(cfg, "spinodal", "variant", variant);
+        snprintf(buf, sizeof buf, "%.17g", t_end);
+        ts_config_set(cfg, "spinodal", "t_end", buf);
+        snprintf(buf, sizeof buf, "%.17g", dc);
+        ts_config_set(cfg, "spinodal", "dc", buf);
+        snprintf(buf, sizeof buf, "%.17g", dt_max);
+        ts_config_set(cfg, "spinodal", "dt_max", buf);
+    }
+    if (!rc) rc = ts_run_write_ini(run, cfg);
+    double F = 0;
+    long ns = 0;
+    if (!rc) rc = spinodal_run(variant[0] == 'b', t_end, dc, dt_max, ts_run_dir(run), &F, &ns);
+    if (!rc) printf("pf spinodal BM1%s: t = %g, F = %.6f, %ld steps; outputs in %s/\n", variant, t_end, F, ns, out);
+    ts_config_destroy(cfg);
+    ts_run_destroy(run);
+    return ts_cli_fail(rc, "pf spinodal");
+}
+
 static const ts_command PF_COMMANDS[] = {
+    {"spinodal", "PFHub benchmark 1a/1b (2D spinodal decomposition, FFTW): free energy vs time", cmd_spinodal},
     {"run", "run one INPUT.ini: layer growth, k fits, profiles, checkpoint/restart", cmd_run},
     {"table", "growth constants of several cases (or the seed's nine) vs reference", cmd_table},
 };
 
 const ts_engine ts_engine_pf = {
     "pf", "phase-field growth of Cu3Sn/Cu6Sn5 with diffusion, elasticity, viscoplasticity",
-    PF_COMMANDS, 2, pf_demo};
+    PF_COMMANDS, 3, pf_demo};

@@ -207,6 +207,30 @@ int ts_pf_fit_k(size_t n, const double *t, const double *d, double t0, double t1
 double ts_pf_interface_energy_analytic(const ts_pf_params *p);
 double ts_pf_interface_width_analytic(const ts_pf_params *p);
 
+/* ---- PFHub benchmark 1, spinodal decomposition in 2D (src/pf/pf_spinodal.c)
+ * Dimensionless (PFHub units). f = rho (c-ca)^2 (cb-c)^2, kappa, M; FFTW
+ * semi-implicit stabilised step with the second-order FD Laplacian's
+ * eigenvalues; periodic (1a) or zero flux (1b, cosine transforms). */
+typedef struct {
+    int nx, ny;        /* grid points */
+    double dx;         /* spacing */
+    int periodic;      /* 1: BM1a, 0: BM1b */
+    double rho, ca, cb, kappa, M, c0, eps;
+    double S;          /* stabilisation, >= max|f''|/2 (f'' in [-0.8, 1.6] here) */
+} ts_pf_bm1_params;
+typedef struct ts_pf_bm1 ts_pf_bm1;
+
+void ts_pf_bm1_default(ts_pf_bm1_params *p, int variant_b); /* 200 x 200, dx = 1 */
+int ts_pf_bm1_create(const ts_pf_bm1_params *p, ts_pf_bm1 **out); /* caller owns; PFHub IC */
+void ts_pf_bm1_destroy(ts_pf_bm1 *s);
+int ts_pf_bm1_set_field(ts_pf_bm1 *s, const double *c);   /* c[ny][nx] copied */
+int ts_pf_bm1_step(ts_pf_bm1 *s, double dt);
+double ts_pf_bm1_energy(const ts_pf_bm1 *s);               /* total F (forward differences) */
+const double *ts_pf_bm1_field(const ts_pf_bm1 *s);         /* borrowed c[ny][nx] */
+double ts_pf_bm1_time(const ts_pf_bm1 *s);
+/* Undo the clock of a rejected step of size dt (after ts_pf_bm1_set_field). */
+void ts_pf_bm1_rewind_(ts_pf_bm1 *s, double dt);
+
 #ifdef __cplusplus
 }
 #endif
