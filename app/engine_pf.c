@@ -597,7 +597,7 @@ static int pf_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
         rc = dir ? ts_mkdir_p(dir) : ts_error_set(TS_ERR_NOMEM, "oom");
         double F = 0;
         long ns = 0;
-        if (!rc) rc = spinodal_run(v, 1000.0, 0.001, 1.0, dir, &F, &ns);
+        if (!rc) rc = spinodal_run(v, 1000.0, 0.002, 1.0, dir, &F, &ns);
         if (!rc) {
             ts_report_text(rep, "PFHub benchmark 1%c (%s): free energy %.4f at t = 1000 (%ld steps).",
                            v ? 'b' : 'a', v ? "zero flux" : "periodic", F, ns);
@@ -691,11 +691,17 @@ static int spinodal_run(int variant_b, double t_end, double dc_target, double dt
     }
     if (!rc) {
         double ext[4] = {0, p.nx * p.dx, 0, p.ny * p.dx};
-        path = ts_path_join(dir, "c_final.png");
-        rc = path ? ts_heatmap_write_png(path, ts_pf_bm1_field(s), p.nx, p.ny, ext, 0, 0, "c at t_end", "x",
-                                         "y", "c")
-                  : ts_error_set(TS_ERR_NOMEM, "oom");
+        /* the heat map draws row 0 at the top: flip so that y grows upwards */
+        double *flip = malloc(nr * sizeof(double));
+        if (!flip) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+        for (int j = 0; !rc && j < p.ny; j++)
+            memcpy(flip + (size_t)(p.ny - 1 - j) * p.nx, ts_pf_bm1_field(s) + (size_t)j * p.nx,
+                   p.nx * sizeof(double));
+        path = rc ? NULL : ts_path_join(dir, "c_final.png");
+        if (!rc) rc = path ? ts_heatmap_write_png(path, flip, p.nx, p.ny, ext, 0, 0, "c at t_end", "x", "y", "c")
+                           : ts_error_set(TS_ERR_NOMEM, "oom");
         free(path);
+        free(flip);
     }
     if (!rc) {
         const char *names[1] = {"c"};
