@@ -207,6 +207,24 @@ int ts_pf_fit_k(size_t n, const double *t, const double *d, double t0, double t1
 double ts_pf_interface_energy_analytic(const ts_pf_params *p);
 double ts_pf_interface_width_analytic(const ts_pf_params *p);
 
+/* ---- 2D solver, chemistry + interfaces (src/pf/pf_solver2d.c) ----------
+ * x = layer normal (p->n cells of p->dx, zero flux), y periodic (ny cells of
+ * dy). No mechanics (p->mechanics must be 0). The Cu6Sn5/Sn boundary can be
+ * scalloped: half-ellipse caps of height scallop_amp (m) every
+ * scallop_period (m). Fields are [ny][nx], x fastest; eta[r][ny][nx]. */
+typedef struct ts_pf_sim2d ts_pf_sim2d;
+int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_amp,
+                       double scallop_period, ts_pf_sim2d **out); /* caller owns */
+void ts_pf_sim2d_destroy(ts_pf_sim2d *s);
+int ts_pf_sim2d_step(ts_pf_sim2d *s);
+int ts_pf_sim2d_advance(ts_pf_sim2d *s, double t);
+double ts_pf_sim2d_time(const ts_pf_sim2d *s);
+long ts_pf_sim2d_steps(const ts_pf_sim2d *s);
+const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s); /* borrowed */
+const double *ts_pf_sim2d_c(const ts_pf_sim2d *s);   /* borrowed */
+/* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
+void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
+
 /* ---- PFHub benchmark 1, spinodal decomposition in 2D (src/pf/pf_spinodal.c)
  * Dimensionless (PFHub units). f = rho (c-ca)^2 (cb-c)^2, kappa, M; FFTW
  * semi-implicit stabilised step with the second-order FD Laplacian's

@@ -1,0 +1,373 @@
+/* Two-dimensional multi-phase-field solver, chemistry + interfaces only
+ * (no mechanics), with FFTW.
+ *
+ * Equations: as pf_solver1d.c (seed 002 eqs. (1), (5)-(8), (10), (A.4),
+ * (A.5), (B.3)) without the elastic and plastic terms.
+ * Grid: x (layer normal) has nx cells with zero flux at both ends, y (along
+ * the layers) has ny cells and is periodic. Arrays are [ny][nx], x fastest;
+ * eta[r][ny][nx]. The 2D real-to-real transform (y: R2HC/HC2R, x: DCT-II/
+ * DCT-III = REDFT10/REDFT01) diagonalises the second-order finite-difference
+ * Laplacian with these boundary conditions:
+ *   lam(i, j) = -(2 - 2 cos(pi i/nx))/dx^2 - (2 - 2 cos(2 pi m_j/ny))/dy^2,
+ * m_j the y frequency of half-complex index j.
+ * A step (Lie splitting, as in 1D):
+ *   eta: (1 - dt Lmax kappa lap) eta+ = eta + dt [-L F_local + L kappa lap eta]
+ *        - dt Lmax kappa lap eta   (stabilised: exact 1D scheme when L = Lmax);
+ *   c:   (1 - dt A lap) c+ = c + dt [div(M grad mu(c, phi+)) - A lap c],
+ *        A = max_r D_r >= M/S everywhere (unconditionally stable splitting).
+ * Error control: the same second-difference local error estimate as 1D.
+ */
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinsel/pf.h"
+
+struct ts_pf_sim2d {
+    ts_pf_params p;
+    int nx, ny, P;
+    double dy;
+    double t, dt, dt_prev;
+    long steps, rejected;
+    int have_prev;
+    double Lp[TS_PF_MAXPHASE][TS_PF_MAXPHASE], Lmax, Adiff;
+    int c_iters; /* defect-correction sweeps of the c step */
+    double *eta, *c, *eta0, *c0, *deta_prev, *dc_prev;
+    double *phi, *g, *rhs, *lap, *mu, *Mb, *buf, *spec, *lam;
+    fftw_plan fwd, bwd;
+};
+
+static size_t N2(const ts_pf_sim2d *s) { return (size_t)s->nx * s->ny; }
+
+void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
+{
+    if (!s) return;
+    if (s->fwd) fftw_destroy_plan(s->fwd);
+    if (s->bwd) fftw_destroy_plan(s->bwd);
+    double *a[] = {s->eta, s->c, s->eta0, s->c0, s->deta_prev, s->dc_prev, s->phi, s->g,
+                   s->rhs, s->lap, s->mu, s->Mb, s->lam};
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) free(a[k]);
+    fftw_free(s->buf);
+    fftw_free(s->spec);
+    free(s);
+}
+
+/* 5-point FD Laplacian with zero flux in x, periodic in y. */
+static void laplacian(const ts_pf_sim2d *s, const double *f, double *out)
+{
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+    for (int j = 0; j < ny; j++) {
+        const double *row = f + (size_t)j * nx;
+        const double *up = f + (size_t)((j + 1) % ny) * nx, *dn = f + (size_t)((j + ny - 1) % ny) * nx;
+        double *o = out + (size_t)j * nx;
+        for (int i = 0; i < nx; i++) {
+            double l = (i > 0) ? row[i - 1] : row[i], r = (i < nx - 1) ? row[i + 1] : row[i];
+            o[i] = (l - 2 * row[i] + r) * ix2 + (up[i] - 2 * row[i] + dn[i]) * iy2;
+        }
+    }
+}
+
+/* Solve (1 - a lam) x = rhs in place (rhs in real space). */
+static void helmholtz(ts_pf_sim2d *s, double *x, double a)
+{
+    size_t n = N2(s);
+    memcpy(s->buf, x, n * sizeof(double));
+    fftw_execute(s->fwd);
+    double norm = 1.0 / ((double)s->ny * 2.0 * s->nx);
+    for (size_t k = 0; k < n; k++) s->spec[k] *= norm / (1.0 - a * s->lam[k]);
+    fftw_execute(s->bwd);
+    memcpy(x, s->buf, n * sizeof(double));
+}
+
+static void phases(const ts_pf_sim2d *s, const double *eta, double *phi)
+{
+    size_t n = N2(s);
+    for (size_t k = 0; k < n; k++) {
+        double s2 = 0;
+        for (int r = 0; r < s->P; r++) s2 += eta[r * n + k] * eta[r * n + k];
+        if (s2 < 1e-30) s2 = 1e-30;
+        double inv = 1.0 / s2;
+        for (int r = 0; r < s->P; r++) phi[r * n + k] = eta[r * n + k] * eta[r * n + k] * inv;
+    }
+}
+
+int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_amp,
+                       double scallop_period, ts_pf_sim2d **out)
+{
+    *out = NULL;
+    TS_TRY(ts_pf_params_check(p));
+    if (p->mechanics)
+        return ts_error_set(TS_ERR_UNSUPPORTED, "the 2D solver has no mechanics (use the 1D laminate)");
+    if (ny < 2 || !(dy > 0))
+        return ts_error_set(TS_ERR_RANGE, "2D grid: ny = %d (>= 2), dy = %g m (> 0)", ny, dy);
+    if (scallop_amp < 0 || (scallop_amp > 0 && !(scallop_period > 0)))
+        return ts_error_set(TS_ERR_RANGE, "scallops: amplitude %g m >= 0 and period %g m > 0", scallop_amp,
+                            scallop_period);
+    ts_pf_sim2d *s = calloc(1, sizeof *s);
+    TS_CHECK_ALLOC(s);
+    s->p = *p;
+    s->nx = p->n;
+    s->ny = ny;
+    s->dy = dy;
+    s->P = p->nphase;
+    size_t n = N2(s), nP = n * s->P;
+    s->eta = calloc(nP, sizeof(double));
+    s->eta0 = calloc(nP, sizeof(double));
+    s->deta_prev = calloc(nP, sizeof(double));
+    s->phi = calloc(nP, sizeof(double));
+    s->g = calloc(nP, sizeof(double));
+    s->rhs = calloc(nP, sizeof(double));
+    s->c = calloc(n, sizeof(double));
+    s->c0 = calloc(n, sizeof(double));
+    s->dc_prev = calloc(n, sizeof(double));
+    s->lap = calloc(n, sizeof(double));
+    s->mu = calloc(n, sizeof(double));
+    s->Mb = calloc(n, sizeof(double));
+    s->lam = calloc(n, sizeof(double));
+    s->buf = fftw_alloc_real(n);
+    s->spec = fftw_alloc_real(n);
+    if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
+        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
+    }
+    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->buf, s->spec, FFTW_R2HC, FFTW_REDFT10, FFTW_ESTIMATE);
+    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->buf, FFTW_HC2R, FFTW_REDFT01, FFTW_ESTIMATE);
+    if (!s->fwd || !s->bwd) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_NOMEM, "FFTW planning failed");
+    }
+    double pi = 3.14159265358979323846;
+    for (int j = 0; j < ny; j++) {
+        int m = (j <= ny / 2) ? j : ny - j;
+        double ly = -(2 - 2 * cos(2 * pi * m / ny)) / (dy * dy);
+        for (int i = 0; i < s->nx; i++)
+            s->lam[(size_t)j * s->nx + i] = ly - (2 - 2 * cos(pi * i / s->nx)) / (p->dx * p->dx);
+    }
+    s->Lmax = 0;
+    s->Adiff = 0;
+    for (int r = 0; r < s->P; r++) {
+        s->Adiff = fmax(s->Adiff, p->ph[r].D);
+        for (int q = 0; q < s->P; q++) {
+            s->Lp[r][q] = (r == q) ? 0 : ts_pf_pair_L(p, r, q);
+            s->Lmax = fmax(s->Lmax, s->Lp[r][q]);
+        }
+    }
+    /* initial layers; the boundary between phases P-2 and P-1 (Cu6Sn5/Sn) is
+     * scalloped: half-ellipse caps of height scallop_amp per period */
+    double bnd[TS_PF_MAXPHASE + 1];
+    bnd[0] = 0;
+    for (int r = 0; r < s->P; r++) bnd[r + 1] = bnd[r] + p->ph[r].width;
+    double delta = sqrt(2.0 * p->kappa / p->m);
+    for (int j = 0; j < ny; j++) {
+        double y = (j + 0.5) * dy, shift = 0;
+        if (scallop_amp > 0) {
+            double u = fmod(y, scallop_period) / scallop_period * 2.0 - 1.0; /* -1..1 */
+            shift = scallop_amp * sqrt(fmax(0.0, 1.0 - u * u));
+        }
+        for (int i = 0; i < s->nx; i++) {
+            double x = (i + 0.5) * p->dx;
+            for (int r = 0; r < s->P; r++) {
+                double lo = bnd[r] + (r == s->P - 1 ? shift : 0), hi = bnd[r + 1] + (r == s->P - 2 ? shift : 0);
+                double left = (r == 0) ? 1.0 : 0.5 * (1 + tanh((x - lo) / delta));
+                double right = (r == s->P - 1) ? 1.0 : 0.5 * (1 - tanh((x - hi) / delta));
+                s->eta[r * n + (size_t)j * s->nx + i] = left * right;
+            }
+        }
+    }
+    phases(s, s->eta, s->phi);
+    for (size_t k = 0; k < n; k++) {
+        double c = 0;
+        for (int r = 0; r < s->P; r++) c += s->phi[r * n + k] * p->ph[r].c_init;
+        s->c[k] = c;
+    }
+    s->dt = p->dt_init;
+    s->c_iters = 4;
+    *out = s;
+    return 0;
+}
+
+static int raw_step2d(ts_pf_sim2d *s, double dt)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s);
+    int P = s->P;
+    phases(s, s->eta, s->phi);
+    for (size_t k = 0; k < n; k++) {
+        double Si = 0, Ri = 0;
+        for (int r = 0; r < P; r++) {
+            Si += s->phi[r * n + k] / p->ph[r].A;
+            Ri += s->phi[r * n + k] * (p->ph[r].c0 - p->ph[r].B / p->ph[r].A);
+        }
+        double mu = (s->c[k] - Ri) / Si;
+        for (int r = 0; r < P; r++) {
+            const ts_pf_phase *q = &p->ph[r];
+            double d = mu - q->B;
+            s->g[r * n + k] = q->C - mu * q->c0 - d * d / (2 * q->A);
+        }
+    }
+    /* eta: local terms explicit, gradient stabilised */
+    for (int r = 0; r < P; r++) {
+        laplacian(s, s->eta + r * n, s->lap);
+        for (size_t k = 0; k < n; k++) {
+            double s2 = 0, gbar = 0, num = 0, den = 0;
+            for (int q = 0; q < P; q++) {
+                double e = s->eta[q * n + k];
+                s2 += e * e;
+                gbar += s->phi[q * n + k] * s->g[q * n + k];
+            }
+            if (s2 < 1e-30) s2 = 1e-30;
+            for (int a = 0; a < P; a++)
+                for (int b = a + 1; b < P; b++) {
+                    double w = fabs(s->eta[a * n + k] * s->eta[b * n + k]);
+                    num += s->Lp[a][b] * w;
+                    den += w;
+                }
+            double Li;
+            if (den > 1e-12) {
+                Li = num / den;
+            } else {
+                int dom = 0;
+                for (int a = 1; a < P; a++)
+                    if (s->phi[a * n + k] > s->phi[dom * n + k]) dom = a;
+                Li = 0;
+                for (int q = 0; q < P; q++)
+                    if (q != dom) Li += s->Lp[dom][q] / (P - 1);
+            }
+            double e = s->eta[r * n + k];
+            double F = 2.0 * e / s2 * (s->g[r * n + k] - gbar) +
+                       p->m * (e * e * e - e + 2.0 * p->gamma * e * (s2 - e * e));
+            s->rhs[r * n + k] = e + dt * (-Li * F + (Li - s->Lmax) * p->kappa * s->lap[k]);
+        }
+    }
+    for (int r = 0; r < P; r++) helmholtz(s, s->rhs + r * n, dt * s->Lmax * p->kappa);
+    memcpy(s->eta, s->rhs, n * P * sizeof(double));
+    /* c at phi+: face mobilities; mu = (c - R)/S re-evaluated per iterate */
+    phases(s, s->eta, s->phi);
+    double *Sinv = s->g, *Rr = s->g + n; /* g is free now (P >= 2) */
+    for (size_t k = 0; k < n; k++) {
+        double Si = 0, Ri = 0, Mi = 0;
+        for (int r = 0; r < P; r++) {
+            const ts_pf_phase *q = &p->ph[r];
+            double f = s->phi[r * n + k];
+            Si += f / q->A;
+            Ri += f * (q->c0 - q->B / q->A);
+            Mi += f * q->D / q->A;
+        }
+        Sinv[k] = 1.0 / Si;
+        Rr[k] = Ri;
+        s->Mb[k] = Mi;
+    }
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (p->dx * p->dx), iy2 = 1.0 / (s->dy * s->dy);
+    double *cn = s->rhs, *ck = s->rhs + n; /* reuse (P >= 2) */
+    memcpy(ck, s->c, n * sizeof(double));
+    /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
+    for (int it = 0; it < s->c_iters; it++) {
+        for (size_t k = 0; k < n; k++) s->mu[k] = (ck[k] - Rr[k]) * Sinv[k];
+        laplacian(s, ck, s->lap);
+        for (int j = 0; j < ny; j++) {
+            int ju = (j + 1) % ny, jd = (j + ny - 1) % ny;
+            for (int i = 0; i < nx; i++) {
+                size_t k = (size_t)j * nx + i;
+                double div = 0;
+                if (i < nx - 1) div += 0.5 * (s->Mb[k] + s->Mb[k + 1]) * (s->mu[k + 1] - s->mu[k]) * ix2;
+                if (i > 0) div -= 0.5 * (s->Mb[k] + s->Mb[k - 1]) * (s->mu[k] - s->mu[k - 1]) * ix2;
+                size_t ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
+                div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
+                div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
+                cn[k] = s->c[k] + dt * (div - s->Adiff * s->lap[k]);
+            }
+        }
+        helmholtz(s, cn, dt * s->Adiff);
+        memcpy(ck, cn, n * sizeof(double));
+    }
+    memcpy(s->c, ck, n * sizeof(double));
+    return 0;
+}
+
+int ts_pf_sim2d_step(ts_pf_sim2d *s)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s), nP = n * s->P;
+    double dt = s->dt;
+    for (;;) {
+        memcpy(s->eta0, s->eta, nP * sizeof(double));
+        memcpy(s->c0, s->c, n * sizeof(double));
+        TS_TRY(raw_step2d(s, dt));
+        int bad = -1;
+        for (size_t k = 0; k < n && bad < 0; k++)
+            if (!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) bad = (int)k;
+        double err = 0;
+        if (bad < 0 && s->have_prev) {
+            double ratio = dt / s->dt_prev;
+            for (size_t k = 0; k < nP; k++) {
+                double d = fabs((s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k]);
+                if (d > err) err = d;
+            }
+            for (size_t k = 0; k < n; k++) {
+                double d = fabs((s->c[k] - s->c0[k]) - ratio * s->dc_prev[k]);
+                if (d > err) err = d;
+            }
+            err *= dt / (dt + s->dt_prev);
+        }
+        if (bad < 0 && !isfinite(err)) bad = 0;
+        if (bad < 0 && (!p->adaptive || err <= p->tol)) {
+            for (size_t k = 0; k < nP; k++) s->deta_prev[k] = s->eta[k] - s->eta0[k];
+            for (size_t k = 0; k < n; k++) s->dc_prev[k] = s->c[k] - s->c0[k];
+            s->dt_prev = dt;
+            s->have_prev = 1;
+            s->t += dt;
+            s->steps++;
+            if (p->adaptive) {
+                double f = err > 0 ? fmin(2.0, fmax(0.2, 0.9 * sqrt(p->tol / err))) : 2.0;
+                s->dt = fmin(p->dt_max, fmax(p->dt_min, dt * f));
+            }
+            return 0;
+        }
+        memcpy(s->eta, s->eta0, nP * sizeof(double));
+        memcpy(s->c, s->c0, n * sizeof(double));
+        s->rejected++;
+        if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
+            if (bad >= 0)
+                return ts_error_set(TS_ERR_NUMERIC, "2D blow-up at step %ld (t = %g s): c at grid point (%d, %d)",
+                                    s->steps + 1, s->t, bad % s->nx, bad / s->nx);
+            return ts_error_set(TS_ERR_CONVERGE, "2D time step cannot be stabilised (error %g > tol %g at dt %g s)",
+                                err, p->tol, dt);
+        }
+        dt = fmax(p->dt_min, dt * ((bad < 0 && err > 0) ? fmax(0.1, fmin(0.5, 0.9 * sqrt(p->tol / err))) : 0.25));
+        s->dt = dt;
+    }
+}
+
+int ts_pf_sim2d_advance(ts_pf_sim2d *s, double t)
+{
+    while (s->t < t * (1 - 1e-14)) {
+        double keep = s->dt;
+        int clip = s->t + s->dt > t;
+        if (clip) s->dt = t - s->t;
+        TS_TRY(ts_pf_sim2d_step(s));
+        if (clip && s->dt > keep) s->dt = keep;
+    }
+    return 0;
+}
+
+double ts_pf_sim2d_time(const ts_pf_sim2d *s) { return s->t; }
+long ts_pf_sim2d_steps(const ts_pf_sim2d *s) { return s->steps; }
+const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s) { return s->eta; }
+const double *ts_pf_sim2d_c(const ts_pf_sim2d *s) { return s->c; }
+
+void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
+{
+    size_t n = N2(s);
+    for (int r = 0; r < s->P; r++) d[r] = 0;
+    for (size_t k = 0; k < n; k++) {
+        double s2 = 0;
+        for (int r = 0; r < s->P; r++) s2 += s->eta[r * n + k] * s->eta[r * n + k];
+        if (s2 < 1e-30) continue;
+        for (int r = 0; r < s->P; r++) d[r] += s->eta[r * n + k] * s->eta[r * n + k] / s2;
+    }
+    for (int r = 0; r < s->P; r++) d[r] *= s->p.dx / s->ny;
+}

@@ -1,0 +1,62 @@
+/* 2D solver (chemistry + interfaces, FFTW): a y-uniform start reproduces
+ * the 1D solver; mass is conserved with scallops; bad input is rejected. */
+#include "tinsel/pf.h"
+#include "ts_test.h"
+
+static void test_planar_matches_1d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.dt_max = 5.0; /* the 2D diffusion splitting's error grows with dt (docs/pf.md) */
+    ts_pf_sim2d *s = NULL;
+    ts_pf_sim *o = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 8, 0.1e-6, 0, 0, &s));
+    TS_CHECK_OK(ts_pf_sim_create(&p, &o));
+    if (!s || !o) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 20000.0));
+    TS_CHECK_OK(ts_pf_sim_advance(o, 20000.0));
+    double d2[4], d1[4];
+    ts_pf_sim2d_thickness(s, d2);
+    ts_pf_sim_thickness(o, d1);
+    printf("  20000 s: Cu3Sn 2D %.5f um 1D %.5f um; Cu6Sn5 2D %.5f um 1D %.5f um\n", d2[1] * 1e6,
+           d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6);
+    /* change of thickness over the run (~0.1-0.4 um) within 3 %; thickness within 0.5 % */
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2] - 2e-6, d1[2] - 2e-6, 0, 0.03);
+    /* y-uniformity is kept */
+    const double *eta = ts_pf_sim2d_eta(s);
+    double dev = 0;
+    for (int j = 1; j < 8; j++)
+        for (int i = 0; i < p.n; i++) dev = fmax(dev, fabs(eta[j * p.n + i] - eta[i]));
+    TS_CHECK(dev < 1e-10);
+    ts_pf_sim2d_destroy(s);
+    ts_pf_sim_destroy(o);
+}
+
+static void test_scallops_conserve(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    ts_pf_sim2d *s = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 32, 0.1e-6, 0.8e-6, 3.2e-6, &s));
+    if (!s) return;
+    size_t n = (size_t)p.n * 32;
+    double m0 = 0, m1 = 0;
+    for (size_t k = 0; k < n; k++) m0 += ts_pf_sim2d_c(s)[k];
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 5000.0));
+    for (size_t k = 0; k < n; k++) m1 += ts_pf_sim2d_c(s)[k];
+    TS_CHECK_CLOSE(m1, m0, 0, 1e-12);
+    ts_pf_sim2d_destroy(s);
+    p.mechanics = 1;
+    TS_CHECK_ERR(ts_pf_sim2d_create(&p, 32, 0.1e-6, 0, 0, &s), TS_ERR_UNSUPPORTED);
+    p.mechanics = 0;
+    TS_CHECK_ERR(ts_pf_sim2d_create(&p, 32, 0.1e-6, 1e-6, 0, &s), TS_ERR_RANGE);
+}
+
+int main(void)
+{
+    TS_RUN(test_planar_matches_1d);
+    TS_RUN(test_scallops_conserve);
+    return ts_test_summary();
+}
