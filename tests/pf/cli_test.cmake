@@ -33,3 +33,20 @@ foreach(bad negD unknown widths typo)
   endif()
   message(STATUS "${bad}: ${err}")
 endforeach()
+# 2D command, short run
+execute_process(COMMAND ${TINSEL} pf run2d ${SRC}/examples/pf/scallops_2d.ini --t-end 200 --quiet
+  --out ${WORK}/two RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pf run2d failed: ${out} ${err}")
+endif()
+foreach(f run.ini thickness.csv fields.vtk phases.png composition2d.png)
+  if(NOT EXISTS ${WORK}/two/${f})
+    message(FATAL_ERROR "run2d: missing output ${f}")
+  endif()
+endforeach()
+# PFHub BM1 command, short run
+execute_process(COMMAND ${TINSEL} pf spinodal --variant b --t-end 20 --quiet --out ${WORK}/bm1
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/bm1/energy.csv OR NOT EXISTS ${WORK}/bm1/c_final.vtk)
+  message(FATAL_ERROR "pf spinodal failed: ${out} ${err}")
+endif()
