@@ -774,7 +774,7 @@ static int cmd_spinodal(int argc, char **argv)
     return ts_cli_fail(rc, "pf spinodal");
 }
 
-/* 2D run: chemistry + interfaces with scalloped Cu6Sn5 (no mechanics). */
+/* 2D run with scalloped Cu6Sn5 (optional Hu-Chen elasticity, no plasticity). */
 static int cmd_run2d(int argc, char **argv)
 {
     const char *out = "pf-out2d";
@@ -788,8 +788,8 @@ static int cmd_run2d(int argc, char **argv)
     char *pos[1];
     int npos = 0;
     int rc = ts_cli_parse(argc, argv, "tinsel pf run2d INPUT.ini [options]",
-                          "2D phase-field growth without mechanics (FFTW; x = layer normal with zero flux, "
-                          "y periodic) from an INI file: the 1D keys plus [grid2d] ny, dy (m), scallop_amp (m), "
+                          "2D phase-field growth (FFTW; x = layer normal with zero flux, y periodic; optional "
+                          "Hu-Chen elasticity, no plasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), scallop_amp (m), "
                           "scallop_period (m). Writes thickness.csv (m vs s), fields.vtk (eta, c at the end), "
                           "phases.png and composition2d.png.",
                           opts, 3, pos, 1, &npos);
@@ -853,8 +853,8 @@ static int cmd_run2d(int argc, char **argv)
     double *pm = rc ? NULL : malloc(n2 * sizeof(double)), *flip = rc ? NULL : malloc(n2 * sizeof(double));
     if (!rc && (!pm || !flip)) rc = ts_error_set(TS_ERR_NOMEM, "oom");
     if (!rc) {
-        const char *names[TS_PF_MAXPHASE + 1];
-        const double *fields[TS_PF_MAXPHASE + 1];
+        const char *names[TS_PF_MAXPHASE + 4];
+        const double *fields[TS_PF_MAXPHASE + 4];
         char nm[TS_PF_MAXPHASE][32];
         for (int r = 0; r < p.nphase; r++) {
             snprintf(nm[r], sizeof nm[r], "eta_%s", p.ph[r].name);
@@ -863,9 +863,16 @@ static int cmd_run2d(int argc, char **argv)
         }
         names[p.nphase] = "c_Sn";
         fields[p.nphase] = ts_pf_sim2d_c(s);
+        int nf = p.nphase + 1;
+        const double *sg = ts_pf_sim2d_stress(s);
+        static const char *snames[3] = {"sigma11_Pa", "sigma22_Pa", "sigma12_Pa"};
+        for (int a = 0; sg && a < 3; a++) {
+            names[nf] = snames[a];
+            fields[nf++] = sg + (size_t)a * n2;
+        }
         double sp[3] = {p.dx, dy, 1}, org[3] = {0, 0, 0};
         path = ts_run_path(run, "fields.vtk");
-        rc = path ? ts_vtk_write_image(path, nx, (int)ny, 1, sp, org, p.nphase + 1, names, fields)
+        rc = path ? ts_vtk_write_image(path, nx, (int)ny, 1, sp, org, nf, names, fields)
                   : ts_error_set(TS_ERR_NOMEM, "oom");
         free(path);
     }
@@ -909,7 +916,7 @@ static int cmd_run2d(int argc, char **argv)
 }
 
 static const ts_command PF_COMMANDS[] = {
-    {"run2d", "2D growth (no mechanics) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
+    {"run2d", "2D growth (elastic, no plasticity) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
     {"spinodal", "PFHub benchmark 1a/1b (2D spinodal decomposition, FFTW): free energy vs time", cmd_spinodal},
     {"run", "run one INPUT.ini: layer growth, k fits, profiles, checkpoint/restart", cmd_run},
     {"table", "growth constants of several cases (or the seed's nine) vs reference", cmd_table},

@@ -207,9 +207,11 @@ int ts_pf_fit_k(size_t n, const double *t, const double *d, double t0, double t1
 double ts_pf_interface_energy_analytic(const ts_pf_params *p);
 double ts_pf_interface_width_analytic(const ts_pf_params *p);
 
-/* ---- 2D solver, chemistry + interfaces (src/pf/pf_solver2d.c) ----------
+/* ---- 2D solver (src/pf/pf_solver2d.c) ------------------------------------
  * x = layer normal (p->n cells of p->dx, zero flux), y periodic (ny cells of
- * dy). No mechanics (p->mechanics must be 0). The Cu6Sn5/Sn boundary can be
+ * dy). Mechanics (p->mechanics): Hu-Chen elasticity with Voigt-interpolated
+ * stiffness and eigenstrain, strain-controlled e11, e22; no plasticity. The
+ * Cu6Sn5/Sn boundary can be
  * scalloped: half-ellipse caps of height scallop_amp (m) every
  * scallop_period (m). Fields are [ny][nx], x fastest; eta[r][ny][nx]. */
 typedef struct ts_pf_sim2d ts_pf_sim2d;
@@ -222,8 +224,27 @@ double ts_pf_sim2d_time(const ts_pf_sim2d *s);
 long ts_pf_sim2d_steps(const ts_pf_sim2d *s);
 const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s); /* borrowed */
 const double *ts_pf_sim2d_c(const ts_pf_sim2d *s);   /* borrowed */
+/* stress [3][ny][nx] (s11, s22, s12, Pa) of the last step; NULL without mechanics */
+const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s);
 /* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
+
+/* ---- Hu-Chen spectral elasticity on a periodic 2D grid (src/pf/pf_elastic2d.c)
+ * Plane strain, Voigt-2D vectors (e11, e22, g12) and (s11, s22, s12) in Pa;
+ * C(x) = sum phi_r Cr[r], eps*(x) = sum phi_r eig[r]; average strain Ebar. */
+typedef struct ts_pf_hc ts_pf_hc;
+/* C0: homogeneous reference stiffness (reduced 3x3, Pa). Caller owns *out. */
+int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3], ts_pf_hc **out);
+void ts_pf_hc_destroy(ts_pf_hc *h);
+/* phi[P][ny][nx]; Cr[P] reduced stiffnesses; eig[P] eigenstrains; outputs
+ * eps[3][ny][nx], sig[3][ny][nx] (either may be NULL). The heterogeneous
+ * strain is kept between calls (warm start). tol: max strain change. */
+int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
+                   const double (*eig)[3], const double Ebar[3], double tol, int maxit, double *eps,
+                   double *sig);
+int ts_pf_hc_iterations(const ts_pf_hc *h);
+/* Reduced plane-strain stiffness (Voigt 1, 2, 6) of a 6x6 stiffness. */
+void ts_pf_reduce_stiffness(const double C[6][6], double R[3][3]);
 
 /* ---- PFHub benchmark 1, spinodal decomposition in 2D (src/pf/pf_spinodal.c)
  * Dimensionless (PFHub units). f = rho (c-ca)^2 (cb-c)^2, kappa, M; FFTW

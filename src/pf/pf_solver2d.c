@@ -33,6 +33,10 @@ struct ts_pf_sim2d {
     int have_prev;
     double Lp[TS_PF_MAXPHASE][TS_PF_MAXPHASE], Lmax, Adiff;
     int c_iters; /* defect-correction sweeps of the c step */
+    /* mechanics (Hu-Chen, Voigt-interpolated, elastic only) */
+    ts_pf_hc *hc;
+    double Cr[TS_PF_MAXPHASE][3][3], eig[TS_PF_MAXPHASE][3], Ebar[3];
+    double *eps, *sig;
     double *eta, *c, *eta0, *c0, *deta_prev, *dc_prev;
     double *phi, *g, *rhs, *lap, *mu, *Mb, *buf, *spec, *lam;
     fftw_plan fwd, bwd;
@@ -50,6 +54,9 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) free(a[k]);
     fftw_free(s->buf);
     fftw_free(s->spec);
+    free(s->eps);
+    free(s->sig);
+    ts_pf_hc_destroy(s->hc);
     free(s);
 }
 
@@ -98,8 +105,8 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
 {
     *out = NULL;
     TS_TRY(ts_pf_params_check(p));
-    if (p->mechanics)
-        return ts_error_set(TS_ERR_UNSUPPORTED, "the 2D solver has no mechanics (use the 1D laminate)");
+    if (p->mechanics && p->normal != TS_PF_NORMAL_STRAIN)
+        return ts_error_set(TS_ERR_UNSUPPORTED, "2D mechanics: only strain-controlled loading (normal = strain)");
     if (ny < 2 || !(dy > 0))
         return ts_error_set(TS_ERR_RANGE, "2D grid: ny = %d (>= 2), dy = %g m (> 0)", ny, dy);
     if (scallop_amp < 0 || (scallop_amp > 0 && !(scallop_period > 0)))
@@ -128,8 +135,35 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     s->lam = calloc(n, sizeof(double));
     s->buf = fftw_alloc_real(n);
     s->spec = fftw_alloc_real(n);
+    if (p->mechanics) {
+        s->eps = calloc(3 * n, sizeof(double));
+        s->sig = calloc(3 * n, sizeof(double));
+        double C0[3][3] = {{0}};
+        for (int r = 0; r < s->P; r++) {
+            ts_pf_reduce_stiffness((const double(*)[6])p->ph[r].stiff, s->Cr[r]);
+            s->eig[r][0] = p->ph[r].eig[0];
+            s->eig[r][1] = p->ph[r].eig[1];
+            s->eig[r][2] = p->ph[r].eig[5];
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) C0[a][b] += s->Cr[r][a][b] / s->P;
+        }
+        s->Ebar[0] = p->applied_e11;
+        s->Ebar[1] = p->applied_e22;
+        s->Ebar[2] = 0;
+        int rc = ts_pf_hc_create(s->nx, ny, p->dx, dy, (const double(*)[3])C0, &s->hc);
+        if (rc) {
+            ts_pf_sim2d_destroy(s);
+            return rc;
+        }
+        for (int r = 0; r < s->P; r++)
+            if (p->ph[r].plastic) {
+                ts_log_warn("pf 2D: viscoplasticity is not included in 2D (elastic only)");
+                break;
+            }
+    }
     if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
-        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec) {
+        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec ||
+        (p->mechanics && (!s->eps || !s->sig))) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
     }
@@ -206,6 +240,26 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
             const ts_pf_phase *q = &p->ph[r];
             double d = mu - q->B;
             s->g[r * n + k] = q->C - mu * q->c0 - d * d / (2 * q->A);
+        }
+    }
+    if (p->mechanics) { /* elastic driving force, d f_el / d phi_r = 1/2 e.C_r.e - eps*_r.sigma */
+        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
+                              s->Ebar, 1e-12, 1000, s->eps, s->sig));
+        for (size_t k = 0; k < n; k++) {
+            double es[3] = {0, 0, 0}, e[3];
+            for (int r = 0; r < P; r++)
+                for (int a = 0; a < 3; a++) es[a] += s->phi[r * n + k] * s->eig[r][a];
+            for (int a = 0; a < 3; a++) e[a] = s->eps[a * n + k] - es[a];
+            for (int r = 0; r < P; r++) {
+                double w = 0, ws = 0;
+                for (int a = 0; a < 3; a++) {
+                    double ce = 0;
+                    for (int b = 0; b < 3; b++) ce += s->Cr[r][a][b] * e[b];
+                    w += 0.5 * e[a] * ce;
+                    ws += s->eig[r][a] * s->sig[a * n + k];
+                }
+                s->g[r * n + k] += w - ws;
+            }
         }
     }
     /* eta: local terms explicit, gradient stabilised */
@@ -358,6 +412,7 @@ double ts_pf_sim2d_time(const ts_pf_sim2d *s) { return s->t; }
 long ts_pf_sim2d_steps(const ts_pf_sim2d *s) { return s->steps; }
 const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s) { return s->eta; }
 const double *ts_pf_sim2d_c(const ts_pf_sim2d *s) { return s->c; }
+const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s) { return s->sig; }
 
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
 {
