@@ -365,8 +365,62 @@ static void test_checkpoint(void)
     free(dir);
 }
 
+/* Normal direction stress-controlled with the sigma11 that the
+ * strain-controlled solve found gives back the same average strain; the
+ * diffusion-controlled mobility equals seed eq. (8) from the tangents. */
+static void test_stress_control_and_mobility(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.mechanics = 1;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.0279;
+    p.applied_e11 = 0.001;
+    p.applied_e22 = -0.004;
+    ts_pf_sim *a = NULL, *b = NULL;
+    TS_CHECK_OK(ts_pf_sim_create(&p, &a));
+    if (!a) return;
+    double s11, s12;
+    ts_pf_sim_stress(a, &s11, &s12);
+    TS_CHECK(fabs(s11) > 1e7);
+    TS_CHECK_CLOSE(s12, 0, 1e-3, 0); /* orthotropic phases in their frame: no shear */
+    ts_pf_params q = p;
+    q.normal = TS_PF_NORMAL_STRESS;
+    q.applied_s11 = s11;
+    TS_CHECK_OK(ts_pf_sim_create(&q, &b));
+    if (b) {
+        const double *phi_eta = ts_pf_sim_eta(b);
+        double avg = 0;
+        for (int i = 0; i < p.n; i++) {
+            double s2 = 0, e1 = 0;
+            for (int r = 0; r < 4; r++) s2 += phi_eta[r * p.n + i] * phi_eta[r * p.n + i];
+            for (int r = 0; r < 4; r++) {
+                ts_pf_phase_mech m;
+                ts_pf_phase_response(&q, r, s11, 0, q.applied_e22, NULL, &m);
+                e1 += phi_eta[r * p.n + i] * phi_eta[r * p.n + i] / s2 * m.eps[0];
+            }
+            avg += e1 / p.n;
+        }
+        TS_CHECK_CLOSE(avg, p.applied_e11, 1e-12, 0);
+        double t11, t12;
+        ts_pf_sim_stress(b, &t11, &t12);
+        TS_CHECK_CLOSE(t11, s11, 0, 1e-12);
+    }
+    ts_pf_sim_destroy(a);
+    ts_pf_sim_destroy(b);
+    /* eq. (8) by hand for Cu3Sn/Cu6Sn5 */
+    p.lmode = TS_PF_L_DIFFUSION;
+    double c3, c6, mu;
+    TS_CHECK_OK(ts_pf_common_tangent(&p, 1, 2, &c3, &c6, &mu));
+    double M3 = 4.04e-16 / 1.794e11, M6 = 1.12e-15 / 1.794e10;
+    double L = 4 * 5e6 / (3 * 2.25e-7 * (c3 - c6) * (c3 - c6)) * 0.5 * (M3 + M6);
+    TS_CHECK_CLOSE(ts_pf_pair_L(&p, 1, 2), L, 0, 1e-12);
+    TS_CHECK_CLOSE(ts_pf_pair_L(&p, 2, 1), L, 0, 1e-12);
+}
+
 int main(void)
 {
+    TS_RUN(test_stress_control_and_mobility);
     TS_RUN(test_common_tangent_golden);
     TS_RUN(test_partition);
     TS_RUN(test_interface_energy_width);
