@@ -135,6 +135,11 @@ int ts_pf_phase_response(const ts_pf_params *p, int ph, double s11, double s12,
 int ts_pf_return_map(const ts_pf_params *p, int ph, double s11, double s12, double e22,
                      double dt, double *epl, double *pcum, double *dp);
 
+/* The same with all six total-strain components eps[6] fixed (Voigt/equal
+ * strain, used by the 2D solver): sigma = C (eps - eps* - eps_pl). */
+int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
+                            double *pcum, double *dp);
+
 /* Von Mises stress sqrt(3/2 s':s') of a Voigt stress, Pa. */
 double ts_pf_von_mises(const double *sig);
 
@@ -209,8 +214,9 @@ double ts_pf_interface_width_analytic(const ts_pf_params *p);
 
 /* ---- 2D solver (src/pf/pf_solver2d.c) ------------------------------------
  * x = layer normal (p->n cells of p->dx, zero flux), y periodic (ny cells of
- * dy). Mechanics (p->mechanics): Hu-Chen elasticity with Voigt-interpolated
- * stiffness and eigenstrain, strain-controlled e11, e22; no plasticity. The
+ * dy). Mechanics (p->mechanics): Hu-Chen equilibrium of the Voigt-Taylor
+ * mixture (equal total strain in all phases), strain-controlled e11, e22,
+ * J2 viscoplasticity by the strain-constrained return map. The
  * Cu6Sn5/Sn boundary can be
  * scalloped: half-ellipse caps of height scallop_amp (m) every
  * scallop_period (m). Fields are [ny][nx], x fastest; eta[r][ny][nx]. */
@@ -226,6 +232,8 @@ const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s); /* borrowed */
 const double *ts_pf_sim2d_c(const ts_pf_sim2d *s);   /* borrowed */
 /* stress [3][ny][nx] (s11, s22, s12, Pa) of the last step; NULL without mechanics */
 const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s);
+/* cumulative plastic strain [P][ny][nx]; NULL without mechanics */
+const double *ts_pf_sim2d_pcum(const ts_pf_sim2d *s);
 /* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
 
@@ -236,12 +244,14 @@ typedef struct ts_pf_hc ts_pf_hc;
 /* C0: homogeneous reference stiffness (reduced 3x3, Pa). Caller owns *out. */
 int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3], ts_pf_hc **out);
 void ts_pf_hc_destroy(ts_pf_hc *h);
-/* phi[P][ny][nx]; Cr[P] reduced stiffnesses; eig[P] eigenstrains; outputs
- * eps[3][ny][nx], sig[3][ny][nx] (either may be NULL). The heterogeneous
- * strain is kept between calls (warm start). tol: max strain change. */
+/* phi[P][ny][nx]; Cr[P] reduced stiffnesses; eig[P] eigenstrains; sx an
+ * optional eigenstress field [3][ny][nx] (Pa, NULL: none), so that
+ * sigma = C(x) (eps - eps*(x)) - sx; outputs eps[3][ny][nx], sig[3][ny][nx]
+ * (either may be NULL). The heterogeneous strain is kept between calls
+ * (warm start). tol: max strain change. */
 int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
-                   const double (*eig)[3], const double Ebar[3], double tol, int maxit, double *eps,
-                   double *sig);
+                   const double (*eig)[3], const double *sx, const double Ebar[3], double tol, int maxit,
+                   double *eps, double *sig);
 int ts_pf_hc_iterations(const ts_pf_hc *h);
 /* Reduced plane-strain stiffness (Voigt 1, 2, 6) of a 6x6 stiffness. */
 void ts_pf_reduce_stiffness(const double C[6][6], double R[3][3]);

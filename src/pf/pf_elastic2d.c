@@ -4,9 +4,11 @@
  * stiffness and eigenstrain interpolated linearly in the phase fractions
  * (Voigt/Khachaturyan; the seed's mixed Reuss/Voigt scheme needs the local
  * interface normal and is used in 1D only):
- *   C(x) = sum phi_r C_r (reduced 3x3: Voigt 1, 2, 6), eps*(x) = sum phi_r eps*_r.
+ *   C(x) = sum phi_r C_r (reduced 3x3: Voigt 1, 2, 6), eps*(x) = sum phi_r eps*_r,
+ * plus an optional eigenstress field sx (plastic and per-phase eigenstrains
+ * of the Voigt-Taylor mixture: sigma = C(x) eps - sx).
  * With a homogeneous reference C0, strain eps = Ebar + d(x), the stress is
- * sigma = C0 (Ebar + d) + tau, tau = (C - C0)(Ebar + d) - C eps*. Equilibrium
+ * sigma = C0 (Ebar + d) + tau, tau = (C - C0)(Ebar + d) - C eps* - sx. Equilibrium
  * div sigma = 0 in Fourier space (k the spectral wave vector):
  *   K(k) u^ = -i tau^ k,  K_ik = C0_ijkl k_j k_l,
  *   d^_ij = 1/2 [k_j (N tau^ k)_i + k_i (N tau^ k)_j],  N = K^-1,
@@ -87,8 +89,8 @@ static void mul3(double C[3][3], const double *e, double *s)
 }
 
 int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
-                   const double (*eig)[3], const double Ebar[3], double tol, int maxit, double *eps,
-                   double *sig)
+                   const double (*eig)[3], const double *sx, const double Ebar[3], double tol, int maxit,
+                   double *eps, double *sig)
 {
     int nx = h->nx, ny = h->ny;
     size_t n = (size_t)nx * ny;
@@ -110,7 +112,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
             mul3(h->C0, e, s0);
             mul3(C, e, sC);
             mul3(C, es, sE);
-            for (int a = 0; a < 3; a++) h->tau[a * n + k] = sC[a] - s0[a] - sE[a];
+            for (int a = 0; a < 3; a++) h->tau[a * n + k] = sC[a] - s0[a] - sE[a] - (sx ? sx[a * n + k] : 0);
         }
         for (int c = 0; c < 3; c++) fftw_execute(h->fwd[c]);
         /* Green operator: d^ from tau^ */
@@ -175,7 +177,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
         }
         mul3(C, e, s);
         if (sig)
-            for (int a = 0; a < 3; a++) sig[a * n + k] = s[a];
+            for (int a = 0; a < 3; a++) sig[a * n + k] = s[a] - (sx ? sx[a * n + k] : 0);
     }
     return 0;
 }

@@ -219,3 +219,133 @@ int ts_pf_return_map(const ts_pf_params *p, int ph, double s11, double s12, doub
     if (dp_out) *dp_out = dp;
     return 0;
 }
+
+/* ---- fully strain-constrained return map (2D, Voigt interpolation) ----
+ * All six total-strain components fixed: sigma = sigma_tr - C deps_pl, so for
+ * a trial theta the stress solves (I + theta C D6) sigma = sigma_tr with
+ * D6 sigma = N(sigma) the deviatoric flow direction (engineering shears). */
+
+static int solve6(double A[6][6], double b[6])
+{
+    for (int k = 0; k < 6; k++) {
+        int piv = k;
+        for (int i = k + 1; i < 6; i++)
+            if (fabs(A[i][k]) > fabs(A[piv][k])) piv = i;
+        if (A[piv][k] == 0.0) return -1;
+        if (piv != k) {
+            for (int j = 0; j < 6; j++) {
+                double t = A[k][j];
+                A[k][j] = A[piv][j];
+                A[piv][j] = t;
+            }
+            double t = b[k];
+            b[k] = b[piv];
+            b[piv] = t;
+        }
+        for (int i = k + 1; i < 6; i++) {
+            double f = A[i][k] / A[k][k];
+            for (int j = k; j < 6; j++) A[i][j] -= f * A[k][j];
+            b[i] -= f * b[k];
+        }
+    }
+    for (int i = 5; i >= 0; i--) {
+        double s = b[i];
+        for (int j = i + 1; j < 6; j++) s -= A[i][j] * b[j];
+        b[i] = s / A[i][i];
+    }
+    return 0;
+}
+
+typedef struct {
+    const double (*C)[6];
+    double sig_tr[6];
+    double R0, K, n, dt;
+} rm6_ctx;
+
+static double rm6_residual(const rm6_ctx *x, double theta, double sig[6], int *bad)
+{
+    static const double D[6][6] = {{2.0 / 3, -1.0 / 3, -1.0 / 3, 0, 0, 0}, {-1.0 / 3, 2.0 / 3, -1.0 / 3, 0, 0, 0},
+                                   {-1.0 / 3, -1.0 / 3, 2.0 / 3, 0, 0, 0}, {0, 0, 0, 2, 0, 0},
+                                   {0, 0, 0, 0, 2, 0},                    {0, 0, 0, 0, 0, 2}};
+    double A[6][6];
+    for (int a = 0; a < 6; a++) {
+        for (int c = 0; c < 6; c++) {
+            double cd = 0;
+            for (int e = 0; e < 6; e++) cd += x->C[a][e] * D[e][c];
+            A[a][c] = (a == c ? 1.0 : 0.0) + theta * cd;
+        }
+        sig[a] = x->sig_tr[a];
+    }
+    if (solve6(A, sig) != 0) {
+        *bad = 1;
+        return NAN;
+    }
+    double J2 = ts_pf_von_mises(sig);
+    double dp = 2.0 / 3.0 * theta * J2;
+    return J2 - x->R0 - (dp > 0 ? x->K * pow(dp / x->dt, 1.0 / x->n) : 0.0);
+}
+
+int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
+                            double *pcum, double *dp_out)
+{
+    const ts_pf_phase *P = &p->ph[ph];
+    if (dp_out) *dp_out = 0;
+    if (!P->plastic || !(dt > 0)) return 0;
+    rm6_ctx x;
+    x.C = (const double(*)[6])P->stiff;
+    for (int a = 0; a < 6; a++) {
+        double s = 0;
+        for (int b = 0; b < 6; b++) s += P->stiff[a][b] * (eps[b] - P->eig[b] - epl[b]);
+        x.sig_tr[a] = s;
+    }
+    double J2tr = ts_pf_von_mises(x.sig_tr);
+    if (!(J2tr > P->R0)) return 0;
+    x.R0 = P->R0;
+    x.K = P->K;
+    x.n = P->n;
+    x.dt = dt;
+    double cmax = 0, sig[6];
+    for (int a = 0; a < 6; a++) cmax = fmax(cmax, fabs(P->stiff[a][a]));
+    int bad = 0, it = 0;
+    double lo = 0, rlo = J2tr - P->R0, hi = 1e-3 / cmax, rhi = rm6_residual(&x, hi, sig, &bad);
+    while (!(rhi < 0) && it < 200 && !bad) {
+        lo = hi;
+        rlo = rhi;
+        hi *= 4;
+        rhi = rm6_residual(&x, hi, sig, &bad);
+        it++;
+    }
+    if (bad || !(rhi < 0))
+        return ts_error_set(TS_ERR_CONVERGE, "return map (strain) of phase %s: no bracket", P->name);
+    double th = hi, r = rhi;
+    int side = 0;
+    for (it = 0; it < 200; it++) {
+        th = (lo * rhi - hi * rlo) / (rhi - rlo);
+        if (!(th > lo && th < hi)) th = 0.5 * (lo + hi);
+        r = rm6_residual(&x, th, sig, &bad);
+        if (bad) break;
+        if (fabs(r) <= 1e-10 * P->R0 + 1e-12 * J2tr || (hi - lo) <= 1e-15 * hi) break;
+        if ((r > 0) == (rlo > 0)) {
+            lo = th;
+            rlo = r;
+            if (side == -1) rhi *= 0.5;
+            side = -1;
+        } else {
+            hi = th;
+            rhi = r;
+            if (side == 1) rlo *= 0.5;
+            side = 1;
+        }
+    }
+    if (bad || it >= 200)
+        return ts_error_set(TS_ERR_CONVERGE, "return map (strain) of phase %s did not converge", P->name);
+    (void)rm6_residual(&x, th, sig, &bad);
+    double J2 = ts_pf_von_mises(sig);
+    double dp = 2.0 / 3.0 * th * J2;
+    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
+    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
+    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
+    *pcum += dp;
+    if (dp_out) *dp_out = dp;
+    return 0;
+}

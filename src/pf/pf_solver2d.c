@@ -36,7 +36,10 @@ struct ts_pf_sim2d {
     /* mechanics (Hu-Chen, Voigt-interpolated, elastic only) */
     ts_pf_hc *hc;
     double Cr[TS_PF_MAXPHASE][3][3], eig[TS_PF_MAXPHASE][3], Ebar[3];
-    double *eps, *sig;
+    double *eps, *sig, *sx;   /* [3][n] total strain, stress, eigenstress */
+    double *epl, *pcum;       /* [P][n][6], [P][n] plastic state */
+    double *epl0, *pcum0;     /* saved for rejected steps */
+    int plastic;
     double *eta, *c, *eta0, *c0, *deta_prev, *dc_prev;
     double *phi, *g, *rhs, *lap, *mu, *Mb, *buf, *spec, *lam;
     fftw_plan fwd, bwd;
@@ -56,6 +59,11 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     fftw_free(s->spec);
     free(s->eps);
     free(s->sig);
+    free(s->sx);
+    free(s->epl);
+    free(s->pcum);
+    free(s->epl0);
+    free(s->pcum0);
     ts_pf_hc_destroy(s->hc);
     free(s);
 }
@@ -138,12 +146,17 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     if (p->mechanics) {
         s->eps = calloc(3 * n, sizeof(double));
         s->sig = calloc(3 * n, sizeof(double));
+        s->sx = calloc(3 * n, sizeof(double));
+        s->epl = calloc(6 * nP, sizeof(double));
+        s->pcum = calloc(nP, sizeof(double));
+        s->epl0 = calloc(6 * nP, sizeof(double));
+        s->pcum0 = calloc(nP, sizeof(double));
         double C0[3][3] = {{0}};
         for (int r = 0; r < s->P; r++) {
             ts_pf_reduce_stiffness((const double(*)[6])p->ph[r].stiff, s->Cr[r]);
-            s->eig[r][0] = p->ph[r].eig[0];
-            s->eig[r][1] = p->ph[r].eig[1];
-            s->eig[r][2] = p->ph[r].eig[5];
+            /* eigenstrains enter through the eigenstress field sx (per phase) */
+            s->eig[r][0] = s->eig[r][1] = s->eig[r][2] = 0;
+            s->plastic |= p->ph[r].plastic;
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++) C0[a][b] += s->Cr[r][a][b] / s->P;
         }
@@ -155,15 +168,10 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
             ts_pf_sim2d_destroy(s);
             return rc;
         }
-        for (int r = 0; r < s->P; r++)
-            if (p->ph[r].plastic) {
-                ts_log_warn("pf 2D: viscoplasticity is not included in 2D (elastic only)");
-                break;
-            }
     }
     if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
         !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec ||
-        (p->mechanics && (!s->eps || !s->sig))) {
+        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0))) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
     }
@@ -242,23 +250,40 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
             s->g[r * n + k] = q->C - mu * q->c0 - d * d / (2 * q->A);
         }
     }
-    if (p->mechanics) { /* elastic driving force, d f_el / d phi_r = 1/2 e.C_r.e - eps*_r.sigma */
-        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
-                              s->Ebar, 1e-12, 1000, s->eps, s->sig));
-        for (size_t k = 0; k < n; k++) {
-            double es[3] = {0, 0, 0}, e[3];
-            for (int r = 0; r < P; r++)
-                for (int a = 0; a < 3; a++) es[a] += s->phi[r * n + k] * s->eig[r][a];
-            for (int a = 0; a < 3; a++) e[a] = s->eps[a * n + k] - es[a];
-            for (int r = 0; r < P; r++) {
-                double w = 0, ws = 0;
-                for (int a = 0; a < 3; a++) {
-                    double ce = 0;
-                    for (int b = 0; b < 3; b++) ce += s->Cr[r][a][b] * e[b];
-                    w += 0.5 * e[a] * ce;
-                    ws += s->eig[r][a] * s->sig[a * n + k];
+    if (p->mechanics) {
+        /* Voigt-Taylor mixture (seed eqs. (A.6), (A.7) with equal total strain):
+         * sigma_r = C_r (eps - eps*_r - eps_pl_r), sigma = sum phi_r sigma_r,
+         * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
+         * strain-constrained backward-Euler return map where phi_r > 1e-3. */
+        static const int V[3] = {0, 1, 5};
+        for (size_t k = 0; k < n; k++)
+            for (int a = 0; a < 3; a++) {
+                double acc = 0;
+                for (int r = 0; r < P; r++) {
+                    const double *ep = s->epl + ((size_t)r * n + k) * 6;
+                    double t = 0;
+                    for (int b = 0; b < 6; b++) t += p->ph[r].stiff[V[a]][b] * (p->ph[r].eig[b] + ep[b]);
+                    acc += s->phi[r * n + k] * t;
                 }
-                s->g[r * n + k] += w - ws;
+                s->sx[a * n + k] = acc;
+            }
+        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
+                              s->sx, s->Ebar, 1e-12, 1000, s->eps, s->sig));
+        for (size_t k = 0; k < n; k++) {
+            double e6[6] = {s->eps[k], s->eps[n + k], 0, 0, 0, s->eps[2 * n + k]};
+            for (int r = 0; r < P; r++) {
+                const ts_pf_phase *q = &p->ph[r];
+                double *ep = s->epl + ((size_t)r * n + k) * 6;
+                if (q->plastic && s->phi[r * n + k] > 1e-3)
+                    TS_TRY(ts_pf_return_map_strain(p, r, e6, dt, ep, &s->pcum[r * n + k], NULL));
+                double el[6], w = 0;
+                for (int b = 0; b < 6; b++) el[b] = e6[b] - q->eig[b] - ep[b];
+                for (int a = 0; a < 6; a++) {
+                    double sa = 0;
+                    for (int b = 0; b < 6; b++) sa += q->stiff[a][b] * el[b];
+                    w += 0.5 * sa * el[a];
+                }
+                s->g[r * n + k] += w + q->R0 * s->pcum[r * n + k];
             }
         }
     }
@@ -350,6 +375,10 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
     for (;;) {
         memcpy(s->eta0, s->eta, nP * sizeof(double));
         memcpy(s->c0, s->c, n * sizeof(double));
+        if (s->plastic) {
+            memcpy(s->epl0, s->epl, 6 * nP * sizeof(double));
+            memcpy(s->pcum0, s->pcum, nP * sizeof(double));
+        }
         TS_TRY(raw_step2d(s, dt));
         int bad = -1;
         for (size_t k = 0; k < n && bad < 0; k++)
@@ -383,6 +412,10 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         }
         memcpy(s->eta, s->eta0, nP * sizeof(double));
         memcpy(s->c, s->c0, n * sizeof(double));
+        if (s->plastic) {
+            memcpy(s->epl, s->epl0, 6 * nP * sizeof(double));
+            memcpy(s->pcum, s->pcum0, nP * sizeof(double));
+        }
         s->rejected++;
         if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
             if (bad >= 0)
@@ -413,6 +446,7 @@ long ts_pf_sim2d_steps(const ts_pf_sim2d *s) { return s->steps; }
 const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s) { return s->eta; }
 const double *ts_pf_sim2d_c(const ts_pf_sim2d *s) { return s->c; }
 const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s) { return s->sig; }
+const double *ts_pf_sim2d_pcum(const ts_pf_sim2d *s) { return s->pcum; }
 
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
 {

@@ -92,10 +92,54 @@ static void test_planar_mechanics_vs_1d(void)
     ts_pf_sim_destroy(o);
 }
 
-int main(void)
+/* The same with J2 viscoplasticity in Cu and Sn: 1D (coupled laminate
+ * return map) vs 2D (Hu-Chen + strain-constrained return map, staggered). */
+static void test_planar_plastic_vs_1d(void)
 {
-    TS_RUN(test_planar_mechanics_vs_1d);
-    TS_RUN(test_planar_matches_1d);
-    TS_RUN(test_scallops_conserve);
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.dt_max = 5.0;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.00327;
+    ts_pf_sim2d *s = NULL;
+    ts_pf_sim *o = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 2, 0.1e-6, 0, 0, &s));
+    TS_CHECK_OK(ts_pf_sim_create(&p, &o));
+    if (!s || !o) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 10000.0));
+    TS_CHECK_OK(ts_pf_sim_advance(o, 10000.0));
+    double d2[4], d1[4], s11, s12;
+    ts_pf_sim2d_thickness(s, d2);
+    ts_pf_sim_thickness(o, d1);
+    ts_pf_sim_stress(o, &s11, &s12);
+    const double *sg = ts_pf_sim2d_stress(s);
+    int iSn = p.n - 10, iCu = 10; /* bulk Sn, bulk Cu */
+    double pSn2 = ts_pf_sim2d_pcum(s)[3 * 2 * p.n + iSn], pSn1 = ts_pf_sim_pcum(o)[3 * p.n + iSn];
+    double pCu2 = ts_pf_sim2d_pcum(s)[iCu], pCu1 = ts_pf_sim_pcum(o)[iCu];
+    printf("  plastic, 10000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa; "
+           "p(Sn) 2D %.5e 1D %.5e; p(Cu) 2D %.5e 1D %.5e\n",
+           d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg[0], s11, pSn2, pSn1, pCu2, pCu1);
+    TS_CHECK(pSn1 > 1e-3);
+    TS_CHECK_CLOSE(pSn2, pSn1, 0, 0.01);
+    TS_CHECK_CLOSE(pCu2, pCu1, 1e-7, 0.01);
+    TS_CHECK_CLOSE(sg[0], s11, 0, 0.01);
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    ts_pf_sim2d_destroy(s);
+    ts_pf_sim_destroy(o);
+}
+
+int main(int argc, char **argv)
+{
+    int full = argc > 1 && strcmp(argv[1], "full") == 0;
+    if (full) {
+        TS_RUN(test_planar_plastic_vs_1d);
+        TS_RUN(test_planar_mechanics_vs_1d);
+    } else {
+        TS_RUN(test_planar_matches_1d);
+        TS_RUN(test_scallops_conserve);
+    }
     return ts_test_summary();
 }

@@ -70,7 +70,7 @@ static void test_laminate_exact(void)
     ts_pf_hc *h = NULL;
     TS_CHECK_OK(ts_pf_hc_create(NX, NY, 0.1e-6, 0.1e-6, (const double(*)[3])C0, &h));
     double E[3] = {0, 0.01, 0};
-    TS_CHECK_OK(ts_pf_hc_solve(h, 4, phi, (const double(*)[3][3])Cr, (const double(*)[3])eig, E, 1e-13, 500,
+    TS_CHECK_OK(ts_pf_hc_solve(h, 4, phi, (const double(*)[3][3])Cr, (const double(*)[3])eig, NULL, E, 1e-13, 500,
                                eps, sig));
     printf("  laminate: %d Hu-Chen iterations\n", ts_pf_hc_iterations(h));
     /* exact sigma11, sigma12 from the two averages (affine in s11, s12) */

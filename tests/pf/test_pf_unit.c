@@ -215,6 +215,23 @@ static void test_return_map_analytic(void)
         TS_CHECK_OK(ts_pf_phase_response(&p, 3, S11, 0, e22, epl, &m));
         TS_CHECK_CLOSE(ts_pf_von_mises(m.sig), J2tr - 3 * mu * dpa, 1e-3, 1e-9);
     }
+    /* fully strain-constrained map (2D): isotropic radial return,
+     * eps = (e, 0, ...): J2tr = 2 mu e, J2 = J2tr - 3 mu dp, eps_pl = dp (1, -1/2, -1/2) */
+    for (int k = 0; k < 3; k++) {
+        double e6[6] = {0.004, 0, 0, 0, 0, 0}, epl[6] = {0}, pc = 0, dp = 0;
+        TS_CHECK_OK(ts_pf_return_map_strain(&p, 3, e6, dts[k], epl, &pc, &dp));
+        double J2tr = 2 * mu * 0.004, lo = 0, hi = (J2tr - ph->R0) / (3 * mu);
+        for (int it = 0; it < 200; it++) {
+            double mid = 0.5 * (lo + hi);
+            double r = J2tr - 3 * mu * mid - ph->R0 - ph->K * pow(mid / dts[k], 1.0 / ph->n);
+            if (r > 0) lo = mid; else hi = mid;
+        }
+        double dpa = 0.5 * (lo + hi);
+        TS_CHECK_CLOSE(dp, dpa, 0, 1e-9);
+        TS_CHECK_CLOSE(epl[0], dpa, 0, 1e-9);
+        TS_CHECK_CLOSE(epl[1], -0.5 * dpa, 0, 1e-9);
+        TS_CHECK_CLOSE(epl[2], -0.5 * dpa, 0, 1e-9);
+    }
     /* elastic below yield: no flow */
     double epl[6] = {0}, pc = 0, dp = 1;
     TS_CHECK_OK(ts_pf_return_map(&p, 3, (3 * lam + 2 * mu) * 1e-5 / 2, 0, 1e-5, 1.0, epl, &pc, &dp));
