@@ -780,10 +780,12 @@ static int cmd_run2d(int argc, char **argv)
     const char *out = "pf-out2d";
     uint64_t seed = 1;
     double t_end = -1;
+    int restart = 0;
     ts_opt opts[] = {
         {"out", TS_OPT_STRING, &out, "DIR", "output folder"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed (recorded; deterministic)"},
         {"t-end", TS_OPT_DOUBLE, &t_end, "S", "override [time] t_end, s (negative: keep)"},
+        {"restart", TS_OPT_FLAG, &restart, NULL, "resume from DIR/checkpoint2d.bin if present"},
     };
     char *pos[1];
     int npos = 0;
@@ -792,7 +794,7 @@ static int cmd_run2d(int argc, char **argv)
                           "Hu-Chen elasticity, no plasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), scallop_amp (m), "
                           "scallop_period (m). Writes thickness.csv (m vs s), fields.vtk (eta, c at the end), "
                           "phases.png and composition2d.png.",
-                          opts, 3, pos, 1, &npos);
+                          opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     if (npos != 1) {
@@ -809,7 +811,7 @@ static int cmd_run2d(int argc, char **argv)
     }
     ts_pf_params p;
     long ny = 64, n_out = 100;
-    double dy = 0.1e-6, amp = 0, per = 0;
+    double dy = 0.1e-6, amp = 0, per = 0, ck_every = 0;
     const char *name = "pf2d";
     if (!rc) rc = ts_pf_params_from_config(cfg, &p);
     if (!rc) rc = ts_config_get_string(cfg, "case", "name", "pf2d", &name);
@@ -818,30 +820,54 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "scallop_amp", 0, 0, 1, &amp);
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "scallop_period", 0, 0, 1, &per);
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
+    if (!rc) rc = ts_config_get_double(cfg, "output", "checkpoint_every", p.t_end / 10, 0, INFINITY, &ck_every);
     if (!rc) rc = ts_config_check_unknown(cfg);
-    ts_pf_sim2d *s = NULL;
-    if (!rc) rc = ts_pf_sim2d_create(&p, (int)ny, dy, amp, per, &s);
     ts_run *run = NULL;
     if (!rc) rc = ts_run_create(out, "pf run2d", seed, &run);
     if (!rc) rc = ts_run_write_ini(run, cfg);
+    char *ck = run ? ts_run_path(run, "checkpoint2d.bin") : NULL, *hp = run ? ts_run_path(run, "checkpoint2d_history.csv") : NULL;
+    if (!rc && (!ck || !hp)) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+    ts_pf_sim2d *s = NULL;
     history h = {0, 0, p.nphase, NULL, NULL};
     double d[TS_PF_MAXPHASE], w0 = ts_time_now();
-    if (!rc) {
-        ts_pf_sim2d_thickness(s, d);
-        rc = hist_push(&h, 0, d);
+    if (!rc && restart && ts_file_exists(ck)) {
+        rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
+        if (!rc) rc = read_history(hp, &p, &h);
+        if (!rc) ts_log_info("pf: restarting %s at t = %g s", name, ts_pf_sim2d_time(s));
+    } else if (!rc) {
+        rc = ts_pf_sim2d_create(&p, (int)ny, dy, amp, per, &s);
+        if (!rc) {
+            ts_pf_sim2d_thickness(s, d);
+            rc = hist_push(&h, 0, d);
+        }
     }
     ts_progress *pg = rc ? NULL : ts_progress_create(name, p.t_end, "s");
+    double next_ck = s ? ts_pf_sim2d_time(s) + ck_every : 0;
     for (long j = 1; !rc && j <= n_out; j++) {
         double t = p.t_end * (double)j / (double)n_out;
+        if (t <= ts_pf_sim2d_time(s) * (1 + 1e-12)) continue;
         rc = ts_pf_sim2d_advance(s, t);
         if (!rc) {
             ts_pf_sim2d_thickness(s, d);
             rc = hist_push(&h, t, d);
         }
         ts_progress_update(pg, t, NULL);
-        if (!rc && ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted at t = %g s", t);
+        int stop = !rc && ts_interrupted();
+        if (!rc && ((ck_every > 0 && t >= next_ck && j < n_out) || stop)) {
+            rc = write_history(hp, &p, &h);
+            if (!rc) rc = ts_pf_sim2d_save(s, ck);
+            next_ck = t + ck_every;
+        }
+        if (!rc && stop)
+            rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted at t = %g s; checkpoint written, resume with --restart", t);
     }
     ts_progress_destroy(pg);
+    if (!rc) {
+        remove(ck);
+        remove(hp);
+    }
+    free(ck);
+    free(hp);
     char *path = NULL;
     if (!rc) {
         path = ts_run_path(run, "thickness.csv");

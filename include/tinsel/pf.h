@@ -234,6 +234,9 @@ const double *ts_pf_sim2d_c(const ts_pf_sim2d *s);   /* borrowed */
 const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s);
 /* cumulative plastic strain [P][ny][nx]; NULL without mechanics */
 const double *ts_pf_sim2d_pcum(const ts_pf_sim2d *s);
+/* Checkpoint (binary, atomic) and restart; load checks grid, phases, mechanics. */
+int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path);
+int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path, ts_pf_sim2d **out);
 /* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
 

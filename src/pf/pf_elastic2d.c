@@ -190,3 +190,5 @@ void ts_pf_reduce_stiffness(const double C[6][6], double R[3][3])
     for (int a = 0; a < 3; a++)
         for (int b = 0; b < 3; b++) R[a][b] = C[v[a]][v[b]];
 }
+
+double *ts_pf_hc_strain_(ts_pf_hc *h) { return h->d; }

@@ -460,3 +460,80 @@ void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
     }
     for (int r = 0; r < s->P; r++) d[r] *= s->p.dx / s->ny;
 }
+
+/* ------------------------------------------------------------ checkpoint */
+
+double *ts_pf_hc_strain_(ts_pf_hc *h);
+static const char CK2_MAGIC[8] = "TSPF2D1";
+
+int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path)
+{
+    ts_afile *f = NULL;
+    TS_TRY(ts_afile_open(path, &f));
+    FILE *fp = ts_afile_fp(f);
+    size_t n = N2(s), nP = n * s->P;
+    int hdr[4] = {s->nx, s->ny, s->P, s->have_prev};
+    double sc[5] = {s->t, s->dt, s->dt_prev, s->p.dx, s->dy};
+    long cnt[2] = {s->steps, s->rejected};
+    int mech = s->p.mechanics != 0;
+    int ok = fwrite(CK2_MAGIC, 1, 8, fp) == 8 && fwrite(hdr, sizeof hdr, 1, fp) == 1 &&
+             fwrite(sc, sizeof sc, 1, fp) == 1 && fwrite(cnt, sizeof cnt, 1, fp) == 1 &&
+             fwrite(&mech, sizeof mech, 1, fp) == 1 && fwrite(s->eta, sizeof(double), nP, fp) == nP &&
+             fwrite(s->c, sizeof(double), n, fp) == n && fwrite(s->deta_prev, sizeof(double), nP, fp) == nP &&
+             fwrite(s->dc_prev, sizeof(double), n, fp) == n;
+    if (ok && mech)
+        ok = fwrite(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fwrite(s->pcum, sizeof(double), nP, fp) == nP &&
+             fwrite(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+    if (!ok) {
+        ts_afile_abort(f);
+        return ts_error_set(TS_ERR_IO, "%s: write failed", path);
+    }
+    return ts_afile_commit(f);
+}
+
+int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path, ts_pf_sim2d **out)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return ts_error_set(TS_ERR_IO, "%s: cannot open checkpoint", path);
+    char magic[8];
+    int hdr[4], mech = 0;
+    double sc[5];
+    long cnt[2];
+    if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, CK2_MAGIC, 8) != 0 || fread(hdr, sizeof hdr, 1, fp) != 1 ||
+        fread(sc, sizeof sc, 1, fp) != 1 || fread(cnt, sizeof cnt, 1, fp) != 1 || fread(&mech, sizeof mech, 1, fp) != 1) {
+        fclose(fp);
+        return ts_error_set(TS_ERR_FORMAT, "%s: not a tinsel pf 2D checkpoint", path);
+    }
+    if (hdr[0] != p->n || hdr[1] != ny || hdr[2] != p->nphase || sc[3] != p->dx || sc[4] != dy ||
+        mech != (p->mechanics != 0)) {
+        fclose(fp);
+        return ts_error_set(TS_ERR_FORMAT, "%s: checkpoint grid %d x %d, %d phases, mechanics %d does not match the input",
+                            path, hdr[0], hdr[1], hdr[2], mech);
+    }
+    ts_pf_sim2d *s = NULL;
+    int rc = ts_pf_sim2d_create(p, ny, dy, 0, 0, &s);
+    if (rc) {
+        fclose(fp);
+        return rc;
+    }
+    size_t n = N2(s), nP = n * s->P;
+    int ok = fread(s->eta, sizeof(double), nP, fp) == nP && fread(s->c, sizeof(double), n, fp) == n &&
+             fread(s->deta_prev, sizeof(double), nP, fp) == nP && fread(s->dc_prev, sizeof(double), n, fp) == n;
+    if (ok && mech)
+        ok = fread(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fread(s->pcum, sizeof(double), nP, fp) == nP &&
+             fread(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+    fclose(fp);
+    if (!ok) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_FORMAT, "%s: truncated checkpoint", path);
+    }
+    s->have_prev = hdr[3];
+    s->t = sc[0];
+    s->dt = sc[1];
+    s->dt_prev = sc[2];
+    s->steps = cnt[0];
+    s->rejected = cnt[1];
+    *out = s;
+    return 0;
+}

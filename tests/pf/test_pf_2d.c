@@ -131,6 +131,41 @@ static void test_planar_plastic_vs_1d(void)
     ts_pf_sim_destroy(o);
 }
 
+/* 2D checkpoint: save, continue; load, continue: identical (with plasticity). */
+static void test_checkpoint_2d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.n = 64;
+    p.dx = 0.4e-6;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.00327;
+    char *dir = ts_test_tmpdir("pf_ck2d");
+    char *ck = ts_path_join(dir, "ck2d.bin");
+    ts_pf_sim2d *a = NULL, *b = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 8, 0.4e-6, 0.8e-6, 1.6e-6, &a));
+    if (!a || !ck) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(a, 300.0));
+    TS_CHECK_OK(ts_pf_sim2d_save(a, ck));
+    TS_CHECK_OK(ts_pf_sim2d_advance(a, 600.0));
+    TS_CHECK_OK(ts_pf_sim2d_load(&p, 8, 0.4e-6, ck, &b));
+    if (b) {
+        TS_CHECK_OK(ts_pf_sim2d_advance(b, 600.0));
+        int same = ts_pf_sim2d_steps(a) == ts_pf_sim2d_steps(b);
+        for (int k = 0; k < 64 * 8 * 4; k++) same &= ts_pf_sim2d_eta(a)[k] == ts_pf_sim2d_eta(b)[k];
+        for (int k = 0; k < 64 * 8 * 4; k++) same &= ts_pf_sim2d_pcum(a)[k] == ts_pf_sim2d_pcum(b)[k];
+        TS_CHECK(same);
+    }
+    ts_pf_sim2d *c = NULL;
+    TS_CHECK_ERR(ts_pf_sim2d_load(&p, 16, 0.4e-6, ck, &c), TS_ERR_FORMAT);
+    ts_pf_sim2d_destroy(a);
+    ts_pf_sim2d_destroy(b);
+    free(ck);
+    free(dir);
+}
+
 int main(int argc, char **argv)
 {
     int full = argc > 1 && strcmp(argv[1], "full") == 0;
@@ -140,6 +175,7 @@ int main(int argc, char **argv)
     } else {
         TS_RUN(test_planar_matches_1d);
         TS_RUN(test_scallops_conserve);
+        TS_RUN(test_checkpoint_2d);
     }
     return ts_test_summary();
 }
