@@ -80,7 +80,7 @@ execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "2D uninterrupted run failed")
 endif()
-execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}/c2d TIMEOUT 2 RESULT_VARIABLE rc)
+execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}/c2d TIMEOUT 1 RESULT_VARIABLE rc)
 execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --restart --quiet --out ${WORK}/c2d RESULT_VARIABLE rc
   ERROR_VARIABLE err OUTPUT_QUIET)
 message(STATUS "2D restart: ${err}")
