@@ -9,6 +9,7 @@ fixed dt on the same grid and initial state. Printed:
   * the final states' max difference (a cross-check of the C step);
   * a STREAM-like copy bandwidth (NumPy) and the memory-bandwidth bound on
     point updates for the state traffic of one step;
+  * the 2D scalloped example (256 x 64, 2000 s) without and with elastoplasticity;
   * the wall time of the seed's 44 h case with mechanics and plasticity
     (adaptive, tinsel pf run examples/pf/NoApp_EqEig.ini).
 Usage: bench/pf/bench_1d.py [BUILD_DIR]   (default build)
@@ -120,6 +121,19 @@ def run_tinsel(ini_text, out):
     return wall, r.stdout
 
 
+def run_tinsel_cmd(cmd, ini_text, out):
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+        f.write(ini_text)
+        path = f.name
+    t0 = time.perf_counter()
+    r = subprocess.run([TINSEL, "pf", cmd, path, "--quiet", "--out", out], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    os.unlink(path)
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    return wall, r.stdout
+
+
 def stream_bandwidth():
     a = np.ones(2 ** 25)  # 256 MiB
     b = np.empty_like(a)
@@ -164,6 +178,15 @@ def main():
               f"NumPy/SciPy {t_np * 1e6:8.1f} us/step -> ratio {t_np / t_c:6.1f}x; "
               f"bandwidth bound {bw / bytes_per_point / 1e6:7.1f} Mpoint/s; "
               f"max |state difference| after {steps + 10} steps: {diff:.2e}")
+    # 2D (FFTW): the scalloped example, 2000 s, without and with elastoplasticity
+    with tempfile.TemporaryDirectory() as tmp:
+        base = open(os.path.join(ROOT, "examples", "pf", "scallops_2d.ini")).read().replace("t_end = 20000", "t_end = 2000")
+        for mech in (0, 1):
+            ini = base + ("\n[mechanics]\nenabled = 1\ne22 = -0.01\n" if mech else "")
+            if mech:
+                ini = ini.replace("[model]\n", "[model]\neigen = eq\n")
+            w, out = run_tinsel_cmd("run2d", ini, os.path.join(tmp, f"m{mech}"))
+            print(f"2D 256x64 scallops, 2000 s, mechanics={mech}: {w:.2f} s wall; {out.strip()}")
     # the seed's 44 h case with mechanics and plasticity
     with tempfile.TemporaryDirectory() as tmp:
         for case in ("NoApp_EqEig", "AppCompY_EqEig", "AppCompY_VolEig"):
