@@ -142,6 +142,8 @@ typedef struct ts_config ts_config;
 
 ts_config *ts_config_create(void);                       /* empty; caller owns */
 int ts_config_load(const char *path, ts_config **out);   /* caller owns *out */
+/* Same, from an open stream; name is used in messages ("name:line: ..."). */
+int ts_config_load_stream(FILE *fp, const char *name, ts_config **out);
 void ts_config_destroy(ts_config *c);
 /* Set or override a value (from the command line: origin "command line"). */
 int ts_config_set(ts_config *c, const char *section, const char *key, const char *value);
