@@ -71,6 +71,9 @@ typedef struct {
 
 /* Default truth for a level (0..3). */
 int ts_micro_growth_default(int level, ts_micro_growth *g);
+/* Truth for any impurity code in [0, 120]: linear interpolation of the
+ * constants between the neighbouring levels (anomaly only at code 120). */
+int ts_micro_growth_at_code(double code, ts_micro_growth *g);
 /* Mean thicknesses [µm] and pore area per 16.75 µm width [µm²] at time t_h. */
 void ts_micro_growth_eval(const ts_micro_growth *g, double t_h, double *h3, double *h6,
                           double *pore_area);
@@ -246,6 +249,68 @@ int ts_micro_silhouette(const double *X, size_t n, int d, const int *labels, dou
 int ts_micro_resize(const float *in, int w, int h, float *out, int ow, int oh);
 /* Nearest-neighbour resize for label images. */
 int ts_micro_resize_labels(const uint8_t *in, int w, int h, uint8_t *out, int ow, int oh);
+
+/* ------------------------------------------------------------------ chain */
+
+/* Descriptor columns used in tables and statistics. */
+enum {
+    TS_MICRO_D_CU3SN = 0,  /* Cu3Sn thickness µm */
+    TS_MICRO_D_CU6SN5,     /* Cu6Sn5 thickness µm */
+    TS_MICRO_D_IMC,        /* cumulative IMC thickness µm */
+    TS_MICRO_D_PORE,       /* pore area per 16.75 µm field µm² */
+    TS_MICRO_D_LINE,       /* Cu6Sn5/solder line length per µm of width (-) */
+    TS_MICRO_NDESC
+};
+const char *ts_micro_desc_name(int k);  /* column name with unit, static */
+double ts_micro_desc_get(const ts_micro_desc *d, int k);
+
+/* The whole chain on the condition matrix: synthesise images per condition,
+ * segment them with a forest trained on a few labelled images of other
+ * random draws, and describe both the exact and the segmented labels. */
+typedef struct {
+    ts_micro_synth_opts synth;
+    int images_per_condition; /* default 3 (seed: 3 per condition) */
+    int measured_only;        /* 1: the 18 measured cells only; 0: all 28 */
+    int segment;              /* 0: describe exact labels only */
+    int train_images;         /* labelled training images (default 4) */
+    int per_class;            /* training pixels per class and image (default 1500) */
+    int min_blob_px;          /* clean-up threshold (default 6) */
+    ts_micro_forest_opts forest;
+    uint64_t seed;
+} ts_micro_chain_opts;
+
+void ts_micro_chain_opts_default(ts_micro_chain_opts *o);
+
+typedef struct {
+    int level, time_index, status, image;
+    double t_h;
+    ts_micro_desc truth, seg;    /* seg valid only if segmented */
+    double iou[TS_MICRO_NPHASES];
+    double inter[TS_MICRO_NPHASES], uni[TS_MICRO_NPHASES]; /* pixel counts */
+} ts_micro_record;
+
+/* *recs: malloc'd array of *n records (caller frees).  model (may be NULL)
+ * receives the trained forest (caller owns).  Progress on stderr. */
+int ts_micro_chain_run(const ts_micro_chain_opts *o, ts_micro_record **recs, size_t *n,
+                       ts_micro_forest **model);
+
+/* Per-condition mean and sample sd (n - 1) of the descriptors. */
+typedef struct {
+    int level, time_index, status, n;
+    double t_h;
+    double mean[TS_MICRO_NDESC], sd[TS_MICRO_NDESC];
+} ts_micro_condstat;
+
+/* Aggregate records by condition (use_seg: segmented, else exact labels).
+ * out: [TS_MICRO_NLEVELS * TS_MICRO_NTIMES], n = 0 for absent cells. */
+int ts_micro_condition_stats(const ts_micro_record *recs, size_t n, int use_seg,
+                             ts_micro_condstat *out);
+
+/* √t fits per level of cumulative IMC thickness and pore area from
+ * condition means (cells with n > 0).  kimc/kpore [TS_MICRO_NLEVELS];
+ * a level with fewer than 2 times gets n = 0. */
+int ts_micro_fit_levels(const ts_micro_condstat *cs, ts_micro_sqrt_fit *kimc,
+                        ts_micro_sqrt_fit *kpore);
 
 #ifdef __cplusplus
 }

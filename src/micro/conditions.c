@@ -129,3 +129,24 @@ void ts_micro_growth_eval(const ts_micro_growth *g, double t_h, double *h3, doub
     if (h6) *h6 = a6;
     if (pore_area) *pore_area = g->kp * st;
 }
+
+int ts_micro_growth_at_code(double code, ts_micro_growth *g)
+{
+    if (!g) return ts_error_set(TS_ERR_INVAL, "growth: NULL argument");
+    if (!(code >= 0 && code <= 120))
+        return ts_error_set(TS_ERR_RANGE, "impurity code %g outside 0..120", code);
+    int l = 0;
+    while (l < TS_MICRO_NLEVELS - 2 && code > level_codes[l + 1]) l++;
+    double f = (code - level_codes[l]) / (level_codes[l + 1] - level_codes[l]);
+    ts_micro_growth a, b;
+    TS_TRY(ts_micro_growth_default(l, &a));
+    TS_TRY(ts_micro_growth_default(l + 1, &b));
+    *g = a;
+    g->h3_0 = a.h3_0 + f * (b.h3_0 - a.h3_0);
+    g->h6_0 = a.h6_0 + f * (b.h6_0 - a.h6_0);
+    g->k3 = a.k3 + f * (b.k3 - a.k3);
+    g->k6 = a.k6 + f * (b.k6 - a.k6);
+    g->kp = a.kp + f * (b.kp - a.kp);
+    if (f == 1.0) *g = b;
+    return 0;
+}
