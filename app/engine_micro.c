@@ -633,7 +633,11 @@ static int cmd_quantify(int argc, char **argv)
             rc = micro_read_labels(pos[i], &lab, &W, &H);
             if (!rc) {
                 rc = ts_micro_describe(lab, W, H, px, &d[i]);
-                if (rc) ts_error_set(rc, "%s: %s", pos[i], ts_error_message());
+                if (rc) {
+                    char why[512];
+                    snprintf(why, sizeof why, "%s", ts_error_message());
+                    ts_error_set(rc, "%s: %s", pos[i], why);
+                }
             }
             free(lab);
         }
