@@ -3,7 +3,11 @@
  * physics-based clean-up:
  *  1. per-image grey normalisation: p2/p98 percentiles of the σ = 1
  *     smoothed image -> 0/1 (contrast and brightness invariance);
- *  2. filter bank (filters.c) -> random-forest class probabilities;
+ *  2. filter bank (filters.c) -> random-forest class probabilities; the
+ *     training draws take half of each class's pixels from its edge
+ *     (pixels with a 4-neighbour of another class), where partial volume
+ *     decides (not for SAC305 and Ag3Sn, whose faint contrast then makes
+ *     the forest drop Ag3Sn altogether), and the class priors of the images are restored afterwards;
  *  3. layer order: along every column the layers must run
  *     Cu -> Cu3Sn -> Cu6Sn5 -> SAC305 (seed Fig. 1c-d).  The layer path
  *     minimising Σ_rows -log P(layer) (P(Cu3Sn layer) = p_Cu3Sn + p_pore,
@@ -102,15 +106,29 @@ int ts_micro_seg_train(const ts_micro_forest_opts *o, int nimg, const float *con
             }
         float *feat = NULL;
         if ((rc = image_features(imgs[k], w, h, &feat)) != 0) goto out;
+        const uint8_t *L = labels[k];
         for (int c = 0; c < TS_MICRO_NPHASES; c++) {
-            size_t m = 0;
-            for (size_t i = 0; i < n; i++)
-                if (labels[k][i] == c) pool[m++] = (uint32_t)i;
+            /* pool = [edge pixels (a 4-neighbour of another class) | interior] */
+            size_t m = 0, me = 0;
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n; i++) {
+                    if (L[i] != c) continue;
+                    int x = (int)(i % w), yy = (int)(i / w);
+                    int edge = (x > 0 && L[i - 1] != c) || (x < w - 1 && L[i + 1] != c) ||
+                               (yy > 0 && L[i - w] != c) || (yy < h - 1 && L[i + w] != c);
+                    if (edge == (pass == 0)) pool[m++] = (uint32_t)i;
+                    if (pass == 0 && edge) me++;
+                }
             size_t take = m < (size_t)per_class ? m : (size_t)per_class;
             freq[c] += (double)m;
             took[c] += (double)take;
-            for (size_t j = 0; j < take; j++) { /* partial Fisher-Yates */
-                size_t q = j + (size_t)ts_rng_uint(r, m - j);
+            /* half of the draws from the edge pixels (where partial volume
+             * makes the decision hard), the rest from all of the class */
+            size_t take_e = take / 2 < me ? take / 2 : me;
+            if (c == TS_MICRO_SAC305 || c == TS_MICRO_AG3SN) take_e = 0; /* see docs/micro.md */
+            for (size_t j = 0; j < take; j++) { /* partial Fisher-Yates on each part */
+                size_t lo = j < take_e ? j : j, hi = j < take_e ? me : m;
+                size_t q = lo + (size_t)ts_rng_uint(r, hi - lo);
                 uint32_t t = pool[j];
                 pool[j] = pool[q];
                 pool[q] = t;
