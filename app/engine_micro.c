@@ -313,7 +313,7 @@ static const char *base_name(const char *path, char *buf, size_t n)
 
 static int cmd_segment(int argc, char **argv)
 {
-    const char *out = "out/micro-segment", *model = NULL, *truth = NULL;
+    const char *out = "out/micro-segment", *model = NULL, *truth = NULL, *train = NULL, *train_labels = NULL;
     long ntrain = 4, per_class = 1500, min_blob = 6, trees = 32, depth = 14;
     int no_cleanup = 0;
     double px = 16.75 / 450.0;
@@ -321,7 +321,9 @@ static int cmd_segment(int argc, char **argv)
     ts_opt opts[] = {
         {"model", TS_OPT_STRING, &model, "FILE", "trained forest (model.rf); default: train on synthetic labelled images"},
         {"truth", TS_OPT_STRING, &truth, "LIST", "comma-separated true label images (codes 0..5), one per input, for IoU"},
-        {"train-images", TS_OPT_LONG, &ntrain, "N", "labelled synthetic training images (1..8)"},
+        {"train", TS_OPT_STRING, &train, "LIST", "comma-separated grey training images (with --train-labels)"},
+        {"train-labels", TS_OPT_STRING, &train_labels, "LIST", "comma-separated label images (codes 0..5) for --train"},
+        {"train-images", TS_OPT_LONG, &ntrain, "N", "labelled synthetic training images (1..8) when no --train/--model"},
         {"per-class", TS_OPT_LONG, &per_class, "N", "training pixels per class and image"},
         {"trees", TS_OPT_LONG, &trees, "N", "random-forest trees"},
         {"depth", TS_OPT_LONG, &depth, "N", "maximum tree depth"},
@@ -375,8 +377,65 @@ static int cmd_segment(int argc, char **argv)
     }
     ts_micro_forest *f = NULL;
     ts_run *run = NULL;
+    /* user-labelled training images */
+    float *trimg[16] = {NULL};
+    uint8_t *trlab[16] = {NULL};
+    int ntr = 0, ntl = 0, trw = 0, trh = 0;
+    char *trcopy = NULL, *tlcopy = NULL;
+    if (!rc && (train || train_labels)) {
+        if (!train || !train_labels || model) {
+            rc = ts_error_set(TS_ERR_USAGE, "--train and --train-labels go together, and not with --model");
+        } else {
+            trcopy = strdup(train);
+            tlcopy = strdup(train_labels);
+            if (!trcopy || !tlcopy) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+            for (char *s = trcopy ? strtok(trcopy, ",") : NULL; !rc && s; s = strtok(NULL, ",")) {
+                if (ntr == 16) {
+                    rc = ts_error_set(TS_ERR_USAGE, "--train: at most 16 images");
+                    break;
+                }
+                int tw, th;
+                rc = micro_read_grey(s, 0, &trimg[ntr], &tw, &th);
+                if (!rc && ntr > 0 && (tw != trw || th != trh))
+                    rc = ts_error_set(TS_ERR_FORMAT, "%s: %d x %d, but the first training image is %d x %d", s, tw, th,
+                                      trw, trh);
+                trw = tw;
+                trh = th;
+                ntr++;
+            }
+            for (char *s = tlcopy ? strtok(tlcopy, ",") : NULL; !rc && s; s = strtok(NULL, ",")) {
+                if (ntl == ntr) {
+                    rc = ts_error_set(TS_ERR_USAGE, "--train-labels lists more files than --train");
+                    break;
+                }
+                int tw, th;
+                rc = micro_read_labels(s, &trlab[ntl], &tw, &th);
+                if (!rc && (tw != trw || th != trh))
+                    rc = ts_error_set(TS_ERR_FORMAT, "%s: %d x %d labels for %d x %d training images", s, tw, th, trw, trh);
+                ntl++;
+            }
+            if (!rc && ntl != ntr)
+                rc = ts_error_set(TS_ERR_USAGE, "--train lists %d images but --train-labels %d", ntr, ntl);
+        }
+    }
     if (!rc && model) rc = ts_micro_forest_load(model, &f);
     if (!rc) rc = ts_run_create(out, "micro segment", seed, &run);
+    if (!rc && !f && ntr > 0) {
+        ts_micro_forest_opts fo;
+        ts_micro_forest_opts_default(&fo);
+        fo.ntrees = (int)trees;
+        fo.max_depth = (int)depth;
+        fo.seed = seed;
+        double t0 = ts_time_now();
+        rc = ts_micro_seg_train(&fo, ntr, (const float *const *)trimg, (const uint8_t *const *)trlab, trw, trh,
+                                (int)per_class, seed, &f);
+        if (!rc) {
+            printf("trained %ld trees on %d labelled images in %.3f s\n", trees, ntr, ts_time_now() - t0);
+            char *p = ts_run_path(run, "model.rf");
+            rc = p ? ts_micro_forest_save(f, p) : ts_error_set(TS_ERR_NOMEM, "oom");
+            free(p);
+        }
+    }
     if (!rc && !f) {
         ts_micro_synth_opts so;
         ts_micro_synth_opts_default(&so);
@@ -456,6 +515,12 @@ static int cmd_segment(int argc, char **argv)
         free(truths[i]);
     }
     free(tcopy);
+    free(trcopy);
+    free(tlcopy);
+    for (int i = 0; i < 16; i++) {
+        free(trimg[i]);
+        free(trlab[i]);
+    }
     ts_micro_forest_destroy(f);
     ts_run_destroy(run);
     return ts_cli_fail(rc, "micro segment");

@@ -155,6 +155,10 @@ int ts_micro_forest_nfeat(const ts_micro_forest *f);
  * feat[k*stride + i] is feature k of sample i.  prob: [n][nclass]. */
 int ts_micro_forest_predict(const ts_micro_forest *f, const float *feat, size_t n,
                             size_t stride, float *prob);
+/* Reference kernel (one sample at a time, single thread); the default
+ * (blocked, OpenMP) gives bit-identical results. */
+int ts_micro_forest_predict_ref(const ts_micro_forest *f, const float *feat, size_t n,
+                                size_t stride, float *prob);
 int ts_micro_forest_save(const ts_micro_forest *f, const char *path);
 int ts_micro_forest_load(const char *path, ts_micro_forest **out);
 

@@ -50,19 +50,32 @@ void ts_micro_conv1d(const float *in, float *out, int w, int h, const double *k,
                      int axis)
 {
     if (axis == 1) {
-#pragma omp parallel for schedule(static)
-        for (int y = 0; y < h; y++) {
-            const float *row = in + (size_t)y * w;
-            float *o = out + (size_t)y * w;
-            for (int x = 0; x < w; x++) {
-                double acc = 0;
-                if (x - r >= 0 && x + r < w) {
-                    for (int d = -r; d <= r; d++) acc += k[d + r] * row[x - d];
-                } else {
-                    for (int d = -r; d <= r; d++) acc += k[d + r] * row[ts_micro_reflect(x - d, w)];
+#pragma omp parallel
+        {
+            double *acc = malloc((size_t)w * sizeof *acc);
+#pragma omp for schedule(static)
+            for (int y = 0; y < h; y++) {
+                const float *row = in + (size_t)y * w;
+                float *o = out + (size_t)y * w;
+                /* borders (and the fallback without scratch memory): per pixel */
+                for (int x = 0; x < w; x++) {
+                    if (acc && x - r >= 0 && x + r < w) continue;
+                    double a = 0;
+                    for (int d = -r; d <= r; d++) a += k[d + r] * row[ts_micro_reflect(x - d, w)];
+                    o[x] = (float)a;
                 }
-                o[x] = (float)acc;
+                if (!acc || w <= 2 * r) continue;
+                /* interior: tap-outer, pixel-inner (contiguous, vectorisable) */
+                const int x0 = r, x1 = w - r;
+                for (int x = x0; x < x1; x++) acc[x] = 0;
+                for (int d = -r; d <= r; d++) {
+                    const double kk = k[d + r];
+                    const float *src = row - d;
+                    for (int x = x0; x < x1; x++) acc[x] += kk * src[x];
+                }
+                for (int x = x0; x < x1; x++) o[x] = (float)acc[x];
             }
+            free(acc);
         }
     } else {
 #pragma omp parallel

@@ -51,6 +51,9 @@ static void test_learns(void)
     /* 64 quantile bins on [0,1] and 4000 samples: boundary pixels of width
      * ~1/64 around curves of total length ~2.3 hold ~4 % of the points */
     TS_CHECK_MSG(ok > 0.95 * m, "accuracy %d / %d", ok, m);
+    /* blocked OpenMP kernel = reference kernel, bit for bit */
+    TS_CHECK_OK(ts_micro_forest_predict_ref(f, planar, m, m, p2));
+    TS_CHECK(memcmp(p, p2, 3 * m * sizeof *p) == 0);
     /* same seed, same forest */
     TS_CHECK_OK(ts_micro_forest_train(&o, X, y, n, 2, 3, &g));
     TS_CHECK_OK(ts_micro_forest_predict(g, planar, m, m, p2));
