@@ -124,30 +124,20 @@ int ts_micro_features_count(void) { return 1 + 5 * (TS_MICRO_NSCALES - 1); }
 
 typedef void (*conv_fn)(const float *, float *, int, int, const double *, int, int);
 
-static int features_impl(const float *img, int w, int h, float *feat, conv_fn conv)
+/* One scale of the bank into its planes (first plane index f0). buf: 9 n floats. */
+static int one_scale(const float *img, int w, int h, float *feat, int si, float *buf, conv_fn conv)
 {
-    if (!img || !feat || w < 2 || h < 2)
-        return ts_error_set(TS_ERR_INVAL, "features: image must be at least 2 x 2");
     size_t n = (size_t)w * h;
-    int rc = 0;
-    float *buf = malloc(9 * n * sizeof *buf);
-    TS_CHECK_ALLOC(buf);
     float *rx[3] = {buf, buf + n, buf + 2 * n};
     float *G = buf + 3 * n, *Gx = buf + 4 * n, *Gy = buf + 5 * n;
     float *Gxx = buf + 6 * n, *Gyy = buf + 7 * n, *Gxy = buf + 8 * n;
-    int f = 0;
-    for (int si = 0; si < TS_MICRO_NSCALES; si++) {
-        double s = ts_micro_scales[si];
-        double *k[3] = {NULL, NULL, NULL};
-        int r = 0;
-        for (int o = 0; o < 3; o++) {
-            k[o] = ts_micro_gauss_kernel(s, o, &r);
-            if (!k[o]) rc = ts_error_set(TS_ERR_NOMEM, "features: out of memory");
-        }
-        if (rc) {
-            for (int o = 0; o < 3; o++) free(k[o]);
-            break;
-        }
+    int f = si == 0 ? 0 : 1 + 5 * (si - 1);
+    double s = ts_micro_scales[si];
+    double *k[3] = {NULL, NULL, NULL};
+    int r = 0, rc = 0;
+    for (int o = 0; o < 3; o++)
+        if (!(k[o] = ts_micro_gauss_kernel(s, o, &r))) rc = ts_error_set(TS_ERR_NOMEM, "features: out of memory");
+    if (!rc) {
         conv(img, rx[0], w, h, k[0], r, 1);
         conv(rx[0], G, w, h, k[0], r, 0);
         memcpy(feat + (size_t)f++ * n, G, n * sizeof *G);
@@ -170,18 +160,36 @@ static int features_impl(const float *img, int w, int h, float *feat, conv_fn co
                 e2[i] = (float)(m - d);
             }
         }
-        for (int o = 0; o < 3; o++) free(k[o]);
     }
-    free(buf);
+    for (int o = 0; o < 3; o++) free(k[o]);
     return rc;
+}
+
+static int features_impl(const float *img, int w, int h, float *feat, conv_fn conv, int parallel)
+{
+    if (!img || !feat || w < 2 || h < 2)
+        return ts_error_set(TS_ERR_INVAL, "features: image must be at least 2 x 2");
+    size_t n = (size_t)w * h;
+    int fail = 0;
+    /* parallel: one scale per thread, largest scales first (they cost most);
+     * the convolutions inside then run on one thread (no nested teams) */
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : fail) if (parallel)
+    for (int q = 0; q < TS_MICRO_NSCALES; q++) {
+        int si = TS_MICRO_NSCALES - 1 - q;
+        float *buf = malloc(9 * n * sizeof *buf);
+        if (!buf || one_scale(img, w, h, feat, si, buf, conv) != 0) fail = 1;
+        free(buf);
+    }
+    if (fail) return ts_error_set(TS_ERR_NOMEM, "features: out of memory for a %d x %d image", w, h);
+    return 0;
 }
 
 int ts_micro_features(const float *img, int w, int h, float *feat)
 {
-    return features_impl(img, w, h, feat, ts_micro_conv1d);
+    return features_impl(img, w, h, feat, ts_micro_conv1d, 1);
 }
 
 int ts_micro_features_ref(const float *img, int w, int h, float *feat)
 {
-    return features_impl(img, w, h, feat, ts_micro_conv1d_ref);
+    return features_impl(img, w, h, feat, ts_micro_conv1d_ref, 0);
 }
