@@ -36,9 +36,9 @@ sanitize: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan -L quick --output-on-failure -j$(JOBS)
 
-# libFuzzer on the INI reader (FUZZ_SECONDS, default 30).
+# libFuzzer on the INI and SPICE readers (FUZZ_SECONDS each, default 30).
 fuzz: deps
-	scripts/fuzz-ini $(or $(FUZZ_SECONDS),30)
+	scripts/fuzz $(or $(FUZZ_SECONDS),30)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz demo-out

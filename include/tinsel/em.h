@@ -1,0 +1,294 @@
+/* tinsel em: electromigration (EM) stress, voids, resistance change and
+ * lifetime of power-grid interconnect trees (seed 003, notes/em.md).
+ *
+ * Units: SI throughout — metres, seconds, pascals, volts, amperes, ohms,
+ * kelvin; current density in A/m^2. Node coordinates in SPICE names
+ * (n<layer>_<x>_<y>) are integers in units of `coord_unit` (default 1 nm,
+ * EMspice's convention).
+ *
+ * Conventions: functions return 0 or a negative ts_status with the reason in
+ * ts_error_message(); *_destroy accepts NULL; ownership is stated per call.
+ */
+#ifndef TINSEL_EM_H
+#define TINSEL_EM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ netlist */
+
+/* A DC power-grid netlist (IBM power-grid benchmark format): R, I and V
+ * cards; ground is "0" (or "gnd"), stored as node index -1. */
+typedef struct {
+    int nnodes;
+    char **node_names; /* [nnodes], owned */
+    int *node_layer;   /* [nnodes] layer of n<layer>_<x>_<y>, -1 if the name has no such form */
+    long *node_x;      /* [nnodes] x coordinate in coord units (0 if unknown) */
+    long *node_y;      /* [nnodes] y coordinate */
+    int *node_line;    /* [nnodes] line of first mention */
+
+    int nres;
+    char **res_names;  /* [nres], owned */
+    int *res_a, *res_b; /* [nres] node indices (-1 = ground) */
+    double *res_ohm;   /* [nres] resistance, ohm (> 0) */
+    int *res_line;     /* [nres] source line */
+
+    int ncur;          /* current sources I n+ n- value: current leaves n+ (SPICE) */
+    int *cur_a, *cur_b;
+    double *cur_amp;   /* A */
+    int *cur_line;
+
+    int nvs;           /* voltage sources V n+ n- value */
+    int *vs_a, *vs_b;
+    double *vs_volt;   /* V */
+    int *vs_line;
+
+    char *path;        /* file name for messages, owned */
+    void *index_;      /* name hash (private) */
+} ts_em_netlist;
+
+/* Read a SPICE netlist. Accepts comments (`*` lines), blank lines, `.end`,
+ * other dot cards (ignored), any whitespace, scientific numbers and SPICE
+ * scale suffixes (f p n u m k meg g t). Errors (TS_ERR_PARSE) carry
+ * "path:line: ..." for unknown cards, malformed numbers, missing fields,
+ * non-positive resistances. Caller owns *out (ts_em_netlist_destroy). */
+int ts_em_netlist_read(const char *path, ts_em_netlist **out);
+/* The same from a string (name is used in messages). */
+int ts_em_netlist_parse(const char *text, const char *name, ts_em_netlist **out);
+void ts_em_netlist_destroy(ts_em_netlist *nl);
+/* Index of a node by name, or -1 (ground and unknown names: -1). */
+int ts_em_netlist_find(const ts_em_netlist *nl, const char *name);
+
+/* ---------------------------------------------------------------- DC */
+
+/* Nodal analysis of the grid: every voltage source must connect a node to
+ * ground (IBM format); those nodes are fixed, the rest is a sparse SPD
+ * system G v = i solved with CHOLMOD (supernodal Cholesky).
+ * current_scale multiplies every current source (EMspice uses 0.4).
+ * Errors: floating islands (no resistive path to a source, TS_ERR_SINGULAR
+ * with the node name and line), nodes with only current sources,
+ * conflicting or floating voltage sources (TS_ERR_UNSUPPORTED). */
+typedef struct ts_em_dc ts_em_dc;
+
+int ts_em_dc_create(const ts_em_netlist *nl, double current_scale, ts_em_dc **out);
+void ts_em_dc_destroy(ts_em_dc *dc);
+/* Solve with resistances res_ohm[nres] (NULL: the netlist's). Refactors
+ * numerically (the symbolic analysis is kept). */
+int ts_em_dc_solve(ts_em_dc *dc, const double *res_ohm);
+/* Node voltages [nnodes] in V (borrowed, valid until the next solve). */
+const double *ts_em_dc_voltages(const ts_em_dc *dc);
+/* Branch currents [nres] in A, from res_a to res_b (borrowed). */
+const double *ts_em_dc_currents(const ts_em_dc *dc);
+
+/* ------------------------------------------------------------- geometry */
+
+/* Wire geometry and material constants. Defaults (ts_em_params_default)
+ * are EMspice's (shared/data/em/emspice-armcore/EM_spice_constant.txt and
+ * EMspice pg_sim/parameter.h). */
+typedef struct {
+    /* material (Korhonen model, notes/em.md) */
+    double T;          /* K, 373 */
+    double D0;         /* m^2/s, 7.5e-8 */
+    double Ea;         /* J, 0.84 eV */
+    double kB;         /* J/K, 1.3806e-23 */
+    double e;          /* C, 1.609e-19 */
+    double B;          /* Pa, 1e11 */
+    double Omega;      /* m^3, 1.182e-29 */
+    double Z;          /* effective charge number, 10 */
+    double rho_cu;     /* ohm m, 3e-8 (drives G and the width rule) */
+    double rho_ta;     /* ohm m, 1.76e-7 (liner) */
+    double h_cu;       /* m, 9e-8 (copper height in the ΔR formula) */
+    double h_ta;       /* m, 2e-8 (liner thickness) */
+    double sigma_crit; /* Pa, 5e8 */
+    double sigma_T;    /* Pa, initial (thermal) stress, 0 */
+    double delta;      /* m, void interface thickness (Robin), 3e-7 (EMspice); 0 = Dirichlet */
+    /* geometry */
+    double coord_unit; /* m per coordinate unit of node names, 1e-9 */
+    double thickness;  /* m, wire thickness for j = I/(w t), layers 0-3: 6e-7 */
+    double thickness_hi; /* m, layers >= 4: 1.2e-6 */
+    double width;      /* m, > 0: every wire has this width; 0: w = rho_cu l/(R t) (EMspice) */
+    /* failure */
+    double dr_threshold; /* ΔR/R of the voided wire at failure, 0.1 */
+    int dr_full;       /* 0: ΔR = rho_ta Lv/(h_ta w) (EMspice); 1: minus rho_cu Lv/(h_cu w) */
+    int open_on_width; /* 1: failure also when Lvoid >= w (early failure) */
+} ts_em_params;
+
+void ts_em_params_default(ts_em_params *p);
+/* κ = D0 exp(-Ea/kB T) B Ω/(kB T), m^2/s. */
+double ts_em_kappa(const ts_em_params *p);
+/* Driving force along +x for a conventional current density j (A/m^2)
+ * along +x: G = -e ρ_cu j Z/Ω (Pa/m), Z = |Z*|: the electron wind pushes
+ * atoms against j, so tensile stress builds at the cathode (downstream) end. */
+double ts_em_G(const ts_em_params *p, double j);
+
+/* --------------------------------------------------------------- trees */
+
+typedef enum { TS_EM_TREES_AUTO = 0, TS_EM_TREES_BY_NAME, TS_EM_TREES_BY_CONNECTIVITY } ts_em_tree_rule;
+
+/* Interconnect trees: connected same-layer wires. A wire is an R card
+ * between two nodes of the same layer (names n<layer>_<x>_<y>, package
+ * nodes with "_X_" excluded); R cards across layers are vias, i.e.
+ * blocking terminals. BY_NAME groups wires by the R<net>-<tree>-<branch>
+ * naming (EMspice), split further into connected components; AUTO uses
+ * BY_NAME when every wire name has that form. Trees may contain loops. */
+typedef struct {
+    int ntrees;
+    int *tree_first;   /* [ntrees+1] CSR into tree_wires */
+    int *tree_wires;   /* resistor indices, grouped by tree */
+    int *tree_layer;   /* [ntrees] */
+    int *tree_loops;   /* [ntrees] independent loops (0 = a tree) */
+    char **tree_names; /* [ntrees] "R25-109" or "L1-<k>", owned */
+    int *wire_tree;    /* [nres] tree id or -1 (not a wire) */
+    double *wire_len;  /* [nres] m (Euclidean distance of the end nodes) */
+    double *wire_width; /* [nres] m */
+    double *wire_thick; /* [nres] m */
+} ts_em_trees;
+
+int ts_em_trees_build(const ts_em_netlist *nl, const ts_em_params *p,
+                      ts_em_tree_rule rule, ts_em_trees **out);
+void ts_em_trees_destroy(ts_em_trees *t);
+
+/* ------------------------------------------------- Korhonen FV solver */
+
+/* One interconnect tree or mesh discretised by vertex-centred finite
+ * volumes (seed 003 eq. (1) with the width-weighted flux balance of
+ * notes/em.md): every wire is split into `ncell` equal cells; unknowns are
+ * the stresses at the grid points; vertex 0..nvert-1 are the tree's
+ * netlist nodes. Time stepping: theta scheme (1 = backward Euler,
+ * 0.5 = Crank–Nicolson). Trees are solved in O(N) per step by leaf-to-root
+ * elimination; meshes (loops) with a CHOLMOD factorisation. */
+typedef struct ts_em_fv ts_em_fv;
+
+/* A description of a graph of wires for ts_em_fv_create. */
+typedef struct {
+    int nvert;          /* vertices (junctions and ends) */
+    int nwire;
+    const int *wa, *wb; /* [nwire] end vertices; x runs from wa to wb */
+    const double *len;  /* [nwire] m, > 0 */
+    const double *width; /* [nwire] m, > 0 */
+    int ncell;          /* cells per wire (>= 1); EMspice: nx - 1 = 19 */
+} ts_em_wires;
+
+/* kappa: m^2/s (> 0). Stress starts at sigma0 (Pa). Caller owns *out.
+ * force_sparse: 1 = use the CHOLMOD path even for trees (reference). */
+int ts_em_fv_create(const ts_em_wires *w, double kappa, double sigma0, int force_sparse,
+                    ts_em_fv **out);
+void ts_em_fv_destroy(ts_em_fv *fv);
+/* Driving force per wire, Pa/m, along wa -> wb (ts_em_G of the current along wa -> wb). */
+int ts_em_fv_set_G(ts_em_fv *fv, const double *G);
+/* Void at vertex v: delta > 0 Robin dσ/dn = σ/δ (seed eq. (2) with the
+ * erratum of the note), delta == 0 Dirichlet σ = 0. v = -1 removes it. */
+int ts_em_fv_set_void(ts_em_fv *fv, int v, double delta);
+/* Advance by dt (s) with theta in [0.5, 1]. */
+int ts_em_fv_step(ts_em_fv *fv, double dt, double theta);
+int ts_em_fv_npoints(const ts_em_fv *fv);
+double *ts_em_fv_sigma(ts_em_fv *fv);              /* [npoints] Pa, borrowed, writable */
+/* Position of point k along its wire: wire index and x (m) from wa. */
+void ts_em_fv_point(const ts_em_fv *fv, int k, int *wire, double *x);
+/* Σ_k V_k σ_k, the trapezoid integral of width × σ over the wires (Pa m^2). */
+double ts_em_fv_integral(const ts_em_fv *fv);
+int ts_em_fv_is_tree(const ts_em_fv *fv);
+
+/* --------------------------------------------- closed-form single segment */
+
+/* Seed 003 eqs. (6)-(10) with the note's errata, for one segment [0, L]
+ * with constant boundary gradients and an initial profile h(x) given as
+ * nh samples on a uniform grid over [0, L] (linear interpolation; nh = 0:
+ * h = h0 constant). kind: 0 = both ends with gradient (phi_minus at x = 0,
+ * phi_plus at x = L; a blocked end has dσ/dx = -G); 1 = void (σ = 0) at
+ * x = L, gradient phi_minus at x = 0; 2 = void at x = 0, phi_plus at L.
+ * P: image terms (0..P), M: eigen-terms. Result σ(x, t) in Pa. */
+typedef struct {
+    int kind;
+    double L, kappa, phi_minus, phi_plus; /* m, m^2/s, Pa/m, Pa/m */
+    const double *h; int nh; double h0;   /* Pa */
+    int P, M;
+} ts_em_segment;
+
+double ts_em_segment_stress(const ts_em_segment *s, double x, double t);
+/* P large enough for t: 5 sqrt(κ t)/L + 2 (the note's 3 sqrt(κt)/L leaves
+ * ~1e-6 of G L at t = 1e9 s for 50 um; 5 gives round-off level). */
+int ts_em_segment_P(double L, double kappa, double t);
+
+/* --------------------------------------------------------------- inputs */
+
+/* Read EMspice's constant file (EM_spice_constant.txt: "key,value" lines:
+ * T, D0, E, Ea_ratio, kB, B0, Omega, cu_res, hCu, Ta_res, hTa, Z, nx,
+ * wire_length, t_total) into p (keys absent keep p's values); *nx (may be
+ * NULL) receives nx (grid nodes per branch). */
+int ts_em_params_read_emspice(const char *path, ts_em_params *p, int *nx);
+
+/* A synthetic IBM-format power grid (layer-1 rows split into chains of
+ * 1..maxseg wires, some rows strapped to the next one so that trees merge
+ * into meshes with loops; layer-2 columns with vias; a supply pad per chain;
+ * current sinks on layer 1). pitch in coordinate units (nm). *out is a
+ * malloc'd netlist text (caller frees). */
+int ts_em_grid_synth(int nrows, int ncols, int maxseg, double pitch_nm, uint64_t seed, char **out);
+
+/* ------------------------------------------------------------ analysis */
+
+typedef struct {
+    double years;      /* analysis horizon, 10 */
+    int nout;          /* output times (macro steps), 40 */
+    int nsub;          /* at most this many implicit steps per output interval, 5 */
+    int steps_per_decade; /* early steps grow geometrically from 1e-6 of the horizon
+                             with this many per decade until they reach the
+                             interval/nsub size; 0 = uniform steps. Default 20 */
+    double theta;      /* 1 = BE, 0.5 = CN; default 1 */
+    int ncell;         /* cells per wire, 19 (EMspice nx = 20) */
+    double current_scale; /* 1; EMspice: 0.4 */
+    ts_em_tree_rule rule;
+    int resolve_dc;    /* 1: re-solve DC each output time as voids change R */
+    int nthreads;      /* 0: OpenMP default */
+} ts_em_options;
+
+void ts_em_options_default(ts_em_options *o);
+
+typedef struct {
+    int ntrees;
+    /* per tree [ntrees] */
+    int *nseg, *layer, *loops;
+    double *max_stress;   /* Pa, over time and space */
+    double *t_nuc;        /* s, INFINITY if none */
+    double *void_len;     /* m at the end */
+    double *dr_rel;       /* ΔR/R of the voided wire at the end */
+    double *ttf;          /* s, INFINITY if no failure within the horizon */
+    int *void_wire;       /* resistor index holding the void, -1 */
+    /* history: [nout+1] times and [ntrees][nout+1] series */
+    int nt;
+    double *times;
+    double *hist_max;     /* max stress per tree */
+    double *hist_void;    /* void length */
+    double *hist_dr;      /* ΔR/R */
+    /* node stresses at the tree vertices [nt][nvert_total] */
+    int nvert_total;
+    int *vert_node;       /* [nvert_total] netlist node */
+    int *vert_tree;       /* [nvert_total] */
+    double *vert_sigma;   /* [nt * nvert_total] Pa */
+    /* profile of the worst tree at a few times */
+    int worst;            /* tree id */
+    int nprof, nprof_t;   /* points, times */
+    double *prof_s;       /* [nprof] m, distance from the tree's root */
+    double *prof_t;       /* [nprof_t] s */
+    double *prof_sigma;   /* [nprof_t][nprof] Pa */
+    double grid_ttf;      /* s, min over trees */
+    double wall_s;        /* seconds spent */
+    long steps;           /* tree-steps taken */
+    long points;          /* total grid points */
+} ts_em_result;
+
+/* Full analysis: DC solve, trees, Korhonen stress with nucleation,
+ * post-void growth, ΔR, TTF per tree, DC re-solve as voids change the
+ * resistances. progress may be NULL. Caller owns *out. */
+int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_options *o,
+                  ts_em_trees **trees_out, ts_em_result **out);
+void ts_em_result_destroy(ts_em_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,108 @@
+/* Command line: bad input gives a clear error, a non-zero exit and no
+ * output folder; `segment` with both methods agrees (issue #3 items 7, 9). */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "ts_test.h"
+
+static int run(const char *args, char *out, size_t n)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s/tinsel %s 2>&1", TS_BINARY_DIR, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t k = 0;
+    int c;
+    while ((c = fgetc(p)) != EOF)
+        if (k + 1 < n) out[k++] = (char)c;
+    out[k] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int dir_exists(const char *d)
+{
+    struct stat s;
+    return stat(d, &s) == 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void test_bad_inputs(void)
+{
+    char *d = ts_test_tmpdir("em_cli");
+    if (!d) return;
+    const char *cases[][2] = {
+        {"R1 n1_0_0 n1_10_0 1\nQ7 n1_0_0 0 1\n", "bad.sp:2: unknown card 'Q7'"},
+        {"V1 n1_0_0 0 1\nR1 n1_0_0 n1_10_0 1\nI1 n1_5_5 0 1m\n", "bad.sp:3: dangling node 'n1_5_5'"},
+        {"V1 n1_0_0 0 1\nR1 n1_0_0 n1_10_0 1\nR2 n1_20_0 n1_30_0 1\n", "singular grid"},
+        {"V1 n1_0_0 0 1\nR1 n1_0_0 n1_10_0 -1\n", "bad.sp:2: resistor 'R1': expected a positive resistance"},
+    };
+    for (int i = 0; i < 4; i++) {
+        char sp[512], out[512], args[2048], buf[8192];
+        snprintf(sp, sizeof sp, "%s/bad.sp", d);
+        snprintf(out, sizeof out, "%s/out%d", d, i);
+        write_file(sp, cases[i][0]);
+        snprintf(args, sizeof args, "em analyze %s --out %s --quiet", sp, out);
+        int rc = run(args, buf, sizeof buf);
+        TS_CHECK_MSG(rc != 0, "case %d exit %d", i, rc);
+        TS_CHECK_MSG(strstr(buf, cases[i][1]) != NULL, "case %d: output '%s' lacks '%s'", i, buf, cases[i][1]);
+        TS_CHECK_MSG(!dir_exists(out), "case %d left %s", i, out);
+    }
+    /* a zero wire width from the configuration */
+    char ini[512], sp[512], out[512], args[3072], buf[8192];
+    snprintf(ini, sizeof ini, "%s/w.ini", d);
+    snprintf(sp, sizeof sp, "%s/ok.sp", d);
+    snprintf(out, sizeof out, "%s/outw", d);
+    write_file(ini, "[geometry]\nwidth = -1e-6\n");
+    write_file(sp, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_1000_0 1\nI1 n1_1000_0 0 1m\n");
+    snprintf(args, sizeof args, "em analyze %s --config %s --out %s --quiet", sp, ini, out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "width") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em analyze %s --years 0.01 --out %s --quiet", sp, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    char f[1200];
+    snprintf(f, sizeof f, "%s/trees.csv", out);
+    TS_CHECK(dir_exists(f));
+    snprintf(f, sizeof f, "%s/node_stress.h5", out);
+    TS_CHECK(dir_exists(f));
+    free(d);
+}
+
+static void test_segment_methods_agree(void)
+{
+    static char a[1 << 16], b[1 << 16];
+    TS_CHECK(run("em segment --method fdm --t 1e8 --ncell 100 --quiet", a, sizeof a) == 0);
+    TS_CHECK(run("em segment --method closed-form --t 1e8 --ncell 100 --quiet", b, sizeof b) == 0);
+    char *pa = strchr(a, '\n'), *pb = strchr(b, '\n');
+    double worst = 0, range = 0;
+    int n = 0;
+    while (pa && pb) {
+        double xa, sa, xb, sb;
+        if (sscanf(pa + 1, "%lf,%lf", &xa, &sa) != 2 || sscanf(pb + 1, "%lf,%lf", &xb, &sb) != 2) break;
+        TS_CHECK_CLOSE(xa, xb, 1e-15, 1e-12);
+        if (fabs(sa - sb) > worst) worst = fabs(sa - sb);
+        if (fabs(sb) > range) range = fabs(sb);
+        n++;
+        pa = strchr(pa + 1, '\n');
+        pb = strchr(pb + 1, '\n');
+    }
+    printf("     segment fdm vs closed-form: %d points, max diff %.3g Pa of %.3g Pa\n", n, worst, range);
+    TS_CHECK(n == 101);
+    TS_CHECK(worst < 1e-4 * 2 * range);
+}
+
+int main(void)
+{
+    TS_RUN(test_bad_inputs);
+    TS_RUN(test_segment_methods_agree);
+    return ts_test_summary();
+}
