@@ -69,7 +69,20 @@ static int write_kinetics_csv(const char *path, const kin *const *sets, const ch
     return ts_csv_close(c);
 }
 
-/* Fig. 6 b/c (vs t, mean ± sd and √t fit) and d/e (vs √t, linear fit). */
+/* Fig. 6 b/c (vs t, mean ± sd and √t fit) and d/e (vs √t, linear fit).
+ * Core plots colour series by index (8-colour cycle), so each level keeps
+ * one colour across its real points, fit and generated points by adding
+ * them in blocks of 8 (real points 0-3, fits 8-11, generated 16-19),
+ * padded with invisible one-point series without a legend entry. */
+static int pad_to(ts_plot *p, int *ns, int target, double x0, double y0)
+{
+    while (*ns < target) {
+        TS_TRY(ts_plot_line(p, 1, &x0, &y0, NULL));
+        (*ns)++;
+    }
+    return 0;
+}
+
 static int plot_growth(const char *path, const ts_micro_condstat *real, const ts_micro_condstat *gen,
                        const kin *kr, const kin *kg, int desc, int sqrt_axis, const char *rn,
                        const char *gn)
@@ -81,44 +94,54 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
     ts_plot *p = ts_plot_create(title, sqrt_axis ? "√(ageing time) (√h)" : "ageing time (h)",
                                 isimc ? "cumulative IMC thickness (µm)" : "pore area per 16.75 µm field (µm²)");
     TS_CHECK_ALLOC(p);
-    int rc = 0;
-    for (int l = 0; l < TS_MICRO_NLEVELS && !rc; l++) {
-        double x[TS_MICRO_NTIMES], y[TS_MICRO_NTIMES], e[TS_MICRO_NTIMES];
-        size_t m = 0;
-        for (int j = 0; j < TS_MICRO_NTIMES; j++) {
-            const ts_micro_condstat *c = &real[l * TS_MICRO_NTIMES + j];
-            if (c->n <= 0) continue;
-            x[m] = sqrt_axis ? sqrt(c->t_h) : c->t_h;
-            y[m] = c->mean[desc];
-            e[m] = isfinite(c->sd[desc]) ? c->sd[desc] : 0.0;
-            m++;
-        }
-        if (m == 0) continue;
-        char lab[96];
-        snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), rn);
-        rc = ts_plot_errorbars(p, m, x, y, e, lab);
-        const ts_micro_sqrt_fit *f = isimc ? &kr->kimc[l] : &kr->kpore[l];
-        if (!rc && f->n >= 2) {
-            double fx[61], fy[61];
-            for (int q = 0; q <= 60; q++) {
-                double t = 3000.0 * q / 60.0;
-                fx[q] = sqrt_axis ? sqrt(t) : t;
-                fy[q] = f->y0 + f->k * sqrt(t);
+    int rc = 0, ns = 0;
+    double x0 = NAN, y0 = NAN; /* a point inside the data, for padding */
+    for (int l = 0; l < TS_MICRO_NLEVELS && !rc; l++)
+        for (int j = 0; j < TS_MICRO_NTIMES; j++)
+            if (real[l * TS_MICRO_NTIMES + j].n > 0 && isnan(x0)) {
+                x0 = sqrt_axis ? sqrt(real[l * TS_MICRO_NTIMES + j].t_h) : real[l * TS_MICRO_NTIMES + j].t_h;
+                y0 = real[l * TS_MICRO_NTIMES + j].mean[desc];
             }
-            snprintf(lab, sizeof lab, "%s fit k = %.3f", ts_micro_level_name(l), f->k);
-            rc = ts_plot_line(p, 61, fx, fy, lab);
-        }
-        if (!rc && gen && kg) {
-            m = 0;
+    if (isnan(x0)) {
+        ts_plot_destroy(p);
+        return ts_error_set(TS_ERR_INVAL, "kinetics: the conditions table is empty");
+    }
+    for (int pass = 0; pass < (gen && kg ? 3 : 2) && !rc; pass++) {
+        const ts_micro_condstat *cs = pass == 2 ? gen : real;
+        for (int l = 0; l < TS_MICRO_NLEVELS && !rc; l++) {
+            double x[TS_MICRO_NTIMES], y[TS_MICRO_NTIMES], e[TS_MICRO_NTIMES];
+            size_t m = 0;
             for (int j = 0; j < TS_MICRO_NTIMES; j++) {
-                const ts_micro_condstat *c = &gen[l * TS_MICRO_NTIMES + j];
+                const ts_micro_condstat *c = &cs[l * TS_MICRO_NTIMES + j];
                 if (c->n <= 0) continue;
                 x[m] = sqrt_axis ? sqrt(c->t_h) : c->t_h;
-                y[m++] = c->mean[desc];
+                y[m] = c->mean[desc];
+                e[m] = isfinite(c->sd[desc]) ? c->sd[desc] : 0.0;
+                m++;
             }
-            snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), gn);
-            if (m) rc = ts_plot_points(p, m, x, y, lab);
+            char lab[96];
+            const ts_micro_sqrt_fit *f = isimc ? &(pass == 1 ? kr : kg)->kimc[l] : &(pass == 1 ? kr : kg)->kpore[l];
+            if (pass == 0 && m > 0) {
+                snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), rn);
+                rc = ts_plot_errorbars(p, m, x, y, e, lab);
+            } else if (pass == 1 && f->n >= 2) {
+                double fx[61], fy[61];
+                for (int q = 0; q <= 60; q++) {
+                    double t = 3000.0 * q / 60.0;
+                    fx[q] = sqrt_axis ? sqrt(t) : t;
+                    fy[q] = f->y0 + f->k * sqrt(t);
+                }
+                snprintf(lab, sizeof lab, "%s fit k = %.3f", ts_micro_level_name(l), f->k);
+                rc = ts_plot_line(p, 61, fx, fy, lab);
+            } else if (pass == 2 && m > 0) {
+                snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), gn);
+                rc = ts_plot_points(p, m, x, y, lab);
+            } else {
+                rc = ts_plot_line(p, 1, &x0, &y0, NULL);
+            }
+            ns++;
         }
+        if (!rc) rc = pad_to(p, &ns, 8 * (pass + 1), x0, y0);
     }
     if (!rc) rc = ts_plot_write_png(p, path, 1000, 700);
     ts_plot_destroy(p);
