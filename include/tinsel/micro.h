@@ -102,6 +102,7 @@ void ts_micro_synth_opts_default(ts_micro_synth_opts *o);
 typedef struct {
     double h3_um, h6_um;         /* generator mean thicknesses for this image (µm) */
     double pore_area_target_um2; /* generator pore area for this image (µm²) */
+    double line_length_um;       /* Cu6Sn5/solder boundary length on the sub-pixel grid (µm) */
     int npores, nag3sn;
 } ts_micro_synth_info;
 

@@ -5,8 +5,12 @@
  * Line length: the interface depth of column x is the number of its pixels
  * labelled Cu, Cu3Sn, Cu6Sn5 or pore (the layers are ordered, so this is the
  * position of the Cu6Sn5/solder boundary; Ag3Sn on the boundary is left
- * out); the profile is smoothed with a 5-column moving average and the
- * polyline length Σ sqrt(px² + (Δy px)²) is reported. */
+ * out).  The polyline length Σ sqrt(px² + (Δy px)²) uses, for steps of
+ * 0 or 1 px, the step of the 5-column moving average (removes the
+ * staircase of shallow slopes: +5 % otherwise) and for steps >= 2 px the
+ * raw step (keeps the steep flanks and cusps of scallops: -12 % at 0 h
+ * otherwise).  Against the generator's sub-pixel boundary: -0.2 % (0 h)
+ * to +1.3 % (3000 h) on 300 px images. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +63,8 @@ int ts_micro_describe(const uint8_t *labels, int w, int h, double px_um, ts_micr
     }
     double L = 0;
     for (int x = 1; x < w; x++) {
-        double dy = sm[x] - sm[x - 1];
+        double raw = depth[x] - depth[x - 1];
+        double dy = fabs(raw) >= 2 ? raw : sm[x] - sm[x - 1];
         L += sqrt(1.0 + dy * dy) * px_um;
     }
     L += px_um; /* the first column's own width */

@@ -329,6 +329,9 @@ int ts_micro_synth(const ts_micro_synth_opts *o, int level, const ts_micro_growt
         }
     }
     if (info) {
+        double L = 0;
+        for (int i = 1; i < W; i++) L += hypot(fpx, b3[i] - b3[i - 1]);
+        info->line_length_um = L + fpx;
         info->h3_um = h3;
         info->h6_um = h6;
         info->pore_area_target_um2 = pore_target;
