@@ -660,7 +660,7 @@ static int cmd_quantify(int argc, char **argv)
 {
     synth_cli sc;
     synth_cli_default(&sc);
-    const char *out = "out/micro-quantify";
+    const char *out = "out/micro-quantify", *index = NULL;
     long nimg = 3;
     int measured_only = 0, no_segment = 0;
     double px = 16.75 / 450.0;
@@ -670,7 +670,8 @@ static int cmd_quantify(int argc, char **argv)
         {"measured-only", TS_OPT_FLAG, &measured_only, NULL, "only the 18 measured conditions"},
         {"no-segment", TS_OPT_FLAG, &no_segment, NULL, "describe the exact labels only"},
         SYNTH_OPTS(sc),
-        {"label-px", TS_OPT_DOUBLE, &px, "UM", "pixel size (µm) of label images given as arguments"},
+        {"index", TS_OPT_STRING, &index, "CSV", "label images with conditions (columns labels, level, time_h) -> conditions.csv"},
+        {"label-px", TS_OPT_DOUBLE, &px, "UM", "pixel size (µm) of label images given as arguments or in --index"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder"},
     };
@@ -679,13 +680,58 @@ static int cmd_quantify(int argc, char **argv)
     int rc = ts_cli_parse(argc, argv, "tinsel micro quantify [LABELS.png ...] [options]",
                           "Descriptors per image and per condition (mean ± sd): Cu3Sn, Cu6Sn5 and cumulative thickness "
                           "(µm), pore area per 16.75 µm field (µm²), Cu6Sn5/solder line length per width. With label "
-                          "images as arguments: descriptors of those (labels.csv). Without: the whole chain on the "
-                          "condition matrix (synthesise, segment, measure) -> images.csv, conditions_true.csv, "
-                          "conditions_seg.csv, iou.csv.",
+                          "images as arguments: descriptors of those (labels.csv). With --index (e.g. segmented "
+                          "generated images): images.csv and conditions.csv for 'tinsel micro kinetics'. Without: the "
+                          "whole chain on the condition matrix (synthesise, segment, measure) -> images.csv, "
+                          "conditions_true.csv, conditions_seg.csv, iou.csv.",
                           opts, (int)(sizeof opts / sizeof *opts), pos, 256, &npos);
     if (rc) return rc == 1 ? TS_EXIT_OK : TS_EXIT_USAGE;
     ts_run *run = NULL;
-    if (npos > 0) {
+    if (index) {
+        if (npos > 0 || !(px > 0)) {
+            fprintf(stderr, "tinsel micro quantify: --index takes no image arguments; --label-px must be > 0\n");
+            return TS_EXIT_USAGE;
+        }
+        micro_index_row *rows = NULL;
+        int nr = 0;
+        if ((rc = micro_read_index(index, &rows, &nr))) return ts_cli_fail(rc, "micro quantify");
+        ts_micro_record *R = calloc((size_t)nr, sizeof *R);
+        if (!R) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+        for (int i = 0; i < nr && !rc; i++) {
+            uint8_t *lab = NULL;
+            int W = 0, H = 0;
+            rc = micro_read_labels(rows[i].file, &lab, &W, &H);
+            if (!rc && (rc = ts_micro_describe(lab, W, H, px, &R[i].truth))) {
+                char why[512];
+                snprintf(why, sizeof why, "%s", ts_error_message());
+                ts_error_set(rc, "%s (%s line %d): %s", rows[i].file, index, i + 2, why);
+            }
+            R[i].level = rows[i].level;
+            R[i].time_index = rows[i].time_index;
+            R[i].t_h = ts_micro_time_h(rows[i].time_index);
+            R[i].status = ts_micro_condition_status(rows[i].level, rows[i].time_index);
+            R[i].image = i;
+            free(lab);
+        }
+        ts_micro_condstat *cs = calloc(NC, sizeof *cs);
+        if (!rc && !cs) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+        if (!rc) rc = ts_micro_condition_stats(R, (size_t)nr, 0, cs);
+        if (!rc) rc = ts_run_create(out, "micro quantify", seed, &run);
+        if (!rc) {
+            char *p = ts_run_path(run, "images.csv");
+            rc = p ? write_records(p, R, (size_t)nr, 0) : ts_error_set(TS_ERR_NOMEM, "oom");
+            free(p);
+        }
+        if (!rc) {
+            char *p = ts_run_path(run, "conditions.csv");
+            rc = p ? micro_write_condstats(p, cs) : ts_error_set(TS_ERR_NOMEM, "oom");
+            free(p);
+        }
+        if (!rc) printf("tinsel micro quantify: %d label images described\n", nr);
+        free(cs);
+        free(R);
+        free(rows);
+    } else if (npos > 0) {
         if (!(px > 0)) {
             fprintf(stderr, "tinsel micro quantify: --label-px must be > 0\n");
             return TS_EXIT_USAGE;

@@ -24,6 +24,17 @@ int micro_write_condstats(const char *path, const ts_micro_condstat *cs);
 int micro_read_condstats(const char *path, ts_micro_condstat *cs);
 int micro_cond_name(char *buf, size_t n, int level, double t_h);
 
+/* An index of label images with their condition: CSV with a header naming
+ * at least the columns labels, level (PVD..ECD3 or code), time_h (one of the
+ * seven ageing times); other columns are ignored (synth.csv of
+ * `tinsel micro synth` is such an index).  Relative paths are relative to
+ * the index file's folder.  Caller frees *rows. */
+typedef struct {
+    char file[1024];
+    int level, time_index;
+} micro_index_row;
+int micro_read_index(const char *path, micro_index_row **rows, int *n);
+
 /* Kinetics analysis of one (and optionally a second, "generated") table:
  * writes kinetics.csv, enthalpy.csv, deviation tables and Fig. 6 b-e plots
  * into dir; adds them to rep (may be NULL) with relprefix. */

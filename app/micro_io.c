@@ -288,3 +288,88 @@ int micro_cond_name(char *buf, size_t n, int level, double t_h)
 {
     return snprintf(buf, n, "%s_%04.0fh", ts_micro_level_name(level), t_h);
 }
+
+int micro_read_index(const char *path, micro_index_row **rows, int *n)
+{
+    *rows = NULL;
+    *n = 0;
+    FILE *fp = fopen(path, "r");
+    if (!fp) return ts_error_set(TS_ERR_IO, "%s: cannot open", path);
+    char line[4096];
+    int lineno = 0, cap = 0, rc = 0, col_file = -1, col_level = -1, col_time = -1;
+    micro_index_row *R = NULL;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        if (len == 0) continue;
+        char *field[16];
+        int nf = 0;
+        for (char *p = line, *q; nf < 16; p = q + 1) {
+            field[nf++] = p;
+            q = strchr(p, ',');
+            if (!q) break;
+            *q = '\0';
+        }
+        if (col_file < 0) { /* header */
+            for (int k = 0; k < nf; k++) {
+                if (strcmp(field[k], "labels") == 0) col_file = k;
+                if (strcmp(field[k], "level") == 0) col_level = k;
+                if (strcmp(field[k], "time_h") == 0) col_time = k;
+            }
+            if (col_file < 0 || col_level < 0 || col_time < 0) {
+                rc = ts_error_set(TS_ERR_PARSE, "%s:%d: expected a header with columns labels, level, time_h", path, lineno);
+                break;
+            }
+            continue;
+        }
+        int need = col_file > col_level ? col_file : col_level;
+        if (col_time > need) need = col_time;
+        if (nf <= need) {
+            rc = ts_error_set(TS_ERR_PARSE, "%s:%d: %d fields, expected at least %d", path, lineno, nf, need + 1);
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            micro_index_row *nr = realloc(R, (size_t)cap * sizeof *nr);
+            if (!nr) {
+                rc = ts_error_set(TS_ERR_NOMEM, "out of memory reading %s", path);
+                break;
+            }
+            R = nr;
+        }
+        micro_index_row *r = &R[*n];
+        /* relative paths are relative to the index file's folder */
+        const char *slash = strrchr(path, '/');
+        if (field[col_file][0] != '/' && slash)
+            snprintf(r->file, sizeof r->file, "%.*s/%s", (int)(slash - path), path, field[col_file]);
+        else
+            snprintf(r->file, sizeof r->file, "%s", field[col_file]);
+        if (ts_micro_level_parse(field[col_level], &r->level) != 0) {
+            rc = ts_error_set(TS_ERR_PARSE, "%s:%d: level '%s': expected PVD, ECD1, ECD2, ECD3 or 0, 30, 60, 120", path,
+                              lineno, field[col_level]);
+            break;
+        }
+        char *end = NULL;
+        double t = strtod(field[col_time], &end);
+        r->time_index = -1;
+        for (int k = 0; k < TS_MICRO_NTIMES; k++)
+            if (end != field[col_time] && *end == '\0' && t == ts_micro_time_h(k)) r->time_index = k;
+        if (r->time_index < 0) {
+            rc = ts_error_set(TS_ERR_PARSE, "%s:%d: time_h '%s': expected one of 0, 50, 100, 300, 750, 1000, 3000", path,
+                              lineno, field[col_time]);
+            break;
+        }
+        (*n)++;
+    }
+    fclose(fp);
+    if (!rc && col_file < 0) rc = ts_error_set(TS_ERR_PARSE, "%s: empty file (expected labels,level,time_h)", path);
+    if (!rc && *n == 0) rc = ts_error_set(TS_ERR_PARSE, "%s: no rows", path);
+    if (rc) {
+        free(R);
+        *n = 0;
+        return rc;
+    }
+    *rows = R;
+    return 0;
+}

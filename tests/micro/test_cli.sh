@@ -29,6 +29,11 @@ expect_fail() { # name, pattern, command...
 "$T" micro msssim "$W/s/ECD2_0300h_0.png" "$W/s/ECD2_0300h_1.png" | grep -q "MS-SSIM" && ok msssim || bad msssim
 "$T" micro dataset --wide 150 --window 100 --stride 25 --size 32 --silhouette-px 8 --out "$W/d" --quiet >/dev/null \
   && [ -f "$W/d/index.csv" ] && [ -f "$W/d/images/PVD_0000h.tif" ] && grep -q unseen "$W/d/index.csv" && ok dataset || bad dataset
+"$T" micro synth --matrix --width 64 --height 64 --px 0.26 --out "$W/m" --quiet >/dev/null \
+  && "$T" micro quantify --index "$W/m/synth.csv" --label-px 0.26 --out "$W/qi" --quiet >/dev/null \
+  && [ "$(wc -l < "$W/qi/conditions.csv")" = 29 ] && ok "quantify --index (28 conditions)" || bad "quantify --index"
+printf 'labels,level,time_h\nPVD_0000h_0_labels.png,PVD,40\n' > "$W/m/bad_index.csv"
+expect_fail "index: bad time" "bad_index.csv:2: time_h" "$T" micro quantify --index "$W/m/bad_index.csv" --out "$W/x6" --quiet
 # bad input
 printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x08\0\0\0\x08\x08\x02\0\0\0' > "$W/rgb.png"
 expect_fail "colour image" "colour PNG" "$T" micro segment "$W/rgb.png" --out "$W/x1" --quiet
