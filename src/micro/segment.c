@@ -24,10 +24,33 @@
 
 #include "micro_internal.h"
 
-static int cmp_f(const void *a, const void *b)
+/* k-th smallest of v[0..n) (Hoare's selection; v is reordered). */
+static float select_kth(float *v, size_t n, size_t k)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
 }
 
 int ts_micro_normalize(const float *in, float *out, int w, int h)
@@ -43,8 +66,8 @@ int ts_micro_normalize(const float *in, float *out, int w, int h)
     int rc = ts_micro_gauss1d(in, a, w, h, 1.0, 0, 1);
     if (!rc) rc = ts_micro_gauss1d(a, b, w, h, 1.0, 0, 0);
     if (!rc) {
-        qsort(b, n, sizeof *b, cmp_f);
-        double lo = b[(size_t)(0.02 * (n - 1))], hi = b[(size_t)(0.98 * (n - 1))];
+        double lo = select_kth(b, n, (size_t)(0.02 * (n - 1)));
+        double hi = select_kth(b, n, (size_t)(0.98 * (n - 1)));
         if (!(hi - lo > 1e-6))
             rc = ts_error_set(TS_ERR_RANGE, "normalize: image has no contrast (p2 = p98 = %g)", lo);
         else

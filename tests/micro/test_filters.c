@@ -106,8 +106,39 @@ static void test_kernels(void)
     TS_CHECK(ts_micro_reflect(-1, 5) == 0 && ts_micro_reflect(5, 5) == 4 && ts_micro_reflect(-7, 5) == 3);
 }
 
+static int cmpf(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* normalisation percentiles (quickselect) against a full sort, with and
+ * without many ties (8-bit quantised grey) */
+static void test_normalize(void)
+{
+    const int h = 64, w = 80;
+    size_t n = (size_t)h * w;
+    for (int q = 0; q < 2; q++) {
+        float *img = golden_f32(h, w, 4 + q), *out = malloc(n * sizeof *out);
+        float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+        if (q)
+            for (size_t i = 0; i < n; i++) img[i] = (float)(floor(img[i] * 8) / 8);
+        TS_CHECK_OK(ts_micro_normalize(img, out, w, h));
+        TS_CHECK_OK(ts_micro_gauss1d(img, a, w, h, 1.0, 0, 1));
+        TS_CHECK_OK(ts_micro_gauss1d(a, b, w, h, 1.0, 0, 0));
+        qsort(b, n, sizeof *b, cmpf);
+        double lo = b[(size_t)(0.02 * (n - 1))], hi = b[(size_t)(0.98 * (n - 1))];
+        for (size_t i = 0; i < n; i += 97) TS_CHECK(out[i] == (float)((img[i] - lo) / (hi - lo)));
+        free(img);
+        free(out);
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
+    TS_RUN(test_normalize);
     TS_RUN(test_gauss1d);
     TS_RUN(test_hessian_features);
     TS_RUN(test_fast_vs_reference);
