@@ -152,17 +152,18 @@ static int write_deviations(const char *dir, const char *relprefix, ts_report *r
                             const ts_micro_condstat *real, const ts_micro_condstat *gen)
 {
     /* per condition: (mean_gen - mean_real) / mean_real (seed Methods) and the
-     * real relative sd, for pore area, Cu6Sn5 and Cu3Sn thickness */
-    const int dk[3] = {TS_MICRO_D_PORE, TS_MICRO_D_CU6SN5, TS_MICRO_D_CU3SN};
+     * real relative sd, for pore area, Cu6Sn5 and Cu3Sn thickness (Fig. 4e)
+     * and the Cu6Sn5/solder line length (Supplementary Fig. 5: max 8 %) */
+    const int dk[4] = {TS_MICRO_D_PORE, TS_MICRO_D_CU6SN5, TS_MICRO_D_CU3SN, TS_MICRO_D_LINE};
     const char *hdr[] = {"level", "time_h", "status", "dev_pore", "rel_sd_pore", "dev_cu6sn5",
-                         "rel_sd_cu6sn5", "dev_cu3sn", "rel_sd_cu3sn"};
+                         "rel_sd_cu6sn5", "dev_cu3sn", "rel_sd_cu3sn", "dev_line", "rel_sd_line"};
     char *path = ts_path_join(dir, "deviations.csv");
     TS_CHECK_ALLOC(path);
     ts_csv *c = NULL;
-    int rc = ts_csv_open(path, 9, hdr, &c);
+    int rc = ts_csv_open(path, 11, hdr, &c);
     free(path);
     if (rc) return rc;
-    double sum[TS_MICRO_NLEVELS][2][6] = {{{0}}};
+    double sum[TS_MICRO_NLEVELS][2][8] = {{{0}}};
     int cnt[TS_MICRO_NLEVELS][2] = {{0}};
     for (int j = 0; j < NC && !rc; j++) {
         const ts_micro_condstat *r = &real[j], *g = &gen[j];
@@ -171,7 +172,7 @@ static int write_deviations(const char *dir, const char *relprefix, ts_report *r
         rc |= ts_csv_cell_s(c, ts_micro_level_name(r->level));
         rc |= ts_csv_cell_d(c, r->t_h);
         rc |= ts_csv_cell_s(c, ts_micro_status_name(r->status));
-        for (int q = 0; q < 3; q++) {
+        for (int q = 0; q < 4; q++) {
             double m = r->mean[dk[q]];
             double dev = m != 0 ? (g->mean[dk[q]] - m) / m : NAN;
             double rs = m != 0 ? r->sd[dk[q]] / m : NAN;
@@ -192,8 +193,9 @@ static int write_deviations(const char *dir, const char *relprefix, ts_report *r
     path = ts_path_join(dir, "deviations_by_level.csv");
     TS_CHECK_ALLOC(path);
     const char *h2[] = {"level", "status", "n_conditions", "mean_dev_pore", "mean_rel_sd_pore",
-                        "mean_dev_cu6sn5", "mean_rel_sd_cu6sn5", "mean_dev_cu3sn", "mean_rel_sd_cu3sn"};
-    rc = ts_csv_open(path, 9, h2, &c);
+                        "mean_dev_cu6sn5", "mean_rel_sd_cu6sn5", "mean_dev_cu3sn", "mean_rel_sd_cu3sn",
+                        "mean_dev_line", "mean_rel_sd_line"};
+    rc = ts_csv_open(path, 11, h2, &c);
     free(path);
     if (rc) return rc;
     for (int l = 0; l < TS_MICRO_NLEVELS; l++)
@@ -202,7 +204,7 @@ static int write_deviations(const char *dir, const char *relprefix, ts_report *r
             rc |= ts_csv_cell_s(c, ts_micro_level_name(l));
             rc |= ts_csv_cell_s(c, su ? "unseen" : "seen");
             rc |= ts_csv_cell_i(c, cnt[l][su]);
-            for (int q = 0; q < 6; q++) rc |= ts_csv_cell_d(c, sum[l][su][q] / cnt[l][su]);
+            for (int q = 0; q < 8; q++) rc |= ts_csv_cell_d(c, sum[l][su][q] / cnt[l][su]);
             rc |= ts_csv_end_row(c);
         }
     if (rc) {

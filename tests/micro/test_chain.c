@@ -8,18 +8,20 @@
 #include "tinsel/micro.h"
 #include "ts_test.h"
 
+static int g_size = 300, g_images = 3;
+
 static void test_chain_recovers_truth(void)
 {
     ts_micro_chain_opts o;
     ts_micro_chain_opts_default(&o);
-    o.synth.width = o.synth.height = 300;
-    o.synth.px_um = 16.75 / 300;
-    o.images_per_condition = 3;
+    o.synth.width = o.synth.height = g_size;
+    o.synth.px_um = 16.75 / g_size;
+    o.images_per_condition = g_images;
     o.seed = 11;
     ts_micro_record *R = NULL;
     size_t n = 0;
     TS_CHECK_OK(ts_micro_chain_run(&o, &R, &n, NULL));
-    TS_CHECK(n == 28 * 3);
+    TS_CHECK(n == 28 * (size_t)g_images);
     if (!R) return;
     ts_micro_condstat cs[28], ct[28];
     TS_CHECK_OK(ts_micro_condition_stats(R, n, 1, cs));
@@ -45,8 +47,13 @@ static void test_chain_recovers_truth(void)
     free(R);
 }
 
-int main(void)
+/* argv: [image side px] [images per condition] (default 300 3; the slow
+ * tier runs the seed's 450 px) */
+int main(int argc, char **argv)
 {
+    if (argc > 1) g_size = atoi(argv[1]);
+    if (argc > 2) g_images = atoi(argv[2]);
+    if (g_size < 64 || g_images < 1) return 2;
     TS_RUN(test_chain_recovers_truth);
     return ts_test_summary();
 }
