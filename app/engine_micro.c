@@ -251,56 +251,6 @@ static int cmd_synth(int argc, char **argv)
 
 /* ---------------------------------------------------------------- segment */
 
-/* Train the default classifier from `ntrain` synthetic labelled images of
- * size w x h (the chain's training draws). */
-static int train_default(const ts_micro_synth_opts *so, long ntrain, long per_class,
-                         const ts_micro_forest_opts *fo, uint64_t seed, ts_micro_forest **f)
-{
-    ts_micro_chain_opts co;
-    ts_micro_chain_opts_default(&co);
-    co.synth = *so;
-    co.images_per_condition = 1;
-    co.measured_only = 1;
-    co.train_images = (int)ntrain;
-    co.per_class = (int)per_class;
-    co.forest = *fo;
-    co.seed = seed;
-    /* run the chain's training step only: a chain over zero cells is not
-     * possible, so train directly here with the same draws */
-    static const int lv[8] = {0, 2, 3, 1, 2, 0, 3, 1};
-    static const double tt[8] = {0, 300, 3000, 750, 1000, 100, 750, 3000};
-    static const double dose[8] = {30, 120, 60, 45, 90, 40, 70, 35};
-    static const double con[8] = {4.5, 6.5, 5.5, 5.0, 6.0, 4.8, 5.2, 5.8};
-    if (ntrain < 1 || ntrain > 8) return ts_error_set(TS_ERR_USAGE, "--train-images %ld: expected 1..8", ntrain);
-    size_t npx = (size_t)so->width * so->height;
-    float *ti[8] = {NULL};
-    uint8_t *tl[8] = {NULL};
-    int rc = 0;
-    for (int k = 0; k < ntrain && !rc; k++) {
-        ti[k] = malloc(npx * sizeof(float));
-        tl[k] = malloc(npx);
-        if (!ti[k] || !tl[k]) {
-            rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        ts_micro_synth_opts s2 = *so;
-        s2.dose = dose[k];
-        s2.contrast = con[k];
-        rc = ts_micro_synth(&s2, lv[k], NULL, tt[k], seed ^ 0x7124a11ULL, (uint64_t)k, ti[k], tl[k], NULL);
-    }
-    if (!rc) {
-        ts_micro_forest_opts f2 = co.forest;
-        f2.seed = seed;
-        rc = ts_micro_seg_train(&f2, (int)ntrain, (const float *const *)ti, (const uint8_t *const *)tl,
-                                so->width, so->height, (int)per_class, seed, f);
-    }
-    for (int k = 0; k < 8; k++) {
-        free(ti[k]);
-        free(tl[k]);
-    }
-    return rc;
-}
-
 static const char *base_name(const char *path, char *buf, size_t n)
 {
     const char *b = strrchr(path, '/');
@@ -447,7 +397,7 @@ static int cmd_segment(int argc, char **argv)
         fo.ntrees = (int)trees;
         fo.max_depth = (int)depth;
         double t0 = ts_time_now();
-        rc = train_default(&so, ntrain, per_class, &fo, seed, &f);
+        rc = ts_micro_seg_train_synthetic(&so, (int)ntrain, (int)per_class, &fo, seed, &f);
         if (!rc) {
             ts_log_info("micro segment: trained %ld trees in %.2f s", trees, ts_time_now() - t0);
             char *p = ts_run_path(run, "model.rf");

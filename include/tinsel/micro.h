@@ -286,6 +286,15 @@ typedef struct {
 
 void ts_micro_chain_opts_default(ts_micro_chain_opts *o);
 
+/* The default "few labelled images": ntrain (1..8) synthetic images of
+ * size o->width x o->height at conditions spread over the matrix (PVD-0 h,
+ * ECD2-300 h, ECD3-3000 h, ECD1-750 h, ...) with dose 30-120 e- and contrast
+ * 4.5-6.5, drawn with (seed ^ 0x7124a11, k) so they never coincide with the
+ * chain's test images; then ts_micro_seg_train.  Caller owns *out. */
+int ts_micro_seg_train_synthetic(const ts_micro_synth_opts *o, int ntrain, int per_class,
+                                 const ts_micro_forest_opts *fo, uint64_t seed,
+                                 ts_micro_forest **out);
+
 typedef struct {
     int level, time_index, status, image;
     double t_h;

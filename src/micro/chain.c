@@ -48,6 +48,43 @@ static const double train_t[8] = {0, 300, 3000, 750, 1000, 100, 750, 3000};
 static const double train_dose[8] = {30, 120, 60, 45, 90, 40, 70, 35};
 static const double train_contrast[8] = {4.5, 6.5, 5.5, 5.0, 6.0, 4.8, 5.2, 5.8};
 
+int ts_micro_seg_train_synthetic(const ts_micro_synth_opts *o, int ntrain, int per_class,
+                                 const ts_micro_forest_opts *fo, uint64_t seed, ts_micro_forest **out)
+{
+    if (!o || !fo || !out) return ts_error_set(TS_ERR_INVAL, "seg_train_synthetic: NULL argument");
+    *out = NULL;
+    if (ntrain < 1 || ntrain > 8)
+        return ts_error_set(TS_ERR_RANGE, "training images %d outside 1..8", ntrain);
+    const size_t npx = (size_t)o->width * o->height;
+    float *ti[8] = {NULL};
+    uint8_t *tl[8] = {NULL};
+    int rc = 0;
+    for (int k = 0; k < ntrain && !rc; k++) {
+        ti[k] = malloc(npx * sizeof *ti[k]);
+        tl[k] = malloc(npx);
+        if (!ti[k] || !tl[k]) {
+            rc = ts_error_set(TS_ERR_NOMEM, "seg_train_synthetic: out of memory");
+            break;
+        }
+        ts_micro_synth_opts so = *o;
+        so.dose = train_dose[k];
+        so.contrast = train_contrast[k];
+        rc = ts_micro_synth(&so, train_level[k], NULL, train_t[k], seed ^ 0x7124a11ULL, (uint64_t)k, ti[k], tl[k],
+                            NULL);
+    }
+    if (!rc) {
+        ts_micro_forest_opts f2 = *fo;
+        f2.seed = seed;
+        rc = ts_micro_seg_train(&f2, ntrain, (const float *const *)ti, (const uint8_t *const *)tl, o->width,
+                                o->height, per_class, seed, out);
+    }
+    for (int k = 0; k < 8; k++) {
+        free(ti[k]);
+        free(tl[k]);
+    }
+    return rc;
+}
+
 int ts_micro_chain_run(const ts_micro_chain_opts *o, ts_micro_record **recs, size_t *nrec,
                        ts_micro_forest **model)
 {
@@ -71,34 +108,9 @@ int ts_micro_chain_run(const ts_micro_chain_opts *o, ts_micro_record **recs, siz
     TS_CHECK_ALLOC(R);
     int rc = 0;
     ts_micro_forest *f = NULL;
-    if (o->segment) {
-        float *ti[8] = {NULL};
-        uint8_t *tl[8] = {NULL};
-        for (int k = 0; k < o->train_images && !rc; k++) {
-            ti[k] = malloc(npx * sizeof *ti[k]);
-            tl[k] = malloc(npx);
-            if (!ti[k] || !tl[k]) {
-                rc = ts_error_set(TS_ERR_NOMEM, "chain: out of memory");
-                break;
-            }
-            ts_micro_synth_opts so = o->synth;
-            so.dose = train_dose[k];
-            so.contrast = train_contrast[k];
-            rc = ts_micro_synth(&so, train_level[k], NULL, train_t[k], o->seed ^ 0x7124a11ULL,
-                                (uint64_t)k, ti[k], tl[k], NULL);
-        }
-        if (!rc) {
-            ts_micro_forest_opts fo = o->forest;
-            fo.seed = o->seed;
-            rc = ts_micro_seg_train(&fo, o->train_images, (const float *const *)ti,
-                                    (const uint8_t *const *)tl, w, h, o->per_class, o->seed, &f);
-        }
-        for (int k = 0; k < 8; k++) {
-            free(ti[k]);
-            free(tl[k]);
-        }
-        if (rc) goto out;
-    }
+    if (o->segment &&
+        (rc = ts_micro_seg_train_synthetic(&o->synth, o->train_images, o->per_class, &o->forest, o->seed, &f)))
+        goto out;
     {
         size_t i = 0;
         for (int l = 0; l < TS_MICRO_NLEVELS; l++)
