@@ -120,7 +120,7 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
                 m++;
             }
             char lab[96];
-            const ts_micro_sqrt_fit *f = isimc ? &(pass == 1 ? kr : kg)->kimc[l] : &(pass == 1 ? kr : kg)->kpore[l];
+            const ts_micro_sqrt_fit *f = isimc ? &kr->kimc[l] : &kr->kpore[l]; /* fits drawn for the real set */
             if (pass == 0 && m > 0) {
                 snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), rn);
                 rc = ts_plot_errorbars(p, m, x, y, e, lab);
