@@ -1,0 +1,105 @@
+/* Pointwise activations, forward and backward side by side (x [n] -> y [n]).
+ *   GELU (exact, Hendrycks & Gimpel 2016; torch approximate='none'):
+ *     y = x Φ(x) = x/2 (1 + erf(x/√2));  y' = Φ(x) + x φ(x),  φ(x) = e^{-x²/2}/√(2π)
+ *   SiLU (torch.nn.SiLU):  y = x σ(x);   y' = σ(x) (1 + x (1 - σ(x)))
+ *   tanh:                  y' = 1 - y²
+ * erf is Abramowitz & Stegun 7.1.26, erf(x) = 1 - t(a1 + t(a2 + ...)) e^{-x²} with
+ * t = 1/(1 + p|x|), |error| <= 1.5e-7 (5.8e-7 measured in float against double
+ * erf): the formula of PyTorch's AVX2 Vectorized<float>::erf, and 4x faster than
+ * glibc's erff here.
+ * e^{-u} in erf and φ is exp_negu below (u = x²/2 >= 0): u clamped to 87 on the
+ * ordered bit patterns of non-negative floats, Cody-Waite reduction
+ * u = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial and 2^n from the
+ * exponent bits; branch-free so that the GELU loops vectorise (omp simd).
+ * 2.5e-7 max relative error against double exp on [0, 87].
+ * Backward adds into dinp. */
+#include <math.h>
+#include <stdint.h>
+
+#include "nn/nn_internal.h"
+
+#define TS_NN_SQRT1_2 0.70710678118654752440f
+#define TS_NN_INV_SQRT_2PI 0.39894228040143267794f
+
+typedef union {
+    float f;
+    int32_t i;
+} ts_nn_f32bits;
+
+/* e^{-u} for u >= 0 (NaN and u > 87 give e^{-87}). */
+static inline float exp_negu(float u)
+{
+    ts_nn_f32bits c, t, sc;
+    c.f = u;
+    c.i = c.i < 0x42AE0000 ? c.i : 0x42AE0000; /* 87.0f: bit patterns of floats >= 0 are ordered */
+    c.i = c.i > 0 ? c.i : 0;                   /* -0 and negative inputs: 0 */
+    const float x = -c.f, shifter = 12582912.0f; /* 1.5 2^23: adding it rounds to an integer */
+    t.f = x * 1.44269504088896341f + shifter;
+    const float nf = t.f - shifter;
+    float r = x - nf * 0.693145751953125f; /* ln2 split hi + lo (Cody-Waite) */
+    r = r - nf * 1.42860682030941723212e-6f;
+    const float p =
+        1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+    sc.i = (int32_t)((uint32_t)(t.i - 0x4B400000 + 127) << 23); /* 2^n */
+    return p * sc.f;
+}
+
+/* Φ-part of erf(x/√2) given e = e^{-x²/2}. */
+static inline float gelu_cdf(float x, float e)
+{
+    float ax = fabsf(x * TS_NN_SQRT1_2);
+    float t = 1.0f / (1.0f + 0.3275911f * ax);
+    float r = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    return 0.5f * (1.0f + copysignf(1.0f - r * e, x));
+}
+
+void ts_nn_gelu_forward(float *out, const float *inp, size_t n)
+{
+    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        out[i] = x * gelu_cdf(x, exp_negu(0.5f * x * x));
+    }
+}
+
+void ts_nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n)
+{
+    /* one exponential serves erf(x/√2) and φ(x): both need e^{-x²/2} */
+    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        float e = exp_negu(0.5f * x * x);
+        dinp[i] += dout[i] * (gelu_cdf(x, e) + x * TS_NN_INV_SQRT_2PI * e);
+    }
+}
+
+void ts_nn_silu_forward(float *out, const float *inp, size_t n)
+{
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        out[i] = x / (1.0f + expf(-x));
+    }
+}
+
+void ts_nn_silu_backward(float *dinp, const float *dout, const float *inp, size_t n)
+{
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        float s = 1.0f / (1.0f + expf(-x));
+        dinp[i] += dout[i] * s * (1.0f + x * (1.0f - s));
+    }
+}
+
+void ts_nn_tanh_forward(float *out, const float *inp, size_t n)
+{
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) out[i] = tanhf(inp[i]);
+}
+
+void ts_nn_tanh_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t i = 0; i < n; i++) dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
