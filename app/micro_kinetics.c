@@ -147,7 +147,8 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
         }
         if (!rc) rc = pad_to(p, &ns, 8 * (pass + 1), x0, y0);
     }
-    /* the legend sits in the right half: keep the data in the left half */
+    /* the legend (up to 16 entries) sits top right: keep the data in the left
+     * half (TS_LEGEND_OUTSIDE clips a legend this long at the image top) */
     double xmax = sqrt_axis ? sqrt(3000.0) : 3000.0;
     ts_plot_set_xrange(p, -0.03 * xmax, 2.0 * xmax);
     if (!rc) rc = ts_plot_write_png(p, path, 1100, 750);
