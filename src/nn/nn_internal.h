@@ -1,0 +1,76 @@
+/* Private helpers of the nn core. */
+#ifndef TS_NN_INTERNAL_H
+#define TS_NN_INTERNAL_H
+
+#include <stddef.h>
+
+#include "tinsel/core.h"
+#include "tinsel/nn.h"
+
+/* OpenMP pragmas only when compiled with -fopenmp. */
+#ifdef _OPENMP
+#include <omp.h>
+#define TS_NN_PRAGMA(x) _Pragma(#x)
+#define TS_NN_OMP(x) TS_NN_PRAGMA(omp x)
+#else
+#define TS_NN_OMP(x)
+/* Row-major single-precision GEMM, C [m, n] = alpha op(A) op(B) + beta C,
+ * op(A) [m, k], op(B) [k, n]; ta/tb nonzero: transposed. Calls OpenBLAS's
+ * Fortran sgemm_ (row-major as the column-major transpose problem): the
+ * cblas_sgemm symbol resolves to GSL's reference libgslcblas when -lgslcblas
+ * comes first on the link line, about 10x slower (see docs/nn.md). */
+void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Validation shared by conv.c and conv_ref.c. */
+int ts_nn_conv_check_(const ts_nn_conv_shape *s);
+
+/* Number of floats in parameter idx (0 for a bad index). */
+size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
+
+#endif
+
+/* Thread index and team size inside a parallel region (0 and 1 without OpenMP). */
+#ifdef _OPENMP
+static inline int ts_nn_thread_id_(void) { return omp_get_thread_num(); }
+static inline int ts_nn_team_size_(void) { return omp_get_num_threads(); }
+#else
+static inline int ts_nn_thread_id_(void) { return 0; }
+static inline int ts_nn_team_size_(void) { return 1; }
+#endif
+
+/* Make sure OpenBLAS runs single-threaded inside nn's OpenMP teams (calls
+ * ts_nn_set_threads with the OpenMP default once if it was never called). */
+void ts_nn_threads_init_(void);
+
+/* Parallelise a loop only when there is enough work to pay for a fork. */
+#define TS_NN_PAR_MIN 65536
+
+/* Reject a non-positive dimension. */
+#define TS_NN_CHECK_POS(v)                                                      \
+    do {                                                                        \
+        if ((v) <= 0)                                                           \
+            return ts_error_set(TS_ERR_INVAL, "nn: %s must be > 0, got %ld", #v, \
+                                (long)(v));                                     \
+    } while (0)
+
+#define TS_NN_CHECK_PTR(p)                                                      \
+    do {                                                                        \
+        if ((p) == NULL) return ts_error_set(TS_ERR_INVAL, "nn: %s is NULL", #p); \
+    } while (0)
+
+/* Row-major single-precision GEMM, C [m, n] = alpha op(A) op(B) + beta C,
+ * op(A) [m, k], op(B) [k, n]; ta/tb nonzero: transposed. Calls OpenBLAS's
+ * Fortran sgemm_ (row-major as the column-major transpose problem): the
+ * cblas_sgemm symbol resolves to GSL's reference libgslcblas when -lgslcblas
+ * comes first on the link line, about 10x slower (see docs/nn.md). */
+void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Validation shared by conv.c and conv_ref.c. */
+int ts_nn_conv_check_(const ts_nn_conv_shape *s);
+
+/* Number of floats in parameter idx (0 for a bad index). */
+size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
+
+#endif
