@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "em_mc.h"
 #include "em_output.h"
 #include "tinsel/core.h"
 #include "tinsel/em.h"
@@ -37,7 +38,7 @@ static int get_l(ts_config *c, const char *sec, const char *key, long def, long 
 }
 
 /* Resolve every parameter from the configuration (defaults: EMspice's). */
-static int em_config_params(ts_config *c, ts_em_params *p, ts_em_options *o)
+int em_config_params(ts_config *c, ts_em_params *p, ts_em_options *o)
 {
     double ea_eV = p->Ea / p->e;
     TS_TRY(get_d(c, "material", "T", p->T, 1, 5000, &p->T));
@@ -380,6 +381,7 @@ static int em_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
 static const ts_command em_commands[] = {
     {"analyze", "DC solve, trees, stress, voids, resistance and lifetime of a SPICE power grid", cmd_analyze},
     {"segment", "stress profile of one wire segment (finite volumes or closed form) as CSV", cmd_segment},
+    {"mc", "Monte Carlo over branch-current variation: stress statistics, nucleation and TTF distributions", em_cmd_mc},
 };
 
 const ts_engine ts_engine_em = {

@@ -288,6 +288,142 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
                   ts_em_trees **trees_out, ts_em_result **out);
 void ts_em_result_destroy(ts_em_result *r);
 
+/* ------------------------------------------ variation model (issue #10) */
+
+/* Random inputs of one Monte Carlo sample (seed 003 Sec. stochastic
+ * analysis; notes/em.md). Branch current densities j_k are drawn around
+ * their means mu_k (the DC solution) with relative standard deviation
+ * sigma_j:
+ *   normal:    j_k = mu_k (1 + sigma_j z_k)
+ *   lognormal: j_k = sign(mu_k) |mu_k| exp(s z_k - s^2/2), s^2 = ln(1 + sigma_j^2)
+ *              (mean mu_k and relative std sigma_j exactly; sign kept)
+ * with z_k = sqrt(rho) z_0 + sqrt(1 - rho) e_k (equicorrelated standard
+ * normals: one common factor z_0 per sample, rho in [0, 1]). Per sample also
+ * the diffusivity prefactor D0 (lognormal, relative std sigma_D0, mean kept)
+ * and the temperature T (normal, std sigma_T_K in kelvin; changes κ only,
+ * G = e ρ j Z/Ω has no T in this model). Wire widths are not varied.
+ * Every sample draws from its own stream ts_rng_create(seed, sample), so a
+ * sample's inputs do not depend on thread count or on other samples. */
+typedef enum { TS_EM_DIST_NORMAL = 0, TS_EM_DIST_LOGNORMAL = 1 } ts_em_dist;
+
+typedef struct {
+    ts_em_dist dist;   /* of the current densities, default normal */
+    double sigma_j;    /* relative std of j, default 0.1 (the seed does not state it) */
+    double rho;        /* correlation of the z_k, default 0 (independent) */
+    double sigma_D0;   /* relative std of D0, default 0 */
+    double sigma_T_K;  /* K, std of T, default 0 */
+} ts_em_variation;
+
+void ts_em_variation_default(ts_em_variation *v);
+/* Draw sample `sample` (0-based): j_out[n] (A/m^2) from j_mean[n]; *D0_factor
+ * (multiplies D0) and *dT (K, added to T); either pointer may be NULL.
+ * Errors: sigma_j < 0, rho outside [0, 1], non-finite inputs. */
+int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, uint64_t seed,
+                         uint64_t sample, double *j_out, double *D0_factor, double *dT);
+
+/* ----------------------------------------- streaming statistics (#10) */
+
+/* Welford running mean/variance and P² quantile markers (Jain & Chlamtac,
+ * CACM 28 (1985) 1076) for one scalar stream; no samples are stored. */
+typedef struct {
+    long n;
+    double mean, m2;
+    int nq;           /* quantiles tracked, <= 4 */
+    double p[4];      /* their probabilities */
+    double q[4][5];   /* marker heights */
+    double pos[4][5]; /* marker positions (1-based) */
+    double want[4][5];
+} ts_em_stat;
+
+/* probs: nq probabilities in (0, 1) (nq <= 4; may be 0). */
+void ts_em_stat_init(ts_em_stat *s, int nq, const double *probs);
+void ts_em_stat_push(ts_em_stat *s, double x);
+double ts_em_stat_std(const ts_em_stat *s);      /* sample std (n - 1), 0 for n < 2 */
+double ts_em_stat_quantile(const ts_em_stat *s, int i); /* P² estimate of p[i]; exact for n <= 5 */
+
+/* ---------------------------------------------- tree problems (#10) */
+
+/* One interconnect tree with its mean current densities: the unit of the
+ * Monte Carlo and of the BPINN studies. */
+typedef struct {
+    int nvert, nwire;
+    int *wa, *wb;       /* [nwire] end vertices; x and j run from wa to wb */
+    double *len;        /* [nwire] m */
+    double *width;      /* [nwire] m */
+    double *j_mean;     /* [nwire] A/m^2 along wa -> wb */
+    double *res_ohm;    /* [nwire] ohm (ΔR/R of the voided wire) */
+    int void_vertex;    /* -1: start void-free, nucleate at σ_crit; >= 0: void there at t = 0 (post-void) */
+    char name[64];
+} ts_em_tree;
+
+/* Allocate a tree with nvert vertices and nwire wires (arrays zeroed).
+ * Caller owns *out (ts_em_tree_destroy). */
+int ts_em_tree_alloc(int nvert, int nwire, ts_em_tree **out);
+void ts_em_tree_destroy(ts_em_tree *t);
+/* A random tree like the seed's Table I: nseg segments, lengths uniform in
+ * [10, 50] µm, width 1 µm, thickness for R = ρ_cu L/(w h_wire), each new
+ * segment attached to a random existing vertex with at most 4 arms (the
+ * seed's junctions have left/up/right/down arms), |j| uniform in
+ * [5e8, 5e9] A/m^2 with random direction, void at vertex 0 (a leaf).
+ * Deterministic in seed. */
+int ts_em_tree_generate(int nseg, uint64_t seed, double h_wire, const ts_em_params *p, ts_em_tree **out);
+/* The trees of a netlist with mean j from a DC solve (current_scale as in
+ * ts_em_options), one ts_em_tree per netlist tree; *trees_out receives the
+ * grouping (caller owns both; free the array with ts_em_tree_list_destroy). */
+int ts_em_tree_from_netlist(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_options *o,
+                            ts_em_trees **trees_out, ts_em_tree ***out, int *ntrees);
+void ts_em_tree_list_destroy(ts_em_tree **list, int n);
+
+/* --------------------------------------------------- Monte Carlo (#10) */
+
+typedef struct {
+    long samples;      /* N, default 100 */
+    uint64_t seed;     /* default 1 */
+    int batch;         /* samples held at once before the ordered merge, default 64 */
+    ts_em_variation var;
+} ts_em_mc_options;
+
+void ts_em_mc_options_default(ts_em_mc_options *m);
+
+/* Statistics of a Monte Carlo run over ntrees trees. Stress statistics at
+ * every tree vertex and output time are streamed (Welford mean/std and P²
+ * 5/50/95 % quantiles); per-tree nucleation times and TTFs are scalars per
+ * sample and are kept ([samples][ntrees]) for exact empirical quantiles. */
+typedef struct {
+    int ntrees, nt, nvert_total;
+    long samples;
+    double *times;          /* [nt] s */
+    int *vert_tree;         /* [nvert_total] */
+    int *vert_index;        /* [nvert_total] vertex within its tree */
+    ts_em_stat *stat;       /* [nt][nvert_total] σ in Pa */
+    double *t_nuc;          /* [samples][ntrees] s, INFINITY: no void within the horizon */
+    double *ttf;            /* [samples][ntrees] s, INFINITY: no failure */
+    /* convergence: mean and std of σ at the final time after n = 1, 2, 4, ...
+     * samples and after all samples */
+    int nconv;
+    long *conv_n;           /* [nconv] */
+    double *conv_mean;      /* [nconv][nvert_total] Pa */
+    double *conv_std;       /* [nconv][nvert_total] Pa */
+    double wall_s;
+    long steps;             /* implicit steps in all samples and trees */
+} ts_em_mc_result;
+
+/* Monte Carlo with the finite-volume solver (ts_em_fv) over the trees
+ * list[ntrees]: per sample, draw inputs, run every tree over o->years
+ * (same step schedule as ts_em_analyze: nucleation, Robin/Dirichlet void,
+ * growth, ΔR/R, TTF; the currents of a draw are held fixed in time — no DC
+ * re-solve), OpenMP over the samples of a batch, then merge the batch in
+ * sample order: results are identical for any thread count. Caller owns
+ * *out. progress may be shown. */
+int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, const ts_em_options *o,
+                 const ts_em_mc_options *m, ts_em_mc_result **out);
+void ts_em_mc_result_destroy(ts_em_mc_result *r);
+/* One deterministic run of one tree with the given j (A/m^2 per wire), κ
+ * scale and T shift: σ at every vertex and output time into sig[nt][nvert],
+ * *t_nuc, *ttf. The building block of ts_em_mc_run. */
+int ts_em_tree_simulate(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o, const double *j,
+                        double *sig, double *t_nuc, double *ttf, long *steps);
+
 #ifdef __cplusplus
 }
 #endif
