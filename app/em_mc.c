@@ -29,6 +29,15 @@ static double quant_sorted(const double *v, int n, double p)
     return v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
+/* Record a command-line value in [mc] of run.ini (set, then read back so the
+ * configuration marks it as used). */
+static int mc_set(ts_config *cfg, const char *key, const char *val)
+{
+    const char *got;
+    TS_TRY(ts_config_set(cfg, "mc", key, val));
+    return ts_config_get_string(cfg, "mc", key, val, &got);
+}
+
 static int reg(ts_report *rep, const char *relprefix, const char *name, const char *kind, const char *desc)
 {
     if (!rep) return 0;
@@ -407,22 +416,22 @@ int em_cmd_mc(int argc, char **argv)
     if (!rc) {
         char buf[64];
         snprintf(buf, sizeof buf, "%ld", samples);
-        rc = ts_config_set(cfg, "mc", "samples", buf);
-        if (!rc) rc = ts_config_set(cfg, "mc", "dist", dist);
+        rc = mc_set(cfg, "samples", buf);
+        if (!rc) rc = mc_set(cfg, "dist", dist);
         snprintf(buf, sizeof buf, "%.17g", sigma_j);
-        if (!rc) rc = ts_config_set(cfg, "mc", "sigma_j", buf);
+        if (!rc) rc = mc_set(cfg, "sigma_j", buf);
         snprintf(buf, sizeof buf, "%.17g", rho);
-        if (!rc) rc = ts_config_set(cfg, "mc", "rho", buf);
+        if (!rc) rc = mc_set(cfg, "rho", buf);
         snprintf(buf, sizeof buf, "%.17g", sigma_d0);
-        if (!rc) rc = ts_config_set(cfg, "mc", "sigma_D0", buf);
+        if (!rc) rc = mc_set(cfg, "sigma_D0", buf);
         snprintf(buf, sizeof buf, "%.17g", sigma_t);
-        if (!rc) rc = ts_config_set(cfg, "mc", "sigma_T_K", buf);
+        if (!rc) rc = mc_set(cfg, "sigma_T_K", buf);
         snprintf(buf, sizeof buf, "%ld", gen);
-        if (!rc) rc = ts_config_set(cfg, "mc", "gen_segments", buf);
+        if (!rc) rc = mc_set(cfg, "gen_segments", buf);
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)gen_seed);
-        if (!rc) rc = ts_config_set(cfg, "mc", "gen_seed", buf);
+        if (!rc) rc = mc_set(cfg, "gen_seed", buf);
         snprintf(buf, sizeof buf, "%ld", void_at);
-        if (!rc) rc = ts_config_set(cfg, "mc", "void_at", buf);
+        if (!rc) rc = mc_set(cfg, "void_at", buf);
     }
     if (!rc) rc = em_mc_write(ts_run_dir(run), list, ntrees, r, NULL, NULL);
     if (!rc) rc = ts_run_write_ini(run, cfg);

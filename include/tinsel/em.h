@@ -418,6 +418,16 @@ typedef struct {
 int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, const ts_em_options *o,
                  const ts_em_mc_options *m, ts_em_mc_result **out);
 void ts_em_mc_result_destroy(ts_em_mc_result *r);
+/* Exact mean and std of σ for the post-void phase (t->void_vertex >= 0)
+ * under normal current variation only (sigma_D0 = sigma_T = 0): with a
+ * fixed void the Korhonen problem is linear in the driving forces, so
+ * σ(j) = σ(0) + Σ_k (j_k/μ_k)(σ(μ_k e_k) - σ(0)) exactly (per discretisation),
+ * and with z equicorrelated (ρ): Var σ = (1-ρ) Σ a_k² + ρ (Σ a_k)²,
+ * a_k = s_j (σ(μ_k e_k) - σ(0)). Costs nwire + 2 solves. The oracle for the
+ * Monte Carlo estimates (same discretisation) and for the BPINN's spread.
+ * mean, std: [nt][nvert] Pa (nt = o->nout + 1), caller-allocated. */
+int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o,
+                         const ts_em_variation *v, double *mean, double *std);
 /* One deterministic run of one tree with the given j (A/m^2 per wire), κ
  * scale and T shift: σ at every vertex and output time into sig[nt][nvert],
  * *t_nuc, *ttf. The building block of ts_em_mc_run. */

@@ -281,3 +281,38 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
     *out = r;
     return 0;
 }
+
+int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o,
+                         const ts_em_variation *v, double *mean, double *std)
+{
+    if (!t || !p || !o || !v || !mean || !std) return ts_error_set(TS_ERR_INVAL, "ts_em_linear_moments: NULL argument");
+    if (t->void_vertex < 0 || v->dist != TS_EM_DIST_NORMAL || v->sigma_D0 != 0 || v->sigma_T_K != 0 ||
+        !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_j >= 0))
+        return ts_error_set(TS_ERR_UNSUPPORTED, "linear moments need a void at t = 0 and normal current variation only "
+                                                "(sigma_D0 = sigma_T = 0, 0 <= rho <= 1)");
+    int nw = t->nwire;
+    size_t n = (size_t)(o->nout + 1) * t->nvert;
+    double *j = calloc((size_t)nw, sizeof(double)), *base = malloc(n * sizeof(double)),
+           *resp = malloc(n * sizeof(double)), *sum = calloc(n, sizeof(double)), *sq = calloc(n, sizeof(double));
+    int rc = 0;
+    if (!j || !base || !resp || !sum || !sq) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    if (!rc) rc = ts_em_tree_simulate(t, p, o, j, base, NULL, NULL, NULL);
+    if (!rc) rc = ts_em_tree_simulate(t, p, o, t->j_mean, mean, NULL, NULL, NULL);
+    for (int k = 0; k < nw && !rc; k++) {
+        memset(j, 0, (size_t)nw * sizeof(double));
+        j[k] = t->j_mean[k];
+        rc = ts_em_tree_simulate(t, p, o, j, resp, NULL, NULL, NULL);
+        for (size_t q = 0; q < n && !rc; q++) {
+            double a = v->sigma_j * (resp[q] - base[q]);
+            sum[q] += a;
+            sq[q] += a * a;
+        }
+    }
+    for (size_t q = 0; q < n && !rc; q++) std[q] = sqrt((1 - v->rho) * sq[q] + v->rho * sum[q] * sum[q]);
+    free(j);
+    free(base);
+    free(resp);
+    free(sum);
+    free(sq);
+    return rc;
+}
