@@ -434,6 +434,46 @@ int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em
 int ts_em_tree_simulate(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o, const double *j,
                         double *sig, double *t_nuc, double *ttf, long *steps);
 
+/* ------------------------------------- junction model and flux oracle (#10) */
+
+/* The post-void tree decomposed into segments coupled at junctions (seed
+ * 003 Sec. IV): each segment's stress follows from the closed forms (eqs.
+ * (7), (10), ts_em_segment_stress) driven by its end gradients
+ * ϕ = dσ/dx; with ϕ piecewise constant in time on a uniform grid
+ * t_n = n Δt (n = 1..K, Δt = t_end/K; value ϕ_n on (t_{n-1}, t_n]), the end
+ * stresses are Duhamel sums of step responses:
+ *   σ_e(t_n) = Σ_{m<=n} Σ_{e' ends of the segment} (ϕ_{e',m} - ϕ_{e',m-1}) R_{e e'}(t_n - t_{m-1}).
+ * Ends: blocked terminals ϕ = -G; the void end σ = 0 (Dirichlet, kind 1/2);
+ * junction arms unknown, with stress continuity and flux conservation
+ * Σ_arms w n (ϕ + G) = 0 (n = +1 at x = L, -1 at x = 0). Initial stress 0.
+ * End index e = 2 s + (0: x = 0 at wa, 1: x = L at wb). */
+typedef struct ts_em_jmodel ts_em_jmodel;
+
+/* t: tree with void_vertex >= 0 of degree 1 (a leaf), every junction of
+ * degree <= 4; kappa from p; K >= 1 steps over (0, t_end]. Caller owns *out. */
+int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end, int K, ts_em_jmodel **out);
+void ts_em_jmodel_destroy(ts_em_jmodel *m);
+int ts_em_jmodel_K(const ts_em_jmodel *m);
+double ts_em_jmodel_dt(const ts_em_jmodel *m);
+int ts_em_jmodel_njunctions(const ts_em_jmodel *m);
+/* Junction q: its vertex, arm count and arm ends (e indices) [<= 4]. */
+int ts_em_jmodel_junction(const ts_em_jmodel *m, int q, int *vertex, int *narm, int *ends);
+/* G (Pa/m) per wire for current densities j[nwire] (A/m^2). */
+void ts_em_jmodel_G(const ts_em_jmodel *m, const double *j, double *G);
+/* End stresses sig[2 nseg][K] (Pa) from end gradients phi[2 nseg][K] (Pa/m;
+ * entries of void ends are ignored). */
+int ts_em_jmodel_stress(const ts_em_jmodel *m, const double *phi, double *sig);
+/* Adjoint of ts_em_jmodel_stress: dphi[2 nseg][K] = (∂σ/∂ϕ)^T dsig. */
+int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, double *dphi);
+/* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
+ * the junction stresses continuous and conserve flux at every t_n, by one
+ * dense LU of the (constant) lag-1 system and forward substitution in time.
+ * j: [nwire] A/m^2. */
+int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi);
+/* Vertex stresses sv[K+1][nvert] (row 0: t = 0, σ = 0) from end stresses:
+ * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
+void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);
+
 #ifdef __cplusplus
 }
 #endif
