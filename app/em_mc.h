@@ -10,6 +10,7 @@
 int em_config_params(ts_config *c, ts_em_params *p, ts_em_options *o);
 
 int em_cmd_mc(int argc, char **argv);
+int em_cmd_bpinn(int argc, char **argv);
 /* MC outputs: mc_nodes.csv, mc_trees.csv, mc_samples.csv, mc_convergence.csv,
  * mc_stress.png (mean ± std over time, seed Fig. 4), mc_ttf.png; registered
  * with rep (paths prefixed with relprefix) when rep is not NULL. */

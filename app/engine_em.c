@@ -381,6 +381,7 @@ static int em_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
 static const ts_command em_commands[] = {
     {"analyze", "DC solve, trees, stress, voids, resistance and lifetime of a SPICE power grid", cmd_analyze},
     {"segment", "stress profile of one wire segment (finite volumes or closed form) as CSV", cmd_segment},
+    {"bpinn", "Bayesian physics-informed network (train|predict) for post-void stress statistics", em_cmd_bpinn},
     {"mc", "Monte Carlo over branch-current variation: stress statistics, nucleation and TTF distributions", em_cmd_mc},
 };
 

@@ -474,6 +474,80 @@ int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi);
  * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
 void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);
 
+/* ------------------------------------------------------ BPINN (#10) */
+
+/* Bayesian physics-informed network of seed 003 Sec. IV on the junction
+ * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) ->
+ * (d_q - 1) scaled arm fluxes ψ_a = ϕ_a + G_a (ψ = y · |G(J0)|, J0 = 1e9 A/m^2);
+ * the last arm's flux follows from conservation Σ w n ψ = 0 (built in).
+ * Segment stresses from the closed forms (junction model); loss = squared
+ * stress jumps at the junctions (eq. (11)) scaled by k_σ = 1e-8 1/Pa (eq. 20);
+ * Gaussian likelihood (sd noise_sd on each scaled jump) over train_draws
+ * current draws; Gaussian prior (sd prior_sd) on every weight and bias.
+ * Posterior: Adam to the MAP (warm start), then HMC (leapfrog + Metropolis,
+ * identity mass) with dual-averaging step-size adaptation during burn-in
+ * (Hoffman & Gelman, JMLR 15 (2014), alg. 5); the step is frozen after it. */
+typedef struct {
+    int hidden;          /* units per hidden layer, 8 */
+    int K;               /* time steps of the junction model, 20 */
+    double prior_sd;     /* 1 */
+    double noise_sd;     /* 1e-3 (= 1e5 Pa on a stress jump) */
+    int train_draws;     /* current draws in the likelihood, 8 */
+    int adam_steps;      /* 1500 */
+    double adam_lr;      /* 1e-2, cosine-decayed to 1e-4 */
+    int burnin;          /* HMC iterations with step adaptation, 50 */
+    int samples;         /* posterior samples kept, 40 */
+    int leapfrog;        /* leapfrog steps per iteration, 10 */
+    double step0;        /* initial leapfrog step, 1e-3 */
+    double target_accept; /* 0.65 */
+    uint64_t seed;       /* 1 */
+    ts_em_variation var; /* of the training draws */
+    int nthreads;        /* 0: OpenMP default */
+} ts_em_bpinn_options;
+
+void ts_em_bpinn_options_default(ts_em_bpinn_options *o);
+
+typedef struct ts_em_bpinn ts_em_bpinn;
+
+/* Train on tree t (post-void, see ts_em_jmodel_create) over (0, t_end].
+ * Caller owns *out. */
+int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, const ts_em_bpinn_options *o,
+                      ts_em_bpinn **out);
+void ts_em_bpinn_destroy(ts_em_bpinn *b);
+/* Training record: acceptance rate of the sampling phase, final step, MAP
+ * loss (mean squared scaled jump), wall time of the training (s). */
+void ts_em_bpinn_info(const ts_em_bpinn *b, double *accept, double *step, double *map_loss, double *train_s,
+                      int *nparams, int *nsamples);
+const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b);
+/* Arm-end gradients phi[2 nseg][K] for current densities j[nwire] with
+ * posterior sample s (s = -1: the MAP weights). */
+int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi);
+/* Prediction over current draws: for each of ndraws draws (variation v,
+ * seed, streams 0..ndraws-1: the same draws as ts_em_mc_run with that seed)
+ * and each posterior sample, vertex stresses at t_n; returns [K+1][nvert]
+ * mean, total std, and its split by the law of total variance:
+ * std_input = std over draws of the posterior mean (input variation),
+ * std_post = sqrt(mean over draws of the posterior variance) (epistemic);
+ * total^2 = input^2 + post^2 (population moments). Any pointer may be NULL. */
+int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndraws, uint64_t seed, double *mean,
+                        double *std, double *std_input, double *std_post);
+/* safetensors: tensors "theta" [samples, nparams] and "map" [nparams]
+ * (F32), the tree ("tree.wa", "tree.wb", "tree.len", "tree.width",
+ * "tree.j_mean"), metadata: hidden, K, t_end, void vertex, material
+ * constants (%.17g). */
+int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path);
+int ts_em_bpinn_load(const char *path, ts_em_bpinn **out);
+/* Material constants and horizon of the model (borrowed / value). */
+const ts_em_params *ts_em_bpinn_params(const ts_em_bpinn *b);
+double ts_em_bpinn_t_end(const ts_em_bpinn *b);
+/* The tree the model was trained on (borrowed). */
+const ts_em_tree *ts_em_bpinn_tree(const ts_em_bpinn *b);
+/* Loss (mean squared scaled jump over draws, junctions, times) and its
+ * gradient with respect to the flat parameters theta[nparams] for the
+ * training draws (exposed for the finite-difference test). grad may be NULL. */
+int ts_em_bpinn_loss(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
+double *ts_em_bpinn_map(ts_em_bpinn *b); /* [nparams], borrowed, writable */
+
 #ifdef __cplusplus
 }
 #endif
