@@ -43,6 +43,7 @@ static void test_stats(void)
         double exact = x[lo] + (h - lo) * (x[lo + 1] - x[lo]);
         /* P² on 2e4 normal draws: errors of a few 1e-3 sd; 0.03 sd (= 0.06
          * here) is 3x the sampling std of the 5 % quantile itself */
+        printf("     P2 q%.2f: %.5f vs exact %.5f (sd 2)\n", probs[q], ts_em_stat_quantile(&s, q), exact);
         TS_CHECK_CLOSE(ts_em_stat_quantile(&s, q), exact, 0.06, 0);
     }
     /* n <= 5: exact order statistics */
@@ -200,6 +201,7 @@ static void test_mc_vs_linear_moments(void)
                 TS_CHECK_CLOSE(ts_em_stat_quantile(s, 1), mean[q], 0.3 * sd[q], 0);
                 checked++;
             }
+        printf("     MC (400) vs exact moments: worst mean error %.2f SE, worst std error %.2f SE over %d values\n", worst_m, worst_s, checked);
         TS_CHECK(checked > 10 * o.nout);
         TS_CHECK_MSG(worst_m < 4.5, "mean error %.2f SE", worst_m);
         TS_CHECK_MSG(worst_s < 4.5, "std error %.2f SE", worst_s);
