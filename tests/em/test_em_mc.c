@@ -115,6 +115,8 @@ static void test_mc_zero_variance_vs_analyze(void)
     o.current_scale = 0.4;
     o.years = 1;
     o.nout = 10;
+    o.ncell = 8;
+    o.steps_per_decade = 10;
     ts_em_trees *tr = NULL;
     ts_em_result *ra = NULL;
     TS_CHECK_OK(ts_em_analyze(nl, &p, &o, &tr, &ra));
