@@ -25,11 +25,11 @@ static int cmd_train(int argc, char **argv)
 {
     const char *out = "em-bpinn", *config = NULL, *dist = "normal";
     uint64_t seed = 1, gen_seed = 1;
-    long gen = 0, hidden, K, adam, burnin, samples, leapfrog, draws, threads = 0;
+    long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
     double years = 10, sigma_j, rho, lr, step, noise, prior, target;
     ts_em_bpinn_options o;
     ts_em_bpinn_options_default(&o);
-    hidden = o.hidden, K = o.K, adam = o.adam_steps, burnin = o.burnin, samples = o.samples, leapfrog = o.leapfrog;
+    hidden = o.hidden, K = o.K, adam = o.adam_steps, bfgs = o.bfgs_steps, burnin = o.burnin, samples = o.samples, leapfrog = o.leapfrog;
     draws = o.train_draws, sigma_j = o.var.sigma_j, rho = o.var.rho, lr = o.adam_lr, step = o.step0;
     noise = o.noise_sd, prior = o.prior_sd, target = o.target_accept;
     const ts_opt opts[] = {
@@ -43,6 +43,7 @@ static int cmd_train(int argc, char **argv)
         {"sigma-j", TS_OPT_DOUBLE, &sigma_j, "S", "relative std of the current densities"},
         {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation of the current densities"},
         {"adam-steps", TS_OPT_LONG, &adam, "N", "Adam steps to the MAP before HMC"},
+        {"bfgs-steps", TS_OPT_LONG, &bfgs, "N", "GSL BFGS2 iterations refining the MAP after Adam"},
         {"lr", TS_OPT_DOUBLE, &lr, "R", "Adam learning rate (cosine-decayed to 1 %)"},
         {"burnin", TS_OPT_LONG, &burnin, "N", "HMC burn-in iterations (step-size adaptation)"},
         {"samples", TS_OPT_LONG, &samples, "N", "posterior samples kept"},
@@ -66,12 +67,12 @@ static int cmd_train(int argc, char **argv)
     if (rc) return TS_EXIT_USAGE;
     int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
     if (gen < 1 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
-        draws < 1 || draws > 100000 || adam < 0 || burnin < 0 || samples < 1 || leapfrog < 1 || threads < 0) {
+        draws < 1 || draws > 100000 || adam < 0 || bfgs < 0 || bfgs > 10000000 || burnin < 0 || samples < 1 || leapfrog < 1 || threads < 0) {
         fprintf(stderr, "tinsel em bpinn train: need --gen-segments in [1, 1e5], --dist normal|lognormal, --years > 0, "
                         "K, hidden, train-draws, samples, leapfrog >= 1, adam-steps, burnin >= 0 (see --help)\n");
         return TS_EXIT_USAGE;
     }
-    o.hidden = (int)hidden, o.K = (int)K, o.adam_steps = (int)adam, o.burnin = (int)burnin, o.samples = (int)samples;
+    o.hidden = (int)hidden, o.K = (int)K, o.adam_steps = (int)adam, o.bfgs_steps = (int)bfgs, o.burnin = (int)burnin, o.samples = (int)samples;
     o.leapfrog = (int)leapfrog, o.train_draws = (int)draws, o.var.sigma_j = sigma_j, o.var.rho = rho;
     o.var.dist = (ts_em_dist)di, o.adam_lr = lr, o.step0 = step, o.noise_sd = noise, o.prior_sd = prior;
     o.target_accept = target, o.seed = seed, o.nthreads = (int)threads;
@@ -120,6 +121,7 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "bpinn", "rho", rho);
         if (!rc) rc = set_num(cfg, "bpinn", "adam_steps", (double)adam);
         if (!rc) rc = set_num(cfg, "bpinn", "lr", lr);
+        if (!rc) rc = set_num(cfg, "bpinn", "bfgs_steps", (double)bfgs);
         if (!rc) rc = set_num(cfg, "bpinn", "burnin", (double)burnin);
         if (!rc) rc = set_num(cfg, "bpinn", "samples", (double)samples);
         if (!rc) rc = set_num(cfg, "bpinn", "leapfrog", (double)leapfrog);

@@ -494,6 +494,7 @@ typedef struct {
     double noise_sd;     /* 1e-3 (= 1e5 Pa on a stress jump) */
     int train_draws;     /* current draws in the likelihood, 8 */
     int adam_steps;      /* 1500 */
+    int bfgs_steps;      /* GSL vector BFGS2 iterations after Adam (refines the MAP), 0 */
     double adam_lr;      /* 1e-2, cosine-decayed to 1e-4 */
     int burnin;          /* HMC iterations with step adaptation, 50 */
     int samples;         /* posterior samples kept, 40 */

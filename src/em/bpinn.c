@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_multimin.h>
 #include <omp.h>
 
 #include "tinsel/core.h"
@@ -48,6 +49,7 @@ void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
     o->noise_sd = 1e-3;
     o->train_draws = 8;
     o->adam_steps = 1500;
+    o->bfgs_steps = 0;
     o->adam_lr = 1e-2;
     o->burnin = 50;
     o->samples = 40;
@@ -379,12 +381,69 @@ static int potential(const ts_em_bpinn *b, const double *theta, double *U, doubl
     return 0;
 }
 
+/* MAP refinement with GSL's vector BFGS2 on U (potential): the flux ->
+ * stress map is an integral operator, badly conditioned for Adam. */
+typedef struct {
+    const ts_em_bpinn *b;
+    int err;
+} bfgs_ctx;
+
+static double bfgs_f(const gsl_vector *x, void *par)
+{
+    bfgs_ctx *c = par;
+    double U = 0;
+    double *g = malloc((size_t)c->b->np * sizeof(double));
+    if (!g || potential(c->b, x->data, &U, g)) U = GSL_POSINF, c->err = 1;
+    free(g);
+    return U;
+}
+
+static void bfgs_fdf(const gsl_vector *x, void *par, double *f, gsl_vector *df)
+{
+    bfgs_ctx *c = par;
+    if (potential(c->b, x->data, f, df->data)) *f = GSL_POSINF, c->err = 1;
+}
+
+static void bfgs_df(const gsl_vector *x, void *par, gsl_vector *df)
+{
+    double f;
+    bfgs_fdf(x, par, &f, df);
+}
+
+static int map_bfgs(ts_em_bpinn *b, int iters)
+{
+    bfgs_ctx c = {b, 0};
+    gsl_multimin_function_fdf fn = {bfgs_f, bfgs_df, bfgs_fdf, (size_t)b->np, &c};
+    gsl_vector *x = gsl_vector_alloc((size_t)b->np);
+    gsl_multimin_fdfminimizer *m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)b->np);
+    if (!x || !m) {
+        if (x) gsl_vector_free(x);
+        if (m) gsl_multimin_fdfminimizer_free(m);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory for BFGS");
+    }
+    memcpy(x->data, b->map, (size_t)b->np * sizeof(double));
+    int rc = 0;
+    if (gsl_multimin_fdfminimizer_set(m, &fn, x, 1e-3, 0.1) == GSL_SUCCESS)
+        for (int it = 0; it < iters && !c.err; it++) {
+            if (gsl_multimin_fdfminimizer_iterate(m) != GSL_SUCCESS) break; /* no progress: keep the best */
+            if (ts_interrupted()) {
+                rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in BFGS");
+                break;
+            }
+        }
+    if (!rc && !c.err && isfinite(gsl_multimin_fdfminimizer_minimum(m)))
+        memcpy(b->map, gsl_multimin_fdfminimizer_x(m)->data, (size_t)b->np * sizeof(double));
+    gsl_multimin_fdfminimizer_free(m);
+    gsl_vector_free(x);
+    return rc;
+}
+
 int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, const ts_em_bpinn_options *o,
                       ts_em_bpinn **out)
 {
     *out = NULL;
     if (!t || !p || !o) return ts_error_set(TS_ERR_INVAL, "ts_em_bpinn_train: NULL argument");
-    if (o->K < 1 || o->train_draws < 1 || o->adam_steps < 0 || o->burnin < 0 || o->samples < 1 || o->leapfrog < 1 ||
+    if (o->K < 1 || o->train_draws < 1 || o->adam_steps < 0 || o->bfgs_steps < 0 || o->burnin < 0 || o->samples < 1 || o->leapfrog < 1 ||
         !(o->step0 > 0) || !(o->noise_sd > 0) || !(o->prior_sd > 0) || !(o->target_accept > 0 && o->target_accept < 1) ||
         !(o->adam_lr > 0))
         return ts_error_set(TS_ERR_RANGE, "bpinn options: need K, train_draws, samples, leapfrog >= 1, adam_steps, "
@@ -435,11 +494,37 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
         if (it % 50 == 0) ts_progress_update(prog, it, NULL);
         if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in the MAP phase");
     }
+    if (!rc && o->bfgs_steps > 0) rc = map_bfgs(b, o->bfgs_steps);
     if (!rc) rc = ts_em_bpinn_loss(b, b->map, &b->map_loss, NULL);
     /* HMC from the MAP */
     memcpy(th, b->map, (size_t)np * sizeof(double));
     if (!rc) rc = potential(b, th, &U, g);
-    double eps = o->step0, mu = log(10 * o->step0), Hbar = 0, logeps_bar = 0;
+    /* reasonable first step (Hoffman & Gelman alg. 4): double (or halve)
+     * the step until the one-step acceptance crosses 1/2 */
+    double eps = o->step0;
+    for (int tries = 0, dir = 0; tries < 60 && !rc; tries++) {
+        double *x = m1, U1 = 0, K0 = 0, K1 = 0;
+        for (int i = 0; i < np; i++) {
+            mom[i] = ts_rng_normal(rng, 0, 1);
+            K0 += 0.5 * mom[i] * mom[i];
+        }
+        for (int i = 0; i < np; i++) x[i] = th[i] + eps * (mom[i] - 0.5 * eps * g[i]);
+        int r1 = potential(b, x, &U1, g1);
+        if (r1 && r1 != TS_ERR_NUMERIC) {
+            rc = r1;
+            break;
+        }
+        for (int i = 0; i < np; i++) {
+            double pm = mom[i] - 0.5 * eps * g[i] - 0.5 * eps * g1[i];
+            K1 += 0.5 * pm * pm;
+        }
+        double la = r1 ? -INFINITY : (U + K0) - (U1 + K1);
+        int up = la > log(0.5);
+        if (dir == 0) dir = up ? 1 : -1;
+        else if ((dir > 0) != up) break;
+        eps = dir > 0 ? 2 * eps : 0.5 * eps;
+    }
+    double mu = log(10 * eps), Hbar = 0, logeps_bar = 0;
     long acc = 0;
     int kept = 0;
     for (int it = 0; it < o->burnin + o->samples && !rc; it++) {
