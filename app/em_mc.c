@@ -110,6 +110,12 @@ static int pick_nodes(ts_em_tree *const *list, const ts_em_mc_result *r, int *se
 int em_mc_write(const char *dir, ts_em_tree *const *list, int ntrees, const ts_em_mc_result *r, ts_report *rep,
                 const char *relprefix)
 {
+    return em_mc_write_sel(dir, list, ntrees, r, rep, relprefix, NULL, 0);
+}
+
+int em_mc_write_sel(const char *dir, ts_em_tree *const *list, int ntrees, const ts_em_mc_result *r, ts_report *rep,
+                    const char *relprefix, const int *sel_in, int nsel_in)
+{
     int rc = 0, nvt = r->nvert_total, nt = r->nt;
     char *path = NULL;
     ts_csv *c = NULL;
@@ -179,7 +185,11 @@ int em_mc_write(const char *dir, ts_em_tree *const *list, int ntrees, const ts_e
     else ts_csv_abort(c);
     c = NULL;
     if (!rc) rc = reg(rep, relprefix, "mc_samples.csv", "table", "nucleation time and TTF of every sample and tree (inf: none)");
-    int sel[4], nsel = pick_nodes(list, r, sel);
+    int sel[8], nsel;
+    if (nsel_in > 0) {
+        nsel = nsel_in > 8 ? 8 : nsel_in;
+        memcpy(sel, sel_in, (size_t)nsel * sizeof(int));
+    } else nsel = pick_nodes(list, r, sel);
     /* convergence at the plotted vertices */
     static const char *hc[] = {"samples", "tree", "vertex", "mean_Pa", "std_Pa", "se_mean_Pa"};
     if (!rc) {
@@ -293,11 +303,43 @@ void em_mc_print_summary(FILE *fp, ts_em_tree *const *list, int ntrees, const ts
     }
 }
 
+/* --nodes: names (grid) or indices (generated tree) -> global vertex indices
+ * in the order of ts_em_mc_run (trees concatenated). */
+static int parse_nodes(const char *spec, const ts_em_netlist *nl, ts_em_tree *const *list, int ntrees, int *sel,
+                       int *nsel)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    *nsel = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*nsel == 8) return ts_error_set(TS_ERR_RANGE, "--nodes: at most 8 vertices");
+        int found = -1, off = 0;
+        if (nl) {
+            int node = ts_em_netlist_find(nl, tok);
+            for (int i = 0; i < ntrees && found < 0; off += list[i]->nvert, i++)
+                for (int v = 0; v < list[i]->nvert && list[i]->vert_node; v++)
+                    if (list[i]->vert_node[v] == node && node >= 0) {
+                        found = off + v;
+                        break;
+                    }
+        } else {
+            char *end;
+            long v = strtol(tok, &end, 10);
+            if (*end == '\0' && end != tok && v >= 0 && v < list[0]->nvert) found = (int)v;
+        }
+        if (found < 0)
+            return ts_error_set(TS_ERR_NOTFOUND, "--nodes: '%s' is not a %s", tok,
+                                nl ? "node of the selected trees" : "vertex index of the generated tree");
+        sel[(*nsel)++] = found;
+    }
+    return 0;
+}
+
 int em_cmd_mc(int argc, char **argv)
 {
     const char *config = NULL, *out = "em-mc", *years = NULL, *scale = NULL, *method = NULL, *nout = NULL,
                *nsub = NULL, *ncell = NULL, *threads = NULL, *rule = NULL, *delta = NULL, *width = NULL,
-               *dist = "normal", *tree_name = NULL;
+               *dist = "normal", *tree_name = NULL, *nodes = NULL;
     uint64_t seed = 1, gen_seed = 1;
     long samples = 100, gen = 0, void_at = -2, batch = 64;
     double sigma_j = 0.1, rho = 0, sigma_d0 = 0, sigma_t = 0;
@@ -325,6 +367,7 @@ int em_cmd_mc(int argc, char **argv)
         {"width", TS_OPT_STRING, &width, "M", "wire width in m for every grid wire (default 0: from R)"},
         {"threads", TS_OPT_STRING, &threads, "N", "OpenMP threads over samples (default 0 = all)"},
         {"batch", TS_OPT_LONG, &batch, "N", "samples computed at once before the ordered merge"},
+        {"nodes", TS_OPT_STRING, &nodes, "LIST", "comma-separated vertices to plot: netlist node names (grids) or vertex indices (generated tree); default: the 4 most stressed"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder"},
     };
     char *pos[1];
@@ -409,6 +452,8 @@ int em_cmd_mc(int argc, char **argv)
     }
     if (!rc && gen > 0 && list[0]->void_vertex >= list[0]->nvert)
         rc = ts_error_set(TS_ERR_RANGE, "--void-at %ld: the tree has %d vertices", void_at, list[0]->nvert);
+    int sel[8], nsel = 0;
+    if (!rc && nodes) rc = parse_nodes(nodes, nl, list, ntrees, sel, &nsel);
     ts_em_mc_result *r = NULL;
     if (!rc) rc = ts_em_mc_run(list, ntrees, &p, &o, &m, &r);
     ts_run *run = NULL;
@@ -433,7 +478,7 @@ int em_cmd_mc(int argc, char **argv)
         snprintf(buf, sizeof buf, "%ld", void_at);
         if (!rc) rc = mc_set(cfg, "void_at", buf);
     }
-    if (!rc) rc = em_mc_write(ts_run_dir(run), list, ntrees, r, NULL, NULL);
+    if (!rc) rc = em_mc_write_sel(ts_run_dir(run), list, ntrees, r, NULL, NULL, sel, nsel);
     if (!rc) rc = ts_run_write_ini(run, cfg);
     if (!rc) {
         em_mc_print_summary(stdout, list, ntrees, r);

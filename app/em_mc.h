@@ -16,6 +16,10 @@ int em_cmd_bpinn(int argc, char **argv);
  * with rep (paths prefixed with relprefix) when rep is not NULL. */
 int em_mc_write(const char *dir, ts_em_tree *const *list, int ntrees, const ts_em_mc_result *r, ts_report *rep,
                 const char *relprefix);
+/* The same with the plotted vertices chosen (global vertex indices of r,
+ * at most 8; nsel = 0: the four most stressed). */
+int em_mc_write_sel(const char *dir, ts_em_tree *const *list, int ntrees, const ts_em_mc_result *r, ts_report *rep,
+                    const char *relprefix, const int *sel, int nsel);
 void em_mc_print_summary(FILE *fp, ts_em_tree *const *list, int ntrees, const ts_em_mc_result *r);
 
 #endif

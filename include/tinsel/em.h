@@ -353,6 +353,7 @@ typedef struct {
     double *j_mean;     /* [nwire] A/m^2 along wa -> wb */
     double *res_ohm;    /* [nwire] ohm (ΔR/R of the voided wire) */
     int void_vertex;    /* -1: start void-free, nucleate at σ_crit; >= 0: void there at t = 0 (post-void) */
+    int *vert_node;     /* [nvert] netlist node of each vertex (ts_em_tree_from_netlist), NULL otherwise */
     char name[64];
 } ts_em_tree;
 

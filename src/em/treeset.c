@@ -42,6 +42,7 @@ void ts_em_tree_destroy(ts_em_tree *t)
     free(t->width);
     free(t->j_mean);
     free(t->res_ohm);
+    free(t->vert_node);
     free(t);
 }
 
@@ -145,6 +146,11 @@ int ts_em_tree_from_netlist(const ts_em_netlist *nl, const ts_em_params *p, cons
             t->res_ohm[k] = nl->res_ohm[r];
         }
         for (int v = 0; v < nv; v++) local[vnode[v]] = -1;
+        if (!rc) {
+            t->vert_node = malloc((size_t)nv * sizeof(int));
+            if (!t->vert_node) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+            else memcpy(t->vert_node, vnode, (size_t)nv * sizeof(int));
+        }
         free(vnode);
         if (!rc) snprintf(t->name, sizeof t->name, "%s", tr->tree_names[i]);
         list[i] = t;

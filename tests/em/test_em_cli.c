@@ -126,7 +126,11 @@ static void test_mc_bpinn_cli(void)
     TS_CHECK(run(args, buf, sizeof buf) != 0);
     TS_CHECK_MSG(strstr(buf, "bad.sp:3") != NULL, "output '%s'", buf);
     TS_CHECK(!dir_exists(out));
-    snprintf(args, sizeof args, "em mc --gen-segments 8 --samples 8 --nout 4 --out %s --quiet", out);
+    snprintf(args, sizeof args, "em mc --gen-segments 8 --samples 4 --nodes 2,99 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "'99'") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc --gen-segments 8 --samples 8 --nout 4 --nodes 2,5 --out %s --quiet", out);
     TS_CHECK(run(args, buf, sizeof buf) == 0);
     snprintf(f, sizeof f, "%s/mc_nodes.csv", out);
     TS_CHECK(dir_exists(f));
