@@ -354,7 +354,7 @@ int em_cmd_mc(int argc, char **argv)
         {"gen-segments", TS_OPT_LONG, &gen, "N", "instead of GRID.sp: a generated tree of N segments (10-50 um, 1 um wide, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
         {"tree", TS_OPT_STRING, &tree_name, "NAME", "only this tree of the grid (default: all)"},
-        {"void-at", TS_OPT_LONG, &void_at, "V", "void at vertex V at t = 0 (post-void phase, seed); -1: nucleation at sigma_crit. Default: 0 for generated trees, -1 for grids"},
+        {"void-at", TS_OPT_LONG, &void_at, "V", "void at vertex V at t = 0 (post-void phase, seed); -1: nucleation at sigma_crit; -2: 0 for generated trees, -1 for grids"},
         {"config", TS_OPT_STRING, &config, "FILE", "INI: [material] [geometry] [failure] [solver] as for em analyze"},
         {"years", TS_OPT_STRING, &years, "Y", "horizon in years (default 10)"},
         {"nout", TS_OPT_STRING, &nout, "N", "output times (statistics) over the horizon (default 40)"},
