@@ -283,7 +283,10 @@ static int sq_jumps(const ts_em_bpinn *b, const double *theta, double *sum, long
         }
 #pragma omp for schedule(static)
         for (int d = 0; d < D; d++) {
-            if (err) continue;
+            int stop;
+#pragma omp atomic read
+            stop = err;
+            if (stop) continue;
             const double *j = b->jtrain + (size_t)d * ns;
             ts_em_jmodel_G(b->jm, j, G);
             fluxes(b, theta, j, G, phi, scr);
@@ -618,7 +621,10 @@ int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndr
         }
 #pragma omp for schedule(dynamic, 1)
         for (long d = 0; d < ndraws; d++) {
-            if (err) continue;
+            int stop;
+#pragma omp atomic read
+            stop = err;
+            if (stop) continue;
             if (ts_em_variation_draw(v, b->tree->j_mean, ns, seed, (uint64_t)d, j, NULL, NULL)) {
 #pragma omp atomic write
                 err = TS_ERR_RANGE;
