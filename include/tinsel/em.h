@@ -468,9 +468,12 @@ int ts_em_jmodel_stress(const ts_em_jmodel *m, const double *phi, double *sig);
 int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, double *dphi);
 /* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
  * the junction stresses continuous and conserve flux at every t_n, by one
- * dense LU of the (constant) lag-1 system and forward substitution in time.
+ * sparse LU of the (constant) lag-1 system and forward substitution in time.
  * j: [nwire] A/m^2. */
 int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi);
+/* dense = 1: solve with the dense LAPACK LU (reference kernel; O(nu²) per
+ * step); 0 (default): UMFPACK sparse LU. */
+int ts_em_jmodel_set_dense(ts_em_jmodel *m, int dense);
 /* Vertex stresses sv[K+1][nvert] (row 0: t = 0, σ = 0) from end stresses:
  * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
 void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);

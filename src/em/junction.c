@@ -11,6 +11,7 @@
  * and forward substitution in time give the fluxes directly. */
 #include <lapacke.h>
 #include <math.h>
+#include <umfpack.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,8 +34,12 @@ struct ts_em_jmodel {
     int *vfirst, *vends;  /* CSR vertex -> ends [nv+1], [2 ns] */
     int nu;
     int *uidx;     /* [2 ns] unknown index or -1 */
-    double *LU;    /* [nu][nu] */
+    double *LU;    /* [nu][nu] dense reference (row-major), NULL unless requested */
     lapack_int *piv;
+    int dense;
+    int *Ap, *Ai;  /* CSC of the lag-1 system [nu+1], [nnz] */
+    double *Ax;
+    void *numeric; /* UMFPACK factors */
 };
 
 void ts_em_jmodel_destroy(ts_em_jmodel *m)
@@ -53,7 +58,26 @@ void ts_em_jmodel_destroy(ts_em_jmodel *m)
     free(m->uidx);
     free(m->LU);
     free(m->piv);
+    free(m->Ap);
+    free(m->Ai);
+    free(m->Ax);
+    if (m->numeric) umfpack_di_free_numeric(&m->numeric);
     free(m);
+}
+
+int ts_em_jmodel_set_dense(ts_em_jmodel *m, int dense)
+{
+    m->dense = dense != 0;
+    if (!m->dense || m->LU || m->nu == 0) return 0;
+    int nu = m->nu;
+    m->LU = calloc((size_t)nu * nu, sizeof(double));
+    m->piv = malloc((size_t)nu * sizeof(lapack_int));
+    if (!m->LU || !m->piv) return ts_error_set(TS_ERR_NOMEM, "out of memory for the %d x %d flux system", nu, nu);
+    for (int c = 0; c < nu; c++)
+        for (int k = m->Ap[c]; k < m->Ap[c + 1]; k++) m->LU[(size_t)m->Ai[k] * nu + c] += m->Ax[k];
+    lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, nu, nu, m->LU, nu, m->piv);
+    if (info != 0) return ts_error_set(TS_ERR_SINGULAR, "jmodel: flux system singular (LAPACK info %d)", (int)info);
+    return 0;
 }
 
 int ts_em_jmodel_K(const ts_em_jmodel *m) { return m->K; }
@@ -178,15 +202,20 @@ int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end
     /* lag-1 system: per junction, conservation row then continuity rows */
     if (!rc && m->nu > 0) {
         int nu = m->nu;
-        m->LU = calloc((size_t)nu * nu, sizeof(double));
-        m->piv = malloc((size_t)nu * sizeof(lapack_int));
-        if (!m->LU || !m->piv) rc = ts_error_set(TS_ERR_NOMEM, "out of memory for the %d x %d flux system", nu, nu);
+        int cap = 16 * m->nj + 1, nz = 0;
+        int *Ti = malloc((size_t)cap * sizeof(int)), *Tj = malloc((size_t)cap * sizeof(int));
+        double *Tx = malloc((size_t)cap * sizeof(double));
+        m->Ap = malloc(((size_t)nu + 1) * sizeof(int));
+        m->Ai = malloc((size_t)cap * sizeof(int));
+        m->Ax = malloc((size_t)cap * sizeof(double));
+        if (!Ti || !Tj || !Tx || !m->Ap || !m->Ai || !m->Ax)
+            rc = ts_error_set(TS_ERR_NOMEM, "out of memory for the %d x %d flux system", nu, nu);
         int row = 0;
         for (int q = 0; q < m->nj && !rc; q++) {
             const int *E = m->jends + 4 * q;
             for (int k = 0; k < m->jn[q]; k++) {
                 int e = E[k], s = e / 2;
-                m->LU[(size_t)row * nu + m->uidx[e]] = m->width[s] * (e % 2 ? 1.0 : -1.0);
+                Ti[nz] = row, Tj[nz] = m->uidx[e], Tx[nz++] = m->width[s] * (e % 2 ? 1.0 : -1.0);
             }
             row++;
             for (int k = 1; k < m->jn[q]; k++, row++)
@@ -195,14 +224,23 @@ int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end
                     double sg = side ? -1.0 : 1.0;
                     for (int b = 0; b < 2; b++) {
                         int eb = 2 * s + b;
-                        if (m->etype[eb] == END_ARM) m->LU[(size_t)row * nu + m->uidx[eb]] += sg * Rp(m, s, a, b)[0];
+                        if (m->etype[eb] == END_ARM) Ti[nz] = row, Tj[nz] = m->uidx[eb], Tx[nz++] = sg * Rp(m, s, a, b)[0];
                     }
                 }
         }
-        if (!rc) {
-            lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, nu, nu, m->LU, nu, m->piv);
-            if (info != 0) rc = ts_error_set(TS_ERR_SINGULAR, "jmodel: flux system singular (LAPACK info %d)", (int)info);
+        if (!rc) { /* duplicates (an arm's own segment on both sides) are summed */
+            int st = umfpack_di_triplet_to_col(nu, nu, nz, Ti, Tj, Tx, m->Ap, m->Ai, m->Ax, NULL);
+            void *sym = NULL;
+            if (st == UMFPACK_OK) st = umfpack_di_symbolic(nu, nu, m->Ap, m->Ai, m->Ax, &sym, NULL, NULL);
+            if (st == UMFPACK_OK) st = umfpack_di_numeric(m->Ap, m->Ai, m->Ax, sym, &m->numeric, NULL, NULL);
+            if (sym) umfpack_di_free_symbolic(&sym);
+            if (st != UMFPACK_OK)
+                rc = ts_error_set(st == UMFPACK_WARNING_singular_matrix ? TS_ERR_SINGULAR : TS_ERR_NUMERIC,
+                                  "jmodel: UMFPACK status %d on the %d x %d flux system", st, nu, nu);
         }
+        free(Ti);
+        free(Tj);
+        free(Tx);
     }
     if (rc) {
         ts_em_jmodel_destroy(m);
@@ -266,11 +304,12 @@ int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi)
 {
     int K = m->K, ns = m->ns, nu = m->nu;
     double *G = malloc((size_t)ns * sizeof(double)), *rhs = malloc(((size_t)nu + 1) * sizeof(double)),
-           *sk = malloc((size_t)2 * ns * sizeof(double));
-    if (!G || !rhs || !sk) {
+           *sk = malloc((size_t)2 * ns * sizeof(double)), *x = malloc(((size_t)nu + 1) * sizeof(double));
+    if (!G || !rhs || !sk || !x) {
         free(G);
         free(rhs);
         free(sk);
+        free(x);
         return ts_error_set(TS_ERR_NOMEM, "out of memory");
     }
     ts_em_jmodel_G(m, j, G);
@@ -294,9 +333,13 @@ int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi)
             rhs[row++] = -c;
             for (int k = 1; k < m->jn[q]; k++) rhs[row++] = -(sk[E[k]] - sk[E[k - 1]]);
         }
-        if (nu > 0) {
+        if (nu > 0 && m->dense) {
             lapack_int info = LAPACKE_dgetrs(LAPACK_ROW_MAJOR, 'N', nu, 1, m->LU, nu, m->piv, rhs, 1);
             if (info != 0) rc = ts_error_set(TS_ERR_NUMERIC, "jmodel: dgetrs info %d", (int)info);
+        } else if (nu > 0) {
+            int st = umfpack_di_solve(UMFPACK_A, m->Ap, m->Ai, m->Ax, x, rhs, m->numeric, NULL, NULL);
+            if (st != UMFPACK_OK) rc = ts_error_set(TS_ERR_NUMERIC, "jmodel: UMFPACK solve status %d", st);
+            else memcpy(rhs, x, (size_t)nu * sizeof(double));
         }
         for (int e = 0; e < 2 * ns && !rc; e++)
             if (m->etype[e] == END_ARM) phi[(size_t)e * K + n] += rhs[m->uidx[e]];
@@ -304,6 +347,7 @@ int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi)
     free(G);
     free(rhs);
     free(sk);
+    free(x);
     return rc;
 }
 
