@@ -294,7 +294,10 @@ static int cmd_predict(int argc, char **argv)
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
+        double ferr = NAN;
+        if (!rc) rc = ts_em_bpinn_flux_error(b, t->j_mean, &ferr);
         if (!rc) {
+            printf("fluxes      MAP network vs exact flux oracle at the mean currents: RMSE %.4g %% of max |flux|\n", 100 * ferr);
             printf("errors are RMSE over vertices and t_n > 0, relative to the FV mean's range (%.4g Pa) or max std (%.4g Pa)\n",
                    range, smax);
             printf("BPINN  vs FV MC:     mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[0], 100 * e[1], 100 * e[2]);

@@ -527,6 +527,10 @@ const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b);
 /* Arm-end gradients phi[2 nseg][K] for current densities j[nwire] with
  * posterior sample s (s = -1: the MAP weights). */
 int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi);
+/* Item 5 of issue #10: the network's junction-arm fluxes ψ = ϕ + G (MAP
+ * weights) against the exact flux oracle (ts_em_jmodel_solve) for draw j:
+ * *rel = RMSE over junction arms and t_n of (ψ_net - ψ_oracle) / max |ψ_oracle|. */
+int ts_em_bpinn_flux_error(const ts_em_bpinn *b, const double *j, double *rel);
 /* Prediction over current draws: for each of ndraws draws (variation v,
  * seed, streams 0..ndraws-1: the same draws as ts_em_mc_run with that seed)
  * and each posterior sample, vertex stresses at t_n; returns [K+1][nvert]

@@ -253,6 +253,36 @@ int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi
     return 0;
 }
 
+int ts_em_bpinn_flux_error(const ts_em_bpinn *b, const double *j, double *rel)
+{
+    int K = b->K, ns = b->tree->nwire;
+    size_t ne = (size_t)2 * ns * K;
+    double *pn = malloc(ne * sizeof(double)), *po = malloc(ne * sizeof(double)), *G = malloc((size_t)ns * sizeof(double));
+    int rc = (!pn || !po || !G) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
+    if (!rc) rc = ts_em_bpinn_fluxes(b, -1, j, pn);
+    if (!rc) rc = ts_em_jmodel_solve(b->jm, j, po);
+    if (!rc) {
+        ts_em_jmodel_G(b->jm, j, G);
+        double se = 0, mx = 0;
+        long n = 0;
+        for (int q = 0; q < b->nj; q++)
+            for (int a = 0; a < b->jd[q]; a++) {
+                int e = b->jends[4 * q + a];
+                for (int k = 0; k < K; k++) {
+                    double on = po[(size_t)e * K + k] + G[e / 2], nn = pn[(size_t)e * K + k] + G[e / 2];
+                    se += (nn - on) * (nn - on);
+                    mx = fmax(mx, fabs(on));
+                    n++;
+                }
+            }
+        *rel = n > 0 && mx > 0 ? sqrt(se / n) / mx : 0.0;
+    }
+    free(pn);
+    free(po);
+    free(G);
+    return rc;
+}
+
 /* Σ over draws of the squared scaled jumps (sum, count) and the gradient of
  * Σ r² with respect to theta (accumulated into grad when not NULL).
  * Per-draw buffers, summed in draw order: thread-count independent. */
