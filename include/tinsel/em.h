@@ -288,6 +288,275 @@ int ts_em_analyze(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_op
                   ts_em_trees **trees_out, ts_em_result **out);
 void ts_em_result_destroy(ts_em_result *r);
 
+/* ------------------------------------------ variation model (issue #10) */
+
+/* Random inputs of one Monte Carlo sample (seed 003 Sec. stochastic
+ * analysis; notes/em.md). Branch current densities j_k are drawn around
+ * their means mu_k (the DC solution) with relative standard deviation
+ * sigma_j:
+ *   normal:    j_k = mu_k (1 + sigma_j z_k)
+ *   lognormal: j_k = sign(mu_k) |mu_k| exp(s z_k - s^2/2), s^2 = ln(1 + sigma_j^2)
+ *              (mean mu_k and relative std sigma_j exactly; sign kept)
+ * with z_k = sqrt(rho) z_0 + sqrt(1 - rho) e_k (equicorrelated standard
+ * normals: one common factor z_0 per sample, rho in [0, 1]). Per sample also
+ * the diffusivity prefactor D0 (lognormal, relative std sigma_D0, mean kept)
+ * and the temperature T (normal, std sigma_T_K in kelvin; changes κ only,
+ * G = e ρ j Z/Ω has no T in this model). Wire widths are not varied.
+ * Every sample draws from its own stream ts_rng_create(seed, sample), so a
+ * sample's inputs do not depend on thread count or on other samples. */
+typedef enum { TS_EM_DIST_NORMAL = 0, TS_EM_DIST_LOGNORMAL = 1 } ts_em_dist;
+
+typedef struct {
+    ts_em_dist dist;   /* of the current densities, default normal */
+    double sigma_j;    /* relative std of j, default 0.1 (the seed does not state it) */
+    double rho;        /* correlation of the z_k, default 0 (independent) */
+    double sigma_D0;   /* relative std of D0, default 0 */
+    double sigma_T_K;  /* K, std of T, default 0 */
+} ts_em_variation;
+
+void ts_em_variation_default(ts_em_variation *v);
+/* Draw sample `sample` (0-based): j_out[n] (A/m^2) from j_mean[n]; *D0_factor
+ * (multiplies D0) and *dT (K, added to T); either pointer may be NULL.
+ * Errors: sigma_j < 0, rho outside [0, 1], non-finite inputs. */
+int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, uint64_t seed,
+                         uint64_t sample, double *j_out, double *D0_factor, double *dT);
+
+/* ----------------------------------------- streaming statistics (#10) */
+
+/* Welford running mean/variance and P² quantile markers (Jain & Chlamtac,
+ * CACM 28 (1985) 1076) for one scalar stream; no samples are stored. */
+typedef struct {
+    long n;
+    double mean, m2;
+    int nq;           /* quantiles tracked, <= 4 */
+    double p[4];      /* their probabilities */
+    double q[4][5];   /* marker heights */
+    double pos[4][5]; /* marker positions (1-based) */
+    double want[4][5];
+} ts_em_stat;
+
+/* probs: nq probabilities in (0, 1) (nq <= 4; may be 0). */
+void ts_em_stat_init(ts_em_stat *s, int nq, const double *probs);
+void ts_em_stat_push(ts_em_stat *s, double x);
+double ts_em_stat_std(const ts_em_stat *s);      /* sample std (n - 1), 0 for n < 2 */
+double ts_em_stat_quantile(const ts_em_stat *s, int i); /* P² estimate of p[i]; exact for n <= 5 */
+
+/* ---------------------------------------------- tree problems (#10) */
+
+/* One interconnect tree with its mean current densities: the unit of the
+ * Monte Carlo and of the BPINN studies. */
+typedef struct {
+    int nvert, nwire;
+    int *wa, *wb;       /* [nwire] end vertices; x and j run from wa to wb */
+    double *len;        /* [nwire] m */
+    double *width;      /* [nwire] m */
+    double *j_mean;     /* [nwire] A/m^2 along wa -> wb */
+    double *res_ohm;    /* [nwire] ohm (ΔR/R of the voided wire) */
+    int void_vertex;    /* -1: start void-free, nucleate at σ_crit; >= 0: void there at t = 0 (post-void) */
+    int *vert_node;     /* [nvert] netlist node of each vertex (ts_em_tree_from_netlist), NULL otherwise */
+    char name[64];
+} ts_em_tree;
+
+/* Allocate a tree with nvert vertices and nwire wires (arrays zeroed).
+ * Caller owns *out (ts_em_tree_destroy). */
+int ts_em_tree_alloc(int nvert, int nwire, ts_em_tree **out);
+void ts_em_tree_destroy(ts_em_tree *t);
+/* A random tree like the seed's Table I: nseg segments, lengths uniform in
+ * [10, 50] µm, width 1 µm, thickness for R = ρ_cu L/(w h_wire), each new
+ * segment attached to a random existing vertex with at most 4 arms (the
+ * seed's junctions have left/up/right/down arms), |j| uniform in
+ * [5e8, 5e9] A/m^2 with random direction, void at vertex 0 (a leaf).
+ * Deterministic in seed. */
+int ts_em_tree_generate(int nseg, uint64_t seed, double h_wire, const ts_em_params *p, ts_em_tree **out);
+/* The trees of a netlist with mean j from a DC solve (current_scale as in
+ * ts_em_options), one ts_em_tree per netlist tree; *trees_out receives the
+ * grouping (caller owns both; free the array with ts_em_tree_list_destroy). */
+int ts_em_tree_from_netlist(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_options *o,
+                            ts_em_trees **trees_out, ts_em_tree ***out, int *ntrees);
+void ts_em_tree_list_destroy(ts_em_tree **list, int n);
+
+/* --------------------------------------------------- Monte Carlo (#10) */
+
+typedef struct {
+    long samples;      /* N, default 100 */
+    uint64_t seed;     /* default 1 */
+    int batch;         /* samples held at once before the ordered merge, default 64 */
+    ts_em_variation var;
+} ts_em_mc_options;
+
+void ts_em_mc_options_default(ts_em_mc_options *m);
+
+/* Statistics of a Monte Carlo run over ntrees trees. Stress statistics at
+ * every tree vertex and output time are streamed (Welford mean/std and P²
+ * 5/50/95 % quantiles); per-tree nucleation times and TTFs are scalars per
+ * sample and are kept ([samples][ntrees]) for exact empirical quantiles. */
+typedef struct {
+    int ntrees, nt, nvert_total;
+    long samples;
+    double *times;          /* [nt] s */
+    int *vert_tree;         /* [nvert_total] */
+    int *vert_index;        /* [nvert_total] vertex within its tree */
+    ts_em_stat *stat;       /* [nt][nvert_total] σ in Pa */
+    double *t_nuc;          /* [samples][ntrees] s, INFINITY: no void within the horizon */
+    double *ttf;            /* [samples][ntrees] s, INFINITY: no failure */
+    /* convergence: mean and std of σ at the final time after n = 1, 2, 4, ...
+     * samples and after all samples */
+    int nconv;
+    long *conv_n;           /* [nconv] */
+    double *conv_mean;      /* [nconv][nvert_total] Pa */
+    double *conv_std;       /* [nconv][nvert_total] Pa */
+    double wall_s;
+    long steps;             /* implicit steps in all samples and trees */
+} ts_em_mc_result;
+
+/* Monte Carlo with the finite-volume solver (ts_em_fv) over the trees
+ * list[ntrees]: per sample, draw inputs, run every tree over o->years
+ * (same step schedule as ts_em_analyze: nucleation, Robin/Dirichlet void,
+ * growth, ΔR/R, TTF; the currents of a draw are held fixed in time — no DC
+ * re-solve), OpenMP over the samples of a batch, then merge the batch in
+ * sample order: results are identical for any thread count. Caller owns
+ * *out. progress may be shown. */
+int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, const ts_em_options *o,
+                 const ts_em_mc_options *m, ts_em_mc_result **out);
+void ts_em_mc_result_destroy(ts_em_mc_result *r);
+/* Exact mean and std of σ for the post-void phase (t->void_vertex >= 0)
+ * under normal current variation only (sigma_D0 = sigma_T = 0): with a
+ * fixed void the Korhonen problem is linear in the driving forces, so
+ * σ(j) = σ(0) + Σ_k (j_k/μ_k)(σ(μ_k e_k) - σ(0)) exactly (per discretisation),
+ * and with z equicorrelated (ρ): Var σ = (1-ρ) Σ a_k² + ρ (Σ a_k)²,
+ * a_k = s_j (σ(μ_k e_k) - σ(0)). Costs nwire + 2 solves. The oracle for the
+ * Monte Carlo estimates (same discretisation) and for the BPINN's spread.
+ * mean, std: [nt][nvert] Pa (nt = o->nout + 1), caller-allocated. */
+int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o,
+                         const ts_em_variation *v, double *mean, double *std);
+/* One deterministic run of one tree with the given j (A/m^2 per wire), κ
+ * scale and T shift: σ at every vertex and output time into sig[nt][nvert],
+ * *t_nuc, *ttf. The building block of ts_em_mc_run. */
+int ts_em_tree_simulate(const ts_em_tree *t, const ts_em_params *p, const ts_em_options *o, const double *j,
+                        double *sig, double *t_nuc, double *ttf, long *steps);
+
+/* ------------------------------------- junction model and flux oracle (#10) */
+
+/* The post-void tree decomposed into segments coupled at junctions (seed
+ * 003 Sec. IV): each segment's stress follows from the closed forms (eqs.
+ * (7), (10), ts_em_segment_stress) driven by its end gradients
+ * ϕ = dσ/dx; with ϕ piecewise constant in time on a uniform grid
+ * t_n = n Δt (n = 1..K, Δt = t_end/K; value ϕ_n on (t_{n-1}, t_n]), the end
+ * stresses are Duhamel sums of step responses:
+ *   σ_e(t_n) = Σ_{m<=n} Σ_{e' ends of the segment} (ϕ_{e',m} - ϕ_{e',m-1}) R_{e e'}(t_n - t_{m-1}).
+ * Ends: blocked terminals ϕ = -G; the void end σ = 0 (Dirichlet, kind 1/2);
+ * junction arms unknown, with stress continuity and flux conservation
+ * Σ_arms w n (ϕ + G) = 0 (n = +1 at x = L, -1 at x = 0). Initial stress 0.
+ * End index e = 2 s + (0: x = 0 at wa, 1: x = L at wb). */
+typedef struct ts_em_jmodel ts_em_jmodel;
+
+/* t: tree with void_vertex >= 0 of degree 1 (a leaf), every junction of
+ * degree <= 4; kappa from p; K >= 1 steps over (0, t_end]. Caller owns *out. */
+int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end, int K, ts_em_jmodel **out);
+void ts_em_jmodel_destroy(ts_em_jmodel *m);
+int ts_em_jmodel_K(const ts_em_jmodel *m);
+double ts_em_jmodel_dt(const ts_em_jmodel *m);
+int ts_em_jmodel_njunctions(const ts_em_jmodel *m);
+/* Junction q: its vertex, arm count and arm ends (e indices) [<= 4]. */
+int ts_em_jmodel_junction(const ts_em_jmodel *m, int q, int *vertex, int *narm, int *ends);
+/* G (Pa/m) per wire for current densities j[nwire] (A/m^2). */
+void ts_em_jmodel_G(const ts_em_jmodel *m, const double *j, double *G);
+/* End stresses sig[2 nseg][K] (Pa) from end gradients phi[2 nseg][K] (Pa/m;
+ * entries of void ends are ignored). */
+int ts_em_jmodel_stress(const ts_em_jmodel *m, const double *phi, double *sig);
+/* Adjoint of ts_em_jmodel_stress: dphi[2 nseg][K] = (∂σ/∂ϕ)^T dsig. */
+int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, double *dphi);
+/* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
+ * the junction stresses continuous and conserve flux at every t_n, by one
+ * sparse LU of the (constant) lag-1 system and forward substitution in time.
+ * j: [nwire] A/m^2. */
+int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi);
+/* dense = 1: solve with the dense LAPACK LU (reference kernel; O(nu²) per
+ * step); 0 (default): UMFPACK sparse LU. */
+int ts_em_jmodel_set_dense(ts_em_jmodel *m, int dense);
+/* Vertex stresses sv[K+1][nvert] (row 0: t = 0, σ = 0) from end stresses:
+ * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
+void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);
+
+/* ------------------------------------------------------ BPINN (#10) */
+
+/* Bayesian physics-informed network of seed 003 Sec. IV on the junction
+ * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) ->
+ * (d_q - 1) scaled arm fluxes ψ_a = ϕ_a + G_a (ψ = y · |G(J0)|, J0 = 1e9 A/m^2);
+ * the last arm's flux follows from conservation Σ w n ψ = 0 (built in).
+ * Segment stresses from the closed forms (junction model); loss = squared
+ * stress jumps at the junctions (eq. (11)) scaled by k_σ = 1e-8 1/Pa (eq. 20);
+ * Gaussian likelihood (sd noise_sd on each scaled jump) over train_draws
+ * current draws; Gaussian prior (sd prior_sd) on every weight and bias.
+ * Posterior: Adam to the MAP (warm start), then HMC (leapfrog + Metropolis,
+ * identity mass) with dual-averaging step-size adaptation during burn-in
+ * (Hoffman & Gelman, JMLR 15 (2014), alg. 5); the step is frozen after it. */
+typedef struct {
+    int hidden;          /* units per hidden layer, 8 */
+    int K;               /* time steps of the junction model, 20 */
+    double prior_sd;     /* 1 */
+    double noise_sd;     /* 1e-3 (= 1e5 Pa on a stress jump) */
+    int train_draws;     /* current draws in the likelihood, 8 */
+    int adam_steps;      /* 1500 */
+    int bfgs_steps;      /* GSL vector BFGS2 iterations after Adam (refines the MAP), 0 */
+    double adam_lr;      /* 1e-2, cosine-decayed to 1e-4 */
+    int burnin;          /* HMC iterations with step adaptation, 50 */
+    int samples;         /* posterior samples kept, 40 */
+    int leapfrog;        /* leapfrog steps per iteration, 10 */
+    double step0;        /* initial leapfrog step, 1e-3 */
+    double target_accept; /* 0.65 */
+    uint64_t seed;       /* 1 */
+    ts_em_variation var; /* of the training draws */
+    int nthreads;        /* 0: OpenMP default */
+} ts_em_bpinn_options;
+
+void ts_em_bpinn_options_default(ts_em_bpinn_options *o);
+
+typedef struct ts_em_bpinn ts_em_bpinn;
+
+/* Train on tree t (post-void, see ts_em_jmodel_create) over (0, t_end].
+ * Caller owns *out. */
+int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, const ts_em_bpinn_options *o,
+                      ts_em_bpinn **out);
+void ts_em_bpinn_destroy(ts_em_bpinn *b);
+/* Training record: acceptance rate of the sampling phase, final step, MAP
+ * loss (mean squared scaled jump), wall time of the training (s). */
+void ts_em_bpinn_info(const ts_em_bpinn *b, double *accept, double *step, double *map_loss, double *train_s,
+                      int *nparams, int *nsamples);
+const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b);
+/* Arm-end gradients phi[2 nseg][K] for current densities j[nwire] with
+ * posterior sample s (s = -1: the MAP weights). */
+int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi);
+/* Item 5 of issue #10: the network's junction-arm fluxes ψ = ϕ + G (MAP
+ * weights) against the exact flux oracle (ts_em_jmodel_solve) for draw j:
+ * *rel = RMSE over junction arms and t_n of (ψ_net - ψ_oracle) / max |ψ_oracle|. */
+int ts_em_bpinn_flux_error(const ts_em_bpinn *b, const double *j, double *rel);
+/* Prediction over current draws: for each of ndraws draws (variation v,
+ * seed, streams 0..ndraws-1: the same draws as ts_em_mc_run with that seed)
+ * and each posterior sample, vertex stresses at t_n; returns [K+1][nvert]
+ * mean, total std, and its split by the law of total variance:
+ * std_input = std over draws of the posterior mean (input variation),
+ * std_post = sqrt(mean over draws of the posterior variance) (epistemic);
+ * total^2 = input^2 + post^2 (population moments). Any pointer may be NULL. */
+int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndraws, uint64_t seed, double *mean,
+                        double *std, double *std_input, double *std_post);
+/* safetensors: tensors "theta" [samples, nparams] and "map" [nparams]
+ * (F32), the tree ("tree.wa", "tree.wb", "tree.len", "tree.width",
+ * "tree.j_mean"), metadata: hidden, K, t_end, void vertex, material
+ * constants (%.17g). */
+int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path);
+int ts_em_bpinn_load(const char *path, ts_em_bpinn **out);
+/* Material constants and horizon of the model (borrowed / value). */
+const ts_em_params *ts_em_bpinn_params(const ts_em_bpinn *b);
+double ts_em_bpinn_t_end(const ts_em_bpinn *b);
+/* The tree the model was trained on (borrowed). */
+const ts_em_tree *ts_em_bpinn_tree(const ts_em_bpinn *b);
+/* Loss (mean squared scaled jump over draws, junctions, times) and its
+ * gradient with respect to the flat parameters theta[nparams] for the
+ * training draws (exposed for the finite-difference test). grad may be NULL. */
+int ts_em_bpinn_loss(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
+double *ts_em_bpinn_map(ts_em_bpinn *b); /* [nparams], borrowed, writable */
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,10 +42,14 @@ int ts_error_set_at(const char *src_file, int src_line, int code, const char *fm
     last_error.code = code;
     snprintf(last_error.where, sizeof last_error.where, "%s:%d", src_file ? src_file : "?", src_line);
     if (fmt && *fmt) {
+        /* Format into a scratch buffer first: the arguments may point into
+         * last_error.message itself (re-raising an earlier error). */
+        char scratch[sizeof last_error.message];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(last_error.message, sizeof last_error.message, fmt, ap);
+        vsnprintf(scratch, sizeof scratch, fmt, ap);
         va_end(ap);
+        memcpy(last_error.message, scratch, sizeof scratch);
     } else {
         snprintf(last_error.message, sizeof last_error.message, "%s", ts_strerror(code));
     }

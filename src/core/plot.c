@@ -367,7 +367,7 @@ int ts_heatmap_write_png(const char *path, const double *v, int nx, int ny, cons
     for (int i = 0; i < 256; i++) ri[i] = (PLINT)lround(255 * r[i]), gi[i] = (PLINT)lround(255 * g[i]), bi[i] = (PLINT)lround(255 * b[i]);
     plscmap1n(256);
     plscmap1(ri, gi, bi, 256);
-    plvpor(0.12, 0.78, 0.16, 0.86);
+    plvpor(0.14, 0.78, 0.16, 0.86);
     plwind(ext[0], ext[1], ext[2], ext[3]);
     plimage((PLFLT_MATRIX)z, nx, ny, ext[0], ext[1], ext[2], ext[3], vmin, vmax, ext[0], ext[1], ext[2], ext[3]);
     plcol0(1);

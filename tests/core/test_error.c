@@ -18,6 +18,14 @@ static void test_set_and_read(void)
     TS_CHECK(ts_error_code() == 0);
 }
 
+static void test_reraise_own_message(void)
+{
+    ts_error_set(TS_ERR_PARSE, "grid.ini:3: bad value");
+    ts_error_set(TS_ERR_RANGE, "while loading: %s", ts_error_message());
+    TS_CHECK(strcmp(ts_error_message(), "while loading: grid.ini:3: bad value") == 0);
+    TS_CHECK(ts_error_code() == TS_ERR_RANGE);
+}
+
 static void test_messages(void)
 {
     for (int c = 0; c > TS_ERR_COUNT_; c--) {
@@ -78,6 +86,7 @@ static void test_progress_quiet(void)
 int main(void)
 {
     TS_RUN(test_set_and_read);
+    TS_RUN(test_reraise_own_message);
     TS_RUN(test_messages);
     TS_RUN(test_thread_local);
     TS_RUN(test_long_message_truncates);

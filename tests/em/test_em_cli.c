@@ -100,9 +100,65 @@ static void test_segment_methods_agree(void)
     TS_CHECK(worst < 1e-4 * 2 * range);
 }
 
+/* `em mc` and `em bpinn`: usage errors exit 2, bad inputs fail without an
+ * output folder, small runs write their tables (issue #10). */
+static void test_mc_bpinn_cli(void)
+{
+    char *d = ts_test_tmpdir("em_cli_mc");
+    if (!d) return;
+    char out[512], args[3072], buf[8192], sp[512], f[1200];
+    snprintf(out, sizeof out, "%s/mc", d);
+    TS_CHECK(run("em mc --quiet", buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em mc --gen-segments 5 --samples 0 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc --gen-segments 5 --void-at 99 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "void") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc --gen-segments 5 --sigma-j -0.1 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "sigma_j") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(sp, sizeof sp, "%s/bad.sp", d);
+    write_file(sp, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_10_0 1\nQ7 x 0 1\n");
+    snprintf(args, sizeof args, "em mc %s --out %s --quiet", sp, out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "bad.sp:3") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc --gen-segments 8 --samples 4 --nodes 2,99 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "'99'") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc --gen-segments 8 --samples 8 --nout 4 --nodes 2,5 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(f, sizeof f, "%s/mc_nodes.csv", out);
+    TS_CHECK(dir_exists(f));
+    snprintf(f, sizeof f, "%s/mc_stress.png", out);
+    TS_CHECK(dir_exists(f));
+    /* bpinn */
+    char model[600], pout[512];
+    snprintf(out, sizeof out, "%s/bp", d);
+    snprintf(pout, sizeof pout, "%s/bpp", d);
+    snprintf(args, sizeof args, "em bpinn predict %s/none.safetensors --out %s --quiet", d, pout);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK(!dir_exists(pout));
+    TS_CHECK(run("em bpinn fly --quiet", buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em bpinn train --gen-segments 4 --K 4 --adam-steps 20 --burnin 2 --samples 2 --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(model, sizeof model, "%s/model.safetensors", out);
+    TS_CHECK(dir_exists(model));
+    snprintf(args, sizeof args, "em bpinn predict %s --draws 4 --compare --out %s --quiet", model, pout);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(f, sizeof f, "%s/calibration.csv", pout);
+    TS_CHECK(dir_exists(f));
+    free(d);
+}
+
 int main(void)
 {
     TS_RUN(test_bad_inputs);
+    TS_RUN(test_mc_bpinn_cli);
     TS_RUN(test_segment_methods_agree);
     return ts_test_summary();
 }

@@ -1,0 +1,391 @@
+/* `tinsel em bpinn train|predict` (issue #10, items 3, 4, 7).
+ *   tinsel em bpinn train --gen-segments N [--gen-seed S] [options] --out DIR   -> DIR/model.safetensors
+ *   tinsel em bpinn predict DIR/model.safetensors [--draws N] [--compare] --out DIR2
+ * Units: SI (s, Pa, A/m^2). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "em_mc.h"
+
+#define YEAR_S 3.15576e7
+
+static int set_num(ts_config *c, const char *sec, const char *key, double v)
+{
+    char buf[64];
+    const char *got;
+    snprintf(buf, sizeof buf, "%.17g", v);
+    TS_TRY(ts_config_set(c, sec, key, buf));
+    return ts_config_get_string(c, sec, key, buf, &got);
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    const char *out = "em-bpinn", *config = NULL, *dist = "normal";
+    uint64_t seed = 1, gen_seed = 1;
+    long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
+    double years = 10, sigma_j, rho, lr, step, noise, prior, target;
+    ts_em_bpinn_options o;
+    ts_em_bpinn_options_default(&o);
+    hidden = o.hidden, K = o.K, adam = o.adam_steps, bfgs = o.bfgs_steps, burnin = o.burnin, samples = o.samples, leapfrog = o.leapfrog;
+    draws = o.train_draws, sigma_j = o.var.sigma_j, rho = o.var.rho, lr = o.adam_lr, step = o.step0;
+    noise = o.noise_sd, prior = o.prior_sd, target = o.target_accept;
+    const ts_opt opts[] = {
+        {"gen-segments", TS_OPT_LONG, &gen, "N", "generated tree of N segments (10-50 um, 1 um, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
+        {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
+        {"years", TS_OPT_DOUBLE, &years, "Y", "post-void horizon in years"},
+        {"K", TS_OPT_LONG, &K, "N", "time steps of the junction model (piecewise-constant fluxes)"},
+        {"hidden", TS_OPT_LONG, &hidden, "N", "units per hidden layer (2 tanh layers per junction)"},
+        {"train-draws", TS_OPT_LONG, &draws, "N", "current draws in the likelihood"},
+        {"dist", TS_OPT_STRING, &dist, "normal|lognormal", "distribution of the current densities"},
+        {"sigma-j", TS_OPT_DOUBLE, &sigma_j, "S", "relative std of the current densities"},
+        {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation of the current densities"},
+        {"adam-steps", TS_OPT_LONG, &adam, "N", "Adam steps to the MAP before HMC"},
+        {"bfgs-steps", TS_OPT_LONG, &bfgs, "N", "GSL BFGS2 iterations refining the MAP after Adam"},
+        {"lr", TS_OPT_DOUBLE, &lr, "R", "Adam learning rate (cosine-decayed to 1 %)"},
+        {"burnin", TS_OPT_LONG, &burnin, "N", "HMC burn-in iterations (step-size adaptation)"},
+        {"samples", TS_OPT_LONG, &samples, "N", "posterior samples kept"},
+        {"leapfrog", TS_OPT_LONG, &leapfrog, "N", "leapfrog steps per HMC iteration"},
+        {"step", TS_OPT_DOUBLE, &step, "E", "initial leapfrog step"},
+        {"target-accept", TS_OPT_DOUBLE, &target, "A", "acceptance rate aimed at in burn-in"},
+        {"noise-sd", TS_OPT_DOUBLE, &noise, "S", "likelihood sd of a scaled stress jump (x 1e8 Pa)"},
+        {"prior-sd", TS_OPT_DOUBLE, &prior, "S", "prior sd of every weight and bias"},
+        {"threads", TS_OPT_LONG, &threads, "N", "OpenMP threads over draws (0: all; trees < 64 segments: 1)"},
+        {"config", TS_OPT_STRING, &config, "FILE", "INI with [material] constants (defaults: EMspice)"},
+        {"seed", TS_OPT_U64, &seed, "N", "random seed (initialisation, draws, HMC)"},
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder: model.safetensors, train.csv, run.ini"},
+    };
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel em bpinn train --gen-segments N [options]",
+                          "Train the BPINN of seed 003 on a post-void tree: per-junction networks for the arm "
+                          "fluxes, closed-form segment stresses, stress-continuity likelihood, Adam to the MAP, "
+                          "then Hamiltonian Monte Carlo with step adaptation. Saves the posterior samples.",
+                          opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
+    if (gen < 1 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
+        draws < 1 || draws > 100000 || adam < 0 || bfgs < 0 || bfgs > 10000000 || burnin < 0 || samples < 1 || leapfrog < 1 || threads < 0) {
+        fprintf(stderr, "tinsel em bpinn train: need --gen-segments in [1, 1e5], --dist normal|lognormal, --years > 0, "
+                        "K, hidden, train-draws, samples, leapfrog >= 1, adam-steps, burnin >= 0 (see --help)\n");
+        return TS_EXIT_USAGE;
+    }
+    o.hidden = (int)hidden, o.K = (int)K, o.adam_steps = (int)adam, o.bfgs_steps = (int)bfgs, o.burnin = (int)burnin, o.samples = (int)samples;
+    o.leapfrog = (int)leapfrog, o.train_draws = (int)draws, o.var.sigma_j = sigma_j, o.var.rho = rho;
+    o.var.dist = (ts_em_dist)di, o.adam_lr = lr, o.step0 = step, o.noise_sd = noise, o.prior_sd = prior;
+    o.target_accept = target, o.seed = seed, o.nthreads = (int)threads;
+    ts_config *cfg = NULL;
+    rc = config ? ts_config_load(config, &cfg) : ((cfg = ts_config_create()) ? 0 : TS_ERR_NOMEM);
+    if (rc) return ts_cli_fail(rc, "em bpinn train");
+    ts_em_params p;
+    ts_em_params_default(&p);
+    rc = em_config_params(cfg, &p, NULL);
+    if (!rc) rc = ts_config_check_unknown(cfg);
+    ts_em_tree *t = NULL;
+    ts_em_bpinn *b = NULL;
+    if (!rc) rc = ts_em_tree_generate((int)gen, gen_seed, p.thickness, &p, &t);
+    if (!rc) rc = ts_em_bpinn_train(t, &p, years * YEAR_S, &o, &b);
+    ts_run *run = NULL;
+    if (!rc) rc = ts_run_create(out, "em bpinn train", seed, &run);
+    if (!rc) {
+        char *path = ts_run_path(run, "model.safetensors");
+        rc = path ? ts_em_bpinn_save(b, path) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(path);
+    }
+    double acc = 0, stp = 0, ml = 0, ts = 0;
+    int np = 0, ns = 0;
+    if (!rc) {
+        ts_em_bpinn_info(b, &acc, &stp, &ml, &ts, &np, &ns);
+        static const char *hd[] = {"segments", "junctions", "parameters", "posterior_samples", "accept_rate",
+                                   "step", "map_loss", "map_rms_jump_Pa", "train_s"};
+        char *path = ts_run_path(run, "train.csv");
+        ts_csv *c = NULL;
+        rc = path ? ts_csv_open(path, 9, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(path);
+        double row[9] = {(double)gen, ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, ns, acc, stp, ml,
+                         sqrt(ml) / 1e-8, ts};
+        if (!rc) rc = ts_csv_row_d(c, row);
+        if (!rc) rc = ts_csv_close(c);
+        else ts_csv_abort(c);
+    }
+    if (!rc) {
+        rc = set_num(cfg, "bpinn", "gen_segments", (double)gen);
+        if (!rc) rc = set_num(cfg, "bpinn", "gen_seed", (double)gen_seed);
+        if (!rc) rc = set_num(cfg, "bpinn", "years", years);
+        if (!rc) rc = set_num(cfg, "bpinn", "K", (double)K);
+        if (!rc) rc = set_num(cfg, "bpinn", "hidden", (double)hidden);
+        if (!rc) rc = set_num(cfg, "bpinn", "train_draws", (double)draws);
+        if (!rc) rc = set_num(cfg, "bpinn", "sigma_j", sigma_j);
+        if (!rc) rc = set_num(cfg, "bpinn", "rho", rho);
+        if (!rc) rc = set_num(cfg, "bpinn", "adam_steps", (double)adam);
+        if (!rc) rc = set_num(cfg, "bpinn", "lr", lr);
+        if (!rc) rc = set_num(cfg, "bpinn", "bfgs_steps", (double)bfgs);
+        if (!rc) rc = set_num(cfg, "bpinn", "burnin", (double)burnin);
+        if (!rc) rc = set_num(cfg, "bpinn", "samples", (double)samples);
+        if (!rc) rc = set_num(cfg, "bpinn", "leapfrog", (double)leapfrog);
+        if (!rc) rc = set_num(cfg, "bpinn", "step", step);
+        if (!rc) rc = set_num(cfg, "bpinn", "noise_sd", noise);
+        if (!rc) rc = set_num(cfg, "bpinn", "prior_sd", prior);
+        if (!rc) rc = ts_run_write_ini(run, cfg);
+    }
+    if (!rc) {
+        printf("tree        %s: %ld segments, %d junctions, %d parameters\n", t->name, gen,
+               ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np);
+        printf("MAP         mean squared scaled jump %.4g (rms stress jump %.4g Pa)\n", ml, sqrt(ml) / 1e-8);
+        printf("HMC         %d samples, acceptance %.3f, step %.3g\n", ns, acc, stp);
+        printf("time        %.3f s\n", ts);
+        printf("outputs     %s/\n", out);
+    }
+    ts_run_destroy(run);
+    ts_em_bpinn_destroy(b);
+    ts_em_tree_destroy(t);
+    ts_config_destroy(cfg);
+    return rc ? ts_cli_fail(rc, "em bpinn train") : TS_EXIT_OK;
+}
+
+/* RMSE of a - b over rows 1..K (t > 0) of [K+1][nv], divided by scale. */
+static double rmse_rel(const double *a, const double *b, int K, int nv, double scale)
+{
+    double s = 0;
+    for (size_t q = (size_t)nv; q < (size_t)(K + 1) * nv; q++) s += (a[q] - b[q]) * (a[q] - b[q]);
+    return sqrt(s / ((double)K * nv)) / scale;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    const char *out = "em-bpinn-predict", *dist = "normal";
+    uint64_t seed = 1;
+    long draws = 100, ncell = 19, compare = 0;
+    double sigma_j = 0.1, rho = 0;
+    const ts_opt opts[] = {
+        {"draws", TS_OPT_LONG, &draws, "N", "current draws (network inputs)"},
+        {"dist", TS_OPT_STRING, &dist, "normal|lognormal", "distribution of the current densities"},
+        {"sigma-j", TS_OPT_DOUBLE, &sigma_j, "S", "relative std of the current densities"},
+        {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation of the current densities"},
+        {"seed", TS_OPT_U64, &seed, "N", "seed of the draws (same streams as tinsel em mc)"},
+        {"compare", TS_OPT_FLAG, &compare, NULL, "also run Monte Carlo on the same draws: finite volumes and the exact flux oracle"},
+        {"ncell", TS_OPT_LONG, &ncell, "N", "finite-volume cells per wire of the comparison MC"},
+        {"out", TS_OPT_STRING, &out, "DIR", "output folder: prediction.csv, calibration.csv, bpinn_stress.png"},
+    };
+    char *pos[1];
+    int npos = 0;
+    int rc = ts_cli_parse(argc, argv, "tinsel em bpinn predict MODEL.safetensors [options]",
+                          "Stress mean and std over current draws from a trained BPINN, split into input variation "
+                          "and posterior (epistemic) spread; with --compare, the same statistics from Monte Carlo "
+                          "with the finite-volume solver and with the exact flux oracle, and the errors.",
+                          opts, (int)(sizeof opts / sizeof opts[0]), pos, 1, &npos);
+    if (rc == 1) return TS_EXIT_OK;
+    if (rc) return TS_EXIT_USAGE;
+    int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
+    if (npos != 1 || draws < 1 || draws > 10000000 || di < 0 || ncell < 1 || ncell > 100000) {
+        fprintf(stderr, "tinsel em bpinn predict: need MODEL.safetensors, --draws >= 1, --dist normal|lognormal, "
+                        "--ncell >= 1 (see --help)\n");
+        return TS_EXIT_USAGE;
+    }
+    ts_em_bpinn *b = NULL;
+    rc = ts_em_bpinn_load(pos[0], &b);
+    if (rc) return ts_cli_fail(rc, "em bpinn predict");
+    const ts_em_tree *t = ts_em_bpinn_tree(b);
+    const ts_em_jmodel *jm = ts_em_bpinn_jmodel(b);
+    int K = ts_em_jmodel_K(jm), nv = t->nvert, ns = t->nwire;
+    size_t nq = (size_t)(K + 1) * nv;
+    ts_em_variation v;
+    ts_em_variation_default(&v);
+    v.dist = (ts_em_dist)di;
+    v.sigma_j = sigma_j;
+    v.rho = rho;
+    double *bm = malloc(nq * sizeof(double)), *bs = malloc(nq * sizeof(double)), *bi = malloc(nq * sizeof(double)),
+           *bp = malloc(nq * sizeof(double)), *om = calloc(nq, sizeof(double)), *os = calloc(nq, sizeof(double)),
+           *fm = malloc(nq * sizeof(double)), *fs = malloc(nq * sizeof(double));
+    if (!bm || !bs || !bi || !bp || !om || !os || !fm || !fs) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    double t0 = ts_time_now();
+    if (!rc) rc = ts_em_bpinn_predict(b, &v, draws, seed, bm, bs, bi, bp);
+    double t_pred = ts_time_now() - t0, t_orc = 0, t_mc = 0;
+    if (!rc && compare) {
+        /* the exact flux oracle on the same draws (same junction model) */
+        t0 = ts_time_now();
+        double *j = malloc((size_t)ns * sizeof(double)), *phi = malloc((size_t)2 * ns * K * sizeof(double)),
+               *sig = malloc((size_t)2 * ns * K * sizeof(double)), *sv = malloc(nq * sizeof(double));
+        if (!j || !phi || !sig || !sv) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        for (long d = 0; d < draws && !rc; d++) {
+            rc = ts_em_variation_draw(&v, t->j_mean, ns, seed, (uint64_t)d, j, NULL, NULL);
+            if (!rc) rc = ts_em_jmodel_solve(jm, j, phi);
+            if (rc) break;
+            ts_em_jmodel_stress(jm, phi, sig);
+            ts_em_jmodel_vertex_stress(jm, sig, sv);
+            for (size_t q = 0; q < nq; q++) {
+                double dl = sv[q] - om[q];
+                om[q] += dl / (d + 1);
+                os[q] += dl * (sv[q] - om[q]);
+            }
+        }
+        for (size_t q = 0; q < nq; q++) os[q] = sqrt(os[q] / draws); /* population, as the BPINN's */
+        free(j);
+        free(phi);
+        free(sig);
+        free(sv);
+        t_orc = ts_time_now() - t0;
+        /* finite-volume MC, output times = the model's t_n, Dirichlet void */
+        ts_em_params p = *ts_em_bpinn_params(b);
+        p.delta = 0;
+        ts_em_options o;
+        ts_em_options_default(&o);
+        o.years = ts_em_bpinn_t_end(b) / YEAR_S;
+        o.nout = K;
+        o.ncell = (int)ncell;
+        ts_em_mc_options m;
+        ts_em_mc_options_default(&m);
+        m.samples = draws;
+        m.seed = seed;
+        m.var = v;
+        ts_em_mc_result *r = NULL;
+        ts_em_tree *tt = (ts_em_tree *)t; /* read only */
+        if (!rc) rc = ts_em_mc_run(&tt, 1, &p, &o, &m, &r);
+        if (!rc) {
+            t_mc = r->wall_s;
+            for (size_t q = 0; q < nq; q++) {
+                double n = (double)r->stat[q].n;
+                fm[q] = r->stat[q].mean;
+                fs[q] = ts_em_stat_std(&r->stat[q]) * sqrt((n - 1) / n); /* population */
+            }
+        }
+        ts_em_mc_result_destroy(r);
+    }
+    ts_run *run = NULL;
+    if (!rc) rc = ts_run_create(out, "em bpinn predict", seed, &run);
+    if (!rc) {
+        static const char *hd[] = {"vertex", "time_s", "mean_Pa", "std_Pa", "std_input_Pa", "std_post_Pa",
+                                   "oracle_mean_Pa", "oracle_std_Pa", "fv_mean_Pa", "fv_std_Pa"};
+        char *path = ts_run_path(run, "prediction.csv");
+        ts_csv *c = NULL;
+        rc = path ? ts_csv_open(path, compare ? 10 : 6, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(path);
+        double dt = ts_em_jmodel_dt(jm);
+        for (int v2 = 0; v2 < nv && !rc; v2++)
+            for (int n = 0; n <= K && !rc; n++) {
+                size_t q = (size_t)n * nv + v2;
+                double row[10] = {v2, n * dt, bm[q], bs[q], bi[q], bp[q], om[q], os[q], fm[q], fs[q]};
+                rc = ts_csv_row_d(c, row);
+            }
+        if (!rc) rc = ts_csv_close(c);
+        else ts_csv_abort(c);
+    }
+    if (!rc && compare) {
+        double mx = -INFINITY, mn = INFINITY, smax = 0;
+        for (size_t q = 0; q < nq; q++) {
+            mx = fmax(mx, fm[q]);
+            mn = fmin(mn, fm[q]);
+            smax = fmax(smax, fs[q]);
+        }
+        double range = mx - mn;
+        double e[8] = {rmse_rel(bm, fm, K, nv, range), rmse_rel(bs, fs, K, nv, range), rmse_rel(bs, fs, K, nv, smax),
+                       rmse_rel(bm, om, K, nv, range), rmse_rel(bs, os, K, nv, range), rmse_rel(bs, os, K, nv, smax),
+                       rmse_rel(om, fm, K, nv, range), rmse_rel(os, fs, K, nv, smax)};
+        static const char *hd[] = {"draws", "mean_err_vs_fv", "std_err_vs_fv_range", "std_err_vs_fv_maxstd",
+                                   "mean_err_vs_oracle", "std_err_vs_oracle_range", "std_err_vs_oracle_maxstd",
+                                   "oracle_vs_fv_mean", "oracle_vs_fv_std_maxstd", "bpinn_predict_s", "oracle_s", "fv_mc_s"};
+        char *path = ts_run_path(run, "calibration.csv");
+        ts_csv *c = NULL;
+        rc = path ? ts_csv_open(path, 12, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        free(path);
+        double row[12] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc};
+        if (!rc) rc = ts_csv_row_d(c, row);
+        if (!rc) rc = ts_csv_close(c);
+        else ts_csv_abort(c);
+        double ferr = NAN;
+        if (!rc) rc = ts_em_bpinn_flux_error(b, t->j_mean, &ferr);
+        if (!rc) {
+            printf("fluxes      MAP network vs exact flux oracle at the mean currents: RMSE %.4g %% of max |flux|\n", 100 * ferr);
+            printf("errors are RMSE over vertices and t_n > 0, relative to the FV mean's range (%.4g Pa) or max std (%.4g Pa)\n",
+                   range, smax);
+            printf("BPINN  vs FV MC:     mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[0], 100 * e[1], 100 * e[2]);
+            printf("BPINN  vs oracle MC: mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[3], 100 * e[4], 100 * e[5]);
+            printf("oracle vs FV MC:     mean %.4g %%, std %.4g %% of max std (discretisations)\n", 100 * e[6], 100 * e[7]);
+            printf("times: BPINN predict %.3f s, oracle MC %.3f s, FV MC %.3f s (%ld draws)\n", t_pred, t_orc, t_mc, draws);
+        }
+        /* plot: mean ± std at up to 3 most stressed vertices, BPINN vs FV */
+        if (!rc) {
+            int sel[3] = {-1, -1, -1};
+            for (int k = 0; k < 3; k++)
+                for (int v2 = 0; v2 < nv; v2++) {
+                    if (v2 == sel[0] || v2 == sel[1] || v2 == t->void_vertex) continue;
+                    if (sel[k] < 0 || fabs(fm[(size_t)K * nv + v2]) > fabs(fm[(size_t)K * nv + sel[k]])) sel[k] = v2;
+                }
+            ts_plot *pl = ts_plot_create("BPINN vs Monte Carlo: stress mean +/- std", "time (years)", "stress (MPa)");
+            double *x = malloc((size_t)(K + 1) * 8), *y = malloc((size_t)(K + 1) * 8), *ee = malloc((size_t)(K + 1) * 8);
+            if (!pl || !x || !y || !ee) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+            for (int k = 0; k < 3 && !rc; k++) {
+                if (sel[k] < 0) continue;
+                for (int src = 0; src < 2 && !rc; src++) {
+                    const double *M = src ? fm : bm, *Sd = src ? fs : bs;
+                    for (int n = 0; n <= K; n++) {
+                        x[n] = n * ts_em_jmodel_dt(jm) / YEAR_S;
+                        y[n] = M[(size_t)n * nv + sel[k]] / 1e6;
+                        ee[n] = Sd[(size_t)n * nv + sel[k]] / 1e6;
+                    }
+                    char lab[64];
+                    snprintf(lab, sizeof lab, "%s vertex %d", src ? "FV MC" : "BPINN", sel[k]);
+                    rc = src ? ts_plot_errorbars(pl, (size_t)K + 1, x, y, ee, lab) : ts_plot_line(pl, (size_t)K + 1, x, y, lab);
+                }
+            }
+            if (!rc) {
+                char *png = ts_run_path(run, "bpinn_stress.png");
+                rc = png ? ts_plot_write_png(pl, png, 900, 600) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+                free(png);
+            }
+            ts_plot_destroy(pl);
+            free(x);
+            free(y);
+            free(ee);
+        }
+    }
+    if (!rc) {
+        ts_config *cfg = ts_config_create();
+        rc = cfg ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        const char *got;
+        if (!rc) rc = ts_config_set(cfg, "predict", "model", pos[0]);
+        if (!rc) rc = ts_config_get_string(cfg, "predict", "model", "", &got);
+        if (!rc) rc = set_num(cfg, "predict", "draws", (double)draws);
+        if (!rc) rc = set_num(cfg, "predict", "sigma_j", sigma_j);
+        if (!rc) rc = set_num(cfg, "predict", "rho", rho);
+        if (!rc) rc = ts_run_write_ini(run, cfg);
+        ts_config_destroy(cfg);
+    }
+    if (!rc) {
+        double si = 0, sp = 0;
+        for (size_t q = 0; q < nq; q++) {
+            si = fmax(si, bi[q]);
+            sp = fmax(sp, bp[q]);
+        }
+        printf("spread      max std from input variation %.4g Pa, max posterior (epistemic) std %.4g Pa\n", si, sp);
+        printf("outputs     %s/\n", out);
+    }
+    ts_run_destroy(run);
+    free(bm);
+    free(bs);
+    free(bi);
+    free(bp);
+    free(om);
+    free(os);
+    free(fm);
+    free(fs);
+    ts_em_bpinn_destroy(b);
+    return rc ? ts_cli_fail(rc, "em bpinn predict") : TS_EXIT_OK;
+}
+
+int em_cmd_bpinn(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "train")) return cmd_train(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "predict")) return cmd_predict(argc - 1, argv + 1);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: tinsel em bpinn train|predict [options]\n"
+               "  train    train the BPINN on a generated post-void tree, save model.safetensors\n"
+               "  predict  stress mean/std over current draws from a model; --compare runs Monte Carlo too\n"
+               "See tinsel em bpinn train --help and tinsel em bpinn predict --help.\n");
+        return TS_EXIT_OK;
+    }
+    fprintf(stderr, "tinsel em bpinn: expected 'train' or 'predict' (see tinsel em bpinn --help)\n");
+    return TS_EXIT_USAGE;
+}

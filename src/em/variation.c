@@ -1,0 +1,65 @@
+/* Variation model of the stochastic EM analysis (issue #10; seed 003,
+ * stochastic analysis section; notes/em.md "Stochastic analysis"): branch
+ * current densities as normal or lognormal random variables around the DC
+ * means, equicorrelated through one common factor, plus per-sample D0 and T.
+ *   normal:    j = mu (1 + s_j z)
+ *   lognormal: j = sign(mu) |mu| exp(s z - s^2/2), s^2 = ln(1 + s_j^2)
+ *              E[j] = mu, std(j)/|mu| = s_j (moments of the lognormal)
+ *   z_k = sqrt(rho) z_0 + sqrt(1 - rho) e_k,  corr(z_k, z_l) = rho.
+ * D0 factor: lognormal with mean 1 and relative std sigma_D0 (same formula). */
+#include <math.h>
+
+#include "tinsel/core.h"
+#include "tinsel/em.h"
+
+void ts_em_variation_default(ts_em_variation *v)
+{
+    v->dist = TS_EM_DIST_NORMAL;
+    v->sigma_j = 0.1;
+    v->rho = 0.0;
+    v->sigma_D0 = 0.0;
+    v->sigma_T_K = 0.0;
+}
+
+/* Lognormal factor with mean 1 and relative std rel for a standard normal z. */
+static double lognormal_factor(double rel, double z)
+{
+    double s2 = log1p(rel * rel);
+    return exp(sqrt(s2) * z - 0.5 * s2);
+}
+
+int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, uint64_t seed,
+                         uint64_t sample, double *j_out, double *D0_factor, double *dT)
+{
+    if (!v || (n > 0 && (!j_mean || !j_out)) || n < 0)
+        return ts_error_set(TS_ERR_INVAL, "ts_em_variation_draw: NULL argument or n < 0");
+    if (!(v->sigma_j >= 0) || !isfinite(v->sigma_j) || !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_D0 >= 0) ||
+        !isfinite(v->sigma_D0) || !(v->sigma_T_K >= 0) || !isfinite(v->sigma_T_K))
+        return ts_error_set(TS_ERR_RANGE,
+                            "variation: need sigma_j >= 0, 0 <= rho <= 1, sigma_D0 >= 0, sigma_T >= 0 (got %g, %g, %g, %g)",
+                            v->sigma_j, v->rho, v->sigma_D0, v->sigma_T_K);
+    if (v->dist != TS_EM_DIST_NORMAL && v->dist != TS_EM_DIST_LOGNORMAL)
+        return ts_error_set(TS_ERR_RANGE, "variation: unknown distribution %d", (int)v->dist);
+    ts_rng *r = ts_rng_create(seed, sample);
+    TS_CHECK_ALLOC(r);
+    /* fixed draw order: common factor, D0, T, then one normal per wire */
+    double z0 = ts_rng_normal(r, 0, 1);
+    double zD = ts_rng_normal(r, 0, 1);
+    double zT = ts_rng_normal(r, 0, 1);
+    double a = sqrt(v->rho), b = sqrt(1.0 - v->rho);
+    int rc = 0;
+    for (int k = 0; k < n; k++) {
+        double z = a * z0 + b * ts_rng_normal(r, 0, 1);
+        double mu = j_mean[k];
+        if (!isfinite(mu)) {
+            rc = ts_error_set(TS_ERR_RANGE, "variation: mean current density of wire %d is not finite", k);
+            break;
+        }
+        if (v->dist == TS_EM_DIST_NORMAL) j_out[k] = mu * (1.0 + v->sigma_j * z);
+        else j_out[k] = mu * lognormal_factor(v->sigma_j, z);
+    }
+    if (D0_factor) *D0_factor = v->sigma_D0 > 0 ? lognormal_factor(v->sigma_D0, zD) : 1.0;
+    if (dT) *dT = v->sigma_T_K * zT;
+    ts_rng_destroy(r);
+    return rc;
+}

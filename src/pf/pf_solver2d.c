@@ -1,0 +1,539 @@
+/* Two-dimensional multi-phase-field solver, chemistry + interfaces only
+ * (no mechanics), with FFTW.
+ *
+ * Equations: as pf_solver1d.c (seed 002 eqs. (1), (5)-(8), (10), (A.4),
+ * (A.5), (B.3)) without the elastic and plastic terms.
+ * Grid: x (layer normal) has nx cells with zero flux at both ends, y (along
+ * the layers) has ny cells and is periodic. Arrays are [ny][nx], x fastest;
+ * eta[r][ny][nx]. The 2D real-to-real transform (y: R2HC/HC2R, x: DCT-II/
+ * DCT-III = REDFT10/REDFT01) diagonalises the second-order finite-difference
+ * Laplacian with these boundary conditions:
+ *   lam(i, j) = -(2 - 2 cos(pi i/nx))/dx^2 - (2 - 2 cos(2 pi m_j/ny))/dy^2,
+ * m_j the y frequency of half-complex index j.
+ * A step (Lie splitting, as in 1D):
+ *   eta: (1 - dt Lmax kappa lap) eta+ = eta + dt [-L F_local + L kappa lap eta]
+ *        - dt Lmax kappa lap eta   (stabilised: exact 1D scheme when L = Lmax);
+ *   c:   (1 - dt A lap) c+ = c + dt [div(M grad mu(c, phi+)) - A lap c],
+ *        A = max_r D_r >= M/S everywhere (unconditionally stable splitting).
+ * Error control: the same second-difference local error estimate as 1D.
+ */
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinsel/pf.h"
+
+struct ts_pf_sim2d {
+    ts_pf_params p;
+    int nx, ny, P;
+    double dy;
+    double t, dt, dt_prev;
+    long steps, rejected;
+    int have_prev;
+    double Lp[TS_PF_MAXPHASE][TS_PF_MAXPHASE], Lmax, Adiff;
+    int c_iters; /* defect-correction sweeps of the c step */
+    /* mechanics (Hu-Chen, Voigt-interpolated, elastic only) */
+    ts_pf_hc *hc;
+    double Cr[TS_PF_MAXPHASE][3][3], eig[TS_PF_MAXPHASE][3], Ebar[3];
+    double *eps, *sig, *sx;   /* [3][n] total strain, stress, eigenstress */
+    double *epl, *pcum;       /* [P][n][6], [P][n] plastic state */
+    double *epl0, *pcum0;     /* saved for rejected steps */
+    int plastic;
+    double *eta, *c, *eta0, *c0, *deta_prev, *dc_prev;
+    double *phi, *g, *rhs, *lap, *mu, *Mb, *buf, *spec, *lam;
+    fftw_plan fwd, bwd;
+};
+
+static size_t N2(const ts_pf_sim2d *s) { return (size_t)s->nx * s->ny; }
+
+void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
+{
+    if (!s) return;
+    if (s->fwd) fftw_destroy_plan(s->fwd);
+    if (s->bwd) fftw_destroy_plan(s->bwd);
+    double *a[] = {s->eta, s->c, s->eta0, s->c0, s->deta_prev, s->dc_prev, s->phi, s->g,
+                   s->rhs, s->lap, s->mu, s->Mb, s->lam};
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) free(a[k]);
+    fftw_free(s->buf);
+    fftw_free(s->spec);
+    free(s->eps);
+    free(s->sig);
+    free(s->sx);
+    free(s->epl);
+    free(s->pcum);
+    free(s->epl0);
+    free(s->pcum0);
+    ts_pf_hc_destroy(s->hc);
+    free(s);
+}
+
+/* 5-point FD Laplacian with zero flux in x, periodic in y. */
+static void laplacian(const ts_pf_sim2d *s, const double *f, double *out)
+{
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+    for (int j = 0; j < ny; j++) {
+        const double *row = f + (size_t)j * nx;
+        const double *up = f + (size_t)((j + 1) % ny) * nx, *dn = f + (size_t)((j + ny - 1) % ny) * nx;
+        double *o = out + (size_t)j * nx;
+        for (int i = 0; i < nx; i++) {
+            double l = (i > 0) ? row[i - 1] : row[i], r = (i < nx - 1) ? row[i + 1] : row[i];
+            o[i] = (l - 2 * row[i] + r) * ix2 + (up[i] - 2 * row[i] + dn[i]) * iy2;
+        }
+    }
+}
+
+/* Solve (1 - a lam) x = rhs in place (rhs in real space). */
+static void helmholtz(ts_pf_sim2d *s, double *x, double a)
+{
+    size_t n = N2(s);
+    memcpy(s->buf, x, n * sizeof(double));
+    fftw_execute(s->fwd);
+    double norm = 1.0 / ((double)s->ny * 2.0 * s->nx);
+    for (size_t k = 0; k < n; k++) s->spec[k] *= norm / (1.0 - a * s->lam[k]);
+    fftw_execute(s->bwd);
+    memcpy(x, s->buf, n * sizeof(double));
+}
+
+static void phases(const ts_pf_sim2d *s, const double *eta, double *phi)
+{
+    size_t n = N2(s);
+    for (size_t k = 0; k < n; k++) {
+        double s2 = 0;
+        for (int r = 0; r < s->P; r++) s2 += eta[r * n + k] * eta[r * n + k];
+        if (s2 < 1e-30) s2 = 1e-30;
+        double inv = 1.0 / s2;
+        for (int r = 0; r < s->P; r++) phi[r * n + k] = eta[r * n + k] * eta[r * n + k] * inv;
+    }
+}
+
+int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_amp,
+                       double scallop_period, ts_pf_sim2d **out)
+{
+    *out = NULL;
+    TS_TRY(ts_pf_params_check(p));
+    if (p->mechanics && p->normal != TS_PF_NORMAL_STRAIN)
+        return ts_error_set(TS_ERR_UNSUPPORTED, "2D mechanics: only strain-controlled loading (normal = strain)");
+    if (ny < 2 || !(dy > 0))
+        return ts_error_set(TS_ERR_RANGE, "2D grid: ny = %d (>= 2), dy = %g m (> 0)", ny, dy);
+    if (scallop_amp < 0 || (scallop_amp > 0 && !(scallop_period > 0)))
+        return ts_error_set(TS_ERR_RANGE, "scallops: amplitude %g m >= 0 and period %g m > 0", scallop_amp,
+                            scallop_period);
+    ts_pf_sim2d *s = calloc(1, sizeof *s);
+    TS_CHECK_ALLOC(s);
+    s->p = *p;
+    s->nx = p->n;
+    s->ny = ny;
+    s->dy = dy;
+    s->P = p->nphase;
+    size_t n = N2(s), nP = n * s->P;
+    s->eta = calloc(nP, sizeof(double));
+    s->eta0 = calloc(nP, sizeof(double));
+    s->deta_prev = calloc(nP, sizeof(double));
+    s->phi = calloc(nP, sizeof(double));
+    s->g = calloc(nP, sizeof(double));
+    s->rhs = calloc(nP, sizeof(double));
+    s->c = calloc(n, sizeof(double));
+    s->c0 = calloc(n, sizeof(double));
+    s->dc_prev = calloc(n, sizeof(double));
+    s->lap = calloc(n, sizeof(double));
+    s->mu = calloc(n, sizeof(double));
+    s->Mb = calloc(n, sizeof(double));
+    s->lam = calloc(n, sizeof(double));
+    s->buf = fftw_alloc_real(n);
+    s->spec = fftw_alloc_real(n);
+    if (p->mechanics) {
+        s->eps = calloc(3 * n, sizeof(double));
+        s->sig = calloc(3 * n, sizeof(double));
+        s->sx = calloc(3 * n, sizeof(double));
+        s->epl = calloc(6 * nP, sizeof(double));
+        s->pcum = calloc(nP, sizeof(double));
+        s->epl0 = calloc(6 * nP, sizeof(double));
+        s->pcum0 = calloc(nP, sizeof(double));
+        double C0[3][3] = {{0}};
+        for (int r = 0; r < s->P; r++) {
+            ts_pf_reduce_stiffness((const double(*)[6])p->ph[r].stiff, s->Cr[r]);
+            /* eigenstrains enter through the eigenstress field sx (per phase) */
+            s->eig[r][0] = s->eig[r][1] = s->eig[r][2] = 0;
+            s->plastic |= p->ph[r].plastic;
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) C0[a][b] += s->Cr[r][a][b] / s->P;
+        }
+        s->Ebar[0] = p->applied_e11;
+        s->Ebar[1] = p->applied_e22;
+        s->Ebar[2] = 0;
+        int rc = ts_pf_hc_create(s->nx, ny, p->dx, dy, (const double(*)[3])C0, &s->hc);
+        if (rc) {
+            ts_pf_sim2d_destroy(s);
+            return rc;
+        }
+    }
+    if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
+        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec ||
+        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0))) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
+    }
+    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->buf, s->spec, FFTW_R2HC, FFTW_REDFT10, FFTW_ESTIMATE);
+    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->buf, FFTW_HC2R, FFTW_REDFT01, FFTW_ESTIMATE);
+    if (!s->fwd || !s->bwd) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_NOMEM, "FFTW planning failed");
+    }
+    double pi = 3.14159265358979323846;
+    for (int j = 0; j < ny; j++) {
+        int m = (j <= ny / 2) ? j : ny - j;
+        double ly = -(2 - 2 * cos(2 * pi * m / ny)) / (dy * dy);
+        for (int i = 0; i < s->nx; i++)
+            s->lam[(size_t)j * s->nx + i] = ly - (2 - 2 * cos(pi * i / s->nx)) / (p->dx * p->dx);
+    }
+    s->Lmax = 0;
+    s->Adiff = 0;
+    for (int r = 0; r < s->P; r++) {
+        s->Adiff = fmax(s->Adiff, p->ph[r].D);
+        for (int q = 0; q < s->P; q++) {
+            s->Lp[r][q] = (r == q) ? 0 : ts_pf_pair_L(p, r, q);
+            s->Lmax = fmax(s->Lmax, s->Lp[r][q]);
+        }
+    }
+    /* initial layers; the boundary between phases P-2 and P-1 (Cu6Sn5/Sn) is
+     * scalloped: half-ellipse caps of height scallop_amp per period */
+    double bnd[TS_PF_MAXPHASE + 1];
+    bnd[0] = 0;
+    for (int r = 0; r < s->P; r++) bnd[r + 1] = bnd[r] + p->ph[r].width;
+    double delta = sqrt(2.0 * p->kappa / p->m);
+    for (int j = 0; j < ny; j++) {
+        double y = (j + 0.5) * dy, shift = 0;
+        if (scallop_amp > 0) {
+            double u = fmod(y, scallop_period) / scallop_period * 2.0 - 1.0; /* -1..1 */
+            shift = scallop_amp * sqrt(fmax(0.0, 1.0 - u * u));
+        }
+        for (int i = 0; i < s->nx; i++) {
+            double x = (i + 0.5) * p->dx;
+            for (int r = 0; r < s->P; r++) {
+                double lo = bnd[r] + (r == s->P - 1 ? shift : 0), hi = bnd[r + 1] + (r == s->P - 2 ? shift : 0);
+                double left = (r == 0) ? 1.0 : 0.5 * (1 + tanh((x - lo) / delta));
+                double right = (r == s->P - 1) ? 1.0 : 0.5 * (1 - tanh((x - hi) / delta));
+                s->eta[r * n + (size_t)j * s->nx + i] = left * right;
+            }
+        }
+    }
+    phases(s, s->eta, s->phi);
+    for (size_t k = 0; k < n; k++) {
+        double c = 0;
+        for (int r = 0; r < s->P; r++) c += s->phi[r * n + k] * p->ph[r].c_init;
+        s->c[k] = c;
+    }
+    s->dt = p->dt_init;
+    s->c_iters = 4;
+    *out = s;
+    return 0;
+}
+
+static int raw_step2d(ts_pf_sim2d *s, double dt)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s);
+    int P = s->P;
+    phases(s, s->eta, s->phi);
+    for (size_t k = 0; k < n; k++) {
+        double Si = 0, Ri = 0;
+        for (int r = 0; r < P; r++) {
+            Si += s->phi[r * n + k] / p->ph[r].A;
+            Ri += s->phi[r * n + k] * (p->ph[r].c0 - p->ph[r].B / p->ph[r].A);
+        }
+        double mu = (s->c[k] - Ri) / Si;
+        for (int r = 0; r < P; r++) {
+            const ts_pf_phase *q = &p->ph[r];
+            double d = mu - q->B;
+            s->g[r * n + k] = q->C - mu * q->c0 - d * d / (2 * q->A);
+        }
+    }
+    if (p->mechanics) {
+        /* Voigt-Taylor mixture (seed eqs. (A.6), (A.7) with equal total strain):
+         * sigma_r = C_r (eps - eps*_r - eps_pl_r), sigma = sum phi_r sigma_r,
+         * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
+         * strain-constrained backward-Euler return map where phi_r > 1e-3. */
+        static const int V[3] = {0, 1, 5};
+        for (size_t k = 0; k < n; k++)
+            for (int a = 0; a < 3; a++) {
+                double acc = 0;
+                for (int r = 0; r < P; r++) {
+                    const double *ep = s->epl + ((size_t)r * n + k) * 6;
+                    double t = 0;
+                    for (int b = 0; b < 6; b++) t += p->ph[r].stiff[V[a]][b] * (p->ph[r].eig[b] + ep[b]);
+                    acc += s->phi[r * n + k] * t;
+                }
+                s->sx[a * n + k] = acc;
+            }
+        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
+                              s->sx, s->Ebar, 1e-12, 1000, s->eps, s->sig));
+        for (size_t k = 0; k < n; k++) {
+            double e6[6] = {s->eps[k], s->eps[n + k], 0, 0, 0, s->eps[2 * n + k]};
+            for (int r = 0; r < P; r++) {
+                const ts_pf_phase *q = &p->ph[r];
+                double *ep = s->epl + ((size_t)r * n + k) * 6;
+                if (q->plastic && s->phi[r * n + k] > 1e-3)
+                    TS_TRY(ts_pf_return_map_strain(p, r, e6, dt, ep, &s->pcum[r * n + k], NULL));
+                double el[6], w = 0;
+                for (int b = 0; b < 6; b++) el[b] = e6[b] - q->eig[b] - ep[b];
+                for (int a = 0; a < 6; a++) {
+                    double sa = 0;
+                    for (int b = 0; b < 6; b++) sa += q->stiff[a][b] * el[b];
+                    w += 0.5 * sa * el[a];
+                }
+                s->g[r * n + k] += w + q->R0 * s->pcum[r * n + k];
+            }
+        }
+    }
+    /* eta: local terms explicit, gradient stabilised */
+    for (int r = 0; r < P; r++) {
+        laplacian(s, s->eta + r * n, s->lap);
+        for (size_t k = 0; k < n; k++) {
+            double s2 = 0, gbar = 0, num = 0, den = 0;
+            for (int q = 0; q < P; q++) {
+                double e = s->eta[q * n + k];
+                s2 += e * e;
+                gbar += s->phi[q * n + k] * s->g[q * n + k];
+            }
+            if (s2 < 1e-30) s2 = 1e-30;
+            for (int a = 0; a < P; a++)
+                for (int b = a + 1; b < P; b++) {
+                    double w = fabs(s->eta[a * n + k] * s->eta[b * n + k]);
+                    num += s->Lp[a][b] * w;
+                    den += w;
+                }
+            double Li;
+            if (den > 1e-12) {
+                Li = num / den;
+            } else {
+                int dom = 0;
+                for (int a = 1; a < P; a++)
+                    if (s->phi[a * n + k] > s->phi[dom * n + k]) dom = a;
+                Li = 0;
+                for (int q = 0; q < P; q++)
+                    if (q != dom) Li += s->Lp[dom][q] / (P - 1);
+            }
+            double e = s->eta[r * n + k];
+            double F = 2.0 * e / s2 * (s->g[r * n + k] - gbar) +
+                       p->m * (e * e * e - e + 2.0 * p->gamma * e * (s2 - e * e));
+            s->rhs[r * n + k] = e + dt * (-Li * F + (Li - s->Lmax) * p->kappa * s->lap[k]);
+        }
+    }
+    for (int r = 0; r < P; r++) helmholtz(s, s->rhs + r * n, dt * s->Lmax * p->kappa);
+    memcpy(s->eta, s->rhs, n * P * sizeof(double));
+    /* c at phi+: face mobilities; mu = (c - R)/S re-evaluated per iterate */
+    phases(s, s->eta, s->phi);
+    double *Sinv = s->g, *Rr = s->g + n; /* g is free now (P >= 2) */
+    for (size_t k = 0; k < n; k++) {
+        double Si = 0, Ri = 0, Mi = 0;
+        for (int r = 0; r < P; r++) {
+            const ts_pf_phase *q = &p->ph[r];
+            double f = s->phi[r * n + k];
+            Si += f / q->A;
+            Ri += f * (q->c0 - q->B / q->A);
+            Mi += f * q->D / q->A;
+        }
+        Sinv[k] = 1.0 / Si;
+        Rr[k] = Ri;
+        s->Mb[k] = Mi;
+    }
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (p->dx * p->dx), iy2 = 1.0 / (s->dy * s->dy);
+    double *cn = s->rhs, *ck = s->rhs + n; /* reuse (P >= 2) */
+    memcpy(ck, s->c, n * sizeof(double));
+    /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
+    for (int it = 0; it < s->c_iters; it++) {
+        for (size_t k = 0; k < n; k++) s->mu[k] = (ck[k] - Rr[k]) * Sinv[k];
+        laplacian(s, ck, s->lap);
+        for (int j = 0; j < ny; j++) {
+            int ju = (j + 1) % ny, jd = (j + ny - 1) % ny;
+            for (int i = 0; i < nx; i++) {
+                size_t k = (size_t)j * nx + i;
+                double div = 0;
+                if (i < nx - 1) div += 0.5 * (s->Mb[k] + s->Mb[k + 1]) * (s->mu[k + 1] - s->mu[k]) * ix2;
+                if (i > 0) div -= 0.5 * (s->Mb[k] + s->Mb[k - 1]) * (s->mu[k] - s->mu[k - 1]) * ix2;
+                size_t ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
+                div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
+                div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
+                cn[k] = s->c[k] + dt * (div - s->Adiff * s->lap[k]);
+            }
+        }
+        helmholtz(s, cn, dt * s->Adiff);
+        memcpy(ck, cn, n * sizeof(double));
+    }
+    memcpy(s->c, ck, n * sizeof(double));
+    return 0;
+}
+
+int ts_pf_sim2d_step(ts_pf_sim2d *s)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s), nP = n * s->P;
+    double dt = s->dt;
+    for (;;) {
+        memcpy(s->eta0, s->eta, nP * sizeof(double));
+        memcpy(s->c0, s->c, n * sizeof(double));
+        if (s->plastic) {
+            memcpy(s->epl0, s->epl, 6 * nP * sizeof(double));
+            memcpy(s->pcum0, s->pcum, nP * sizeof(double));
+        }
+        TS_TRY(raw_step2d(s, dt));
+        int bad = -1;
+        for (size_t k = 0; k < n && bad < 0; k++)
+            if (!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) bad = (int)k;
+        double err = 0;
+        if (bad < 0 && s->have_prev) {
+            double ratio = dt / s->dt_prev;
+            for (size_t k = 0; k < nP; k++) {
+                double d = fabs((s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k]);
+                if (d > err) err = d;
+            }
+            for (size_t k = 0; k < n; k++) {
+                double d = fabs((s->c[k] - s->c0[k]) - ratio * s->dc_prev[k]);
+                if (d > err) err = d;
+            }
+            err *= dt / (dt + s->dt_prev);
+        }
+        if (bad < 0 && !isfinite(err)) bad = 0;
+        if (bad < 0 && (!p->adaptive || err <= p->tol)) {
+            for (size_t k = 0; k < nP; k++) s->deta_prev[k] = s->eta[k] - s->eta0[k];
+            for (size_t k = 0; k < n; k++) s->dc_prev[k] = s->c[k] - s->c0[k];
+            s->dt_prev = dt;
+            s->have_prev = 1;
+            s->t += dt;
+            s->steps++;
+            if (p->adaptive) {
+                double f = err > 0 ? fmin(2.0, fmax(0.2, 0.9 * sqrt(p->tol / err))) : 2.0;
+                s->dt = fmin(p->dt_max, fmax(p->dt_min, dt * f));
+            }
+            return 0;
+        }
+        memcpy(s->eta, s->eta0, nP * sizeof(double));
+        memcpy(s->c, s->c0, n * sizeof(double));
+        if (s->plastic) {
+            memcpy(s->epl, s->epl0, 6 * nP * sizeof(double));
+            memcpy(s->pcum, s->pcum0, nP * sizeof(double));
+        }
+        s->rejected++;
+        if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
+            if (bad >= 0)
+                return ts_error_set(TS_ERR_NUMERIC, "2D blow-up at step %ld (t = %g s): c at grid point (%d, %d)",
+                                    s->steps + 1, s->t, bad % s->nx, bad / s->nx);
+            return ts_error_set(TS_ERR_CONVERGE, "2D time step cannot be stabilised (error %g > tol %g at dt %g s)",
+                                err, p->tol, dt);
+        }
+        dt = fmax(p->dt_min, dt * ((bad < 0 && err > 0) ? fmax(0.1, fmin(0.5, 0.9 * sqrt(p->tol / err))) : 0.25));
+        s->dt = dt;
+    }
+}
+
+int ts_pf_sim2d_advance(ts_pf_sim2d *s, double t)
+{
+    while (s->t < t * (1 - 1e-14)) {
+        double keep = s->dt;
+        int clip = s->t + s->dt > t;
+        if (clip) s->dt = t - s->t;
+        TS_TRY(ts_pf_sim2d_step(s));
+        if (clip && s->dt > keep) s->dt = keep;
+    }
+    return 0;
+}
+
+double ts_pf_sim2d_time(const ts_pf_sim2d *s) { return s->t; }
+long ts_pf_sim2d_steps(const ts_pf_sim2d *s) { return s->steps; }
+const double *ts_pf_sim2d_eta(const ts_pf_sim2d *s) { return s->eta; }
+const double *ts_pf_sim2d_c(const ts_pf_sim2d *s) { return s->c; }
+const double *ts_pf_sim2d_stress(const ts_pf_sim2d *s) { return s->sig; }
+const double *ts_pf_sim2d_pcum(const ts_pf_sim2d *s) { return s->pcum; }
+
+void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
+{
+    size_t n = N2(s);
+    for (int r = 0; r < s->P; r++) d[r] = 0;
+    for (size_t k = 0; k < n; k++) {
+        double s2 = 0;
+        for (int r = 0; r < s->P; r++) s2 += s->eta[r * n + k] * s->eta[r * n + k];
+        if (s2 < 1e-30) continue;
+        for (int r = 0; r < s->P; r++) d[r] += s->eta[r * n + k] * s->eta[r * n + k] / s2;
+    }
+    for (int r = 0; r < s->P; r++) d[r] *= s->p.dx / s->ny;
+}
+
+/* ------------------------------------------------------------ checkpoint */
+
+double *ts_pf_hc_strain_(ts_pf_hc *h);
+static const char CK2_MAGIC[8] = "TSPF2D1";
+
+int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path)
+{
+    ts_afile *f = NULL;
+    TS_TRY(ts_afile_open(path, &f));
+    FILE *fp = ts_afile_fp(f);
+    size_t n = N2(s), nP = n * s->P;
+    int hdr[4] = {s->nx, s->ny, s->P, s->have_prev};
+    double sc[5] = {s->t, s->dt, s->dt_prev, s->p.dx, s->dy};
+    long cnt[2] = {s->steps, s->rejected};
+    int mech = s->p.mechanics != 0;
+    int ok = fwrite(CK2_MAGIC, 1, 8, fp) == 8 && fwrite(hdr, sizeof hdr, 1, fp) == 1 &&
+             fwrite(sc, sizeof sc, 1, fp) == 1 && fwrite(cnt, sizeof cnt, 1, fp) == 1 &&
+             fwrite(&mech, sizeof mech, 1, fp) == 1 && fwrite(s->eta, sizeof(double), nP, fp) == nP &&
+             fwrite(s->c, sizeof(double), n, fp) == n && fwrite(s->deta_prev, sizeof(double), nP, fp) == nP &&
+             fwrite(s->dc_prev, sizeof(double), n, fp) == n;
+    if (ok && mech)
+        ok = fwrite(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fwrite(s->pcum, sizeof(double), nP, fp) == nP &&
+             fwrite(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+    if (!ok) {
+        ts_afile_abort(f);
+        return ts_error_set(TS_ERR_IO, "%s: write failed", path);
+    }
+    return ts_afile_commit(f);
+}
+
+int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path, ts_pf_sim2d **out)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return ts_error_set(TS_ERR_IO, "%s: cannot open checkpoint", path);
+    char magic[8];
+    int hdr[4], mech = 0;
+    double sc[5];
+    long cnt[2];
+    if (fread(magic, 1, 8, fp) != 8 || memcmp(magic, CK2_MAGIC, 8) != 0 || fread(hdr, sizeof hdr, 1, fp) != 1 ||
+        fread(sc, sizeof sc, 1, fp) != 1 || fread(cnt, sizeof cnt, 1, fp) != 1 || fread(&mech, sizeof mech, 1, fp) != 1) {
+        fclose(fp);
+        return ts_error_set(TS_ERR_FORMAT, "%s: not a tinsel pf 2D checkpoint", path);
+    }
+    if (hdr[0] != p->n || hdr[1] != ny || hdr[2] != p->nphase || sc[3] != p->dx || sc[4] != dy ||
+        mech != (p->mechanics != 0)) {
+        fclose(fp);
+        return ts_error_set(TS_ERR_FORMAT, "%s: checkpoint grid %d x %d, %d phases, mechanics %d does not match the input",
+                            path, hdr[0], hdr[1], hdr[2], mech);
+    }
+    ts_pf_sim2d *s = NULL;
+    int rc = ts_pf_sim2d_create(p, ny, dy, 0, 0, &s);
+    if (rc) {
+        fclose(fp);
+        return rc;
+    }
+    size_t n = N2(s), nP = n * s->P;
+    int ok = fread(s->eta, sizeof(double), nP, fp) == nP && fread(s->c, sizeof(double), n, fp) == n &&
+             fread(s->deta_prev, sizeof(double), nP, fp) == nP && fread(s->dc_prev, sizeof(double), n, fp) == n;
+    if (ok && mech)
+        ok = fread(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fread(s->pcum, sizeof(double), nP, fp) == nP &&
+             fread(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+    fclose(fp);
+    if (!ok) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_FORMAT, "%s: truncated checkpoint", path);
+    }
+    s->have_prev = hdr[3];
+    s->t = sc[0];
+    s->dt = sc[1];
+    s->dt_prev = sc[2];
+    s->steps = cnt[0];
+    s->rejected = cnt[1];
+    *out = s;
+    return 0;
+}

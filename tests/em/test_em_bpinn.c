@@ -1,0 +1,325 @@
+/* Junction model, exact flux oracle and BPINN (issue #10): the oracle's
+ * junction stresses against the finite-volume solver on the whole tree
+ * (independent discretisation) with convergence in K, the adjoint identity
+ * <A ϕ, s> = <ϕ, Aᵀ s>, the BPINN loss gradient against central
+ * differences, save/load round trip, and a small calibration check. */
+#include <stdlib.h>
+
+#include "ts_test.h"
+#include "tinsel/em.h"
+
+#define YEAR 3.15576e7
+#define FLUX_TOL 0.15 /* measured 0.085 for the quick-test model */
+
+/* RMSE over vertices and output times of the oracle vs FV (CN, 100 cells,
+ * small steps), relative to the stress range. */
+static double oracle_vs_fv(const ts_em_tree *t, const ts_em_params *p, int K, double *resid)
+{
+    ts_em_options o;
+    ts_em_options_default(&o);
+    o.years = 10;
+    o.nout = 10;
+    o.nsub = 50;
+    o.ncell = 100;
+    o.theta = 0.5;
+    o.steps_per_decade = 40;
+    size_t n = (size_t)(o.nout + 1) * t->nvert;
+    double *sf = malloc(n * sizeof(double));
+    double *phi = malloc((size_t)2 * t->nwire * K * sizeof(double)), *sig = malloc((size_t)2 * t->nwire * K * sizeof(double));
+    double *sv = malloc((size_t)(K + 1) * t->nvert * sizeof(double));
+    ts_em_jmodel *m = NULL;
+    TS_CHECK_OK(ts_em_tree_simulate(t, p, &o, t->j_mean, sf, NULL, NULL, NULL));
+    TS_CHECK_OK(ts_em_jmodel_create(t, p, o.years * YEAR, K, &m));
+    double err = INFINITY;
+    if (m && sf && phi && sig && sv) {
+        TS_CHECK_OK(ts_em_jmodel_solve(m, t->j_mean, phi));
+        ts_em_jmodel_stress(m, phi, sig);
+        ts_em_jmodel_vertex_stress(m, sig, sv);
+        double r = 0;
+        for (int q = 0; q < ts_em_jmodel_njunctions(m); q++) {
+            int d, E[4];
+            ts_em_jmodel_junction(m, q, NULL, &d, E);
+            for (int k = 1; k < d; k++)
+                for (int i = 0; i < K; i++) r = fmax(r, fabs(sig[(size_t)E[k] * K + i] - sig[(size_t)E[k - 1] * K + i]));
+        }
+        *resid = r;
+        double mx = -INFINITY, mn = INFINITY, se = 0;
+        for (int k = 1; k <= o.nout; k++)
+            for (int v = 0; v < t->nvert; v++) {
+                double a = sf[(size_t)k * t->nvert + v], b = sv[(size_t)(k * K / o.nout) * t->nvert + v];
+                mx = fmax(mx, a);
+                mn = fmin(mn, a);
+                se += (a - b) * (a - b);
+            }
+        err = sqrt(se / (o.nout * t->nvert)) / (mx - mn);
+    }
+    ts_em_jmodel_destroy(m);
+    free(sf);
+    free(phi);
+    free(sig);
+    free(sv);
+    return err;
+}
+
+static void test_oracle_vs_fv(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    p.delta = 0; /* Dirichlet void, as the closed form (eq. (9)) */
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(10, 1, p.thickness, &p, &t));
+    if (!t) return;
+    double r1 = 0, r2 = 0;
+    double e1 = oracle_vs_fv(t, &p, 50, &r1), e2 = oracle_vs_fv(t, &p, 200, &r2);
+    /* measured 0.176 % and 0.0237 % (K = 400: 0.0083 %, K = 800: 0.0029 %:
+     * about O(Δt^1.5)); the FV reference is converged in space (400 instead
+     * of 100 cells changes the K = 400 error from 0.0083 % to 0.0086 %) */
+    TS_CHECK_MSG(e1 < 3e-3, "K = 50: %.3g of range", e1);
+    TS_CHECK_MSG(e2 < 5e-4, "K = 200: %.3g of range", e2);
+    TS_CHECK_MSG(e2 < 0.5 * e1, "no convergence in K: %.3g -> %.3g", e1, e2);
+    /* continuity holds to round-off of stresses ~1e9 Pa */
+    TS_CHECK_MSG(r1 < 1e-3 && r2 < 1e-3, "continuity residual %.3g, %.3g Pa", r1, r2);
+    /* sparse (UMFPACK) vs dense LAPACK reference on a 60-segment tree */
+    ts_em_tree *t2 = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(60, 3, p.thickness, &p, &t2));
+    ts_em_jmodel *ms = NULL, *md = NULL;
+    int K = 15;
+    if (t2) {
+        TS_CHECK_OK(ts_em_jmodel_create(t2, &p, 3e8, K, &ms));
+        TS_CHECK_OK(ts_em_jmodel_create(t2, &p, 3e8, K, &md));
+    }
+    if (ms && md) {
+        TS_CHECK_OK(ts_em_jmodel_set_dense(md, 1));
+        size_t n = (size_t)2 * t2->nwire * K;
+        double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double));
+        TS_CHECK_OK(ts_em_jmodel_solve(ms, t2->j_mean, a));
+        TS_CHECK_OK(ts_em_jmodel_solve(md, t2->j_mean, b));
+        double w = 0, sc = 0;
+        for (size_t i = 0; i < n; i++) {
+            w = fmax(w, fabs(a[i] - b[i]));
+            sc = fmax(sc, fabs(b[i]));
+        }
+        /* two LU factorisations of the same well-posed system: agree to
+         * ~cond * eps; 1e-9 of the largest gradient */
+        TS_CHECK_MSG(w <= 1e-9 * sc, "sparse vs dense fluxes: %.3g of %.3g", w, sc);
+        free(a);
+        free(b);
+    }
+    ts_em_jmodel_destroy(ms);
+    ts_em_jmodel_destroy(md);
+    ts_em_tree_destroy(t2);
+    ts_em_tree_destroy(t);
+}
+
+static void test_adjoint_and_errors(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(12, 4, p.thickness, &p, &t));
+    if (!t) return;
+    int K = 7;
+    ts_em_jmodel *m = NULL;
+    TS_CHECK_OK(ts_em_jmodel_create(t, &p, 1e8, K, &m));
+    size_t n = (size_t)2 * t->nwire * K;
+    double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)), *Ax = malloc(n * sizeof(double)),
+           *Aty = malloc(n * sizeof(double));
+    ts_rng *r = ts_rng_create(3, 0);
+    if (m && x && y && Ax && Aty && r) {
+        for (size_t i = 0; i < n; i++) {
+            x[i] = ts_rng_normal(r, 0, 1);
+            y[i] = ts_rng_normal(r, 0, 1);
+        }
+        /* void ends carry no gradient and no stress: zero them in x and y */
+        for (int e = 0; e < 2 * t->nwire; e++) {
+            int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
+            if (v == t->void_vertex)
+                for (int k = 0; k < K; k++) x[(size_t)e * K + k] = y[(size_t)e * K + k] = 0;
+        }
+        ts_em_jmodel_stress(m, x, Ax);
+        TS_CHECK_OK(ts_em_jmodel_stress_adjoint(m, y, Aty));
+        double a = 0, b = 0, s = 0;
+        for (size_t i = 0; i < n; i++) {
+            a += Ax[i] * y[i];
+            b += x[i] * Aty[i];
+            s += fabs(Ax[i] * y[i]);
+        }
+        TS_CHECK_CLOSE(a, b, 1e-13 * s, 0);
+    }
+    ts_rng_destroy(r);
+    free(x);
+    free(y);
+    free(Ax);
+    free(Aty);
+    ts_em_jmodel_destroy(m);
+    ts_em_jmodel *m2 = NULL;
+    t->void_vertex = -1;
+    TS_CHECK_ERR(ts_em_jmodel_create(t, &p, 1e8, K, &m2), TS_ERR_UNSUPPORTED);
+    t->void_vertex = 1; /* not a leaf in this tree */
+    if (t->nwire > 1) TS_CHECK_ERR(ts_em_jmodel_create(t, &p, 1e8, K, &m2), TS_ERR_UNSUPPORTED);
+    ts_em_tree_destroy(t);
+}
+
+static void test_bpinn_gradient(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(8, 2, p.thickness, &p, &t));
+    ts_em_bpinn_options o;
+    ts_em_bpinn_options_default(&o);
+    o.adam_steps = 0;
+    o.burnin = 0;
+    o.samples = 1;
+    o.K = 6;
+    o.train_draws = 3;
+    o.hidden = 4;
+    ts_em_bpinn *b = NULL;
+    TS_CHECK_OK(ts_em_bpinn_train(t, &p, 3e8, &o, &b));
+    if (!b) {
+        ts_em_tree_destroy(t);
+        return;
+    }
+    int np;
+    ts_em_bpinn_info(b, NULL, NULL, NULL, NULL, &np, NULL);
+    double *th = ts_em_bpinn_map(b), *g = malloc((size_t)np * sizeof(double)), L, Lp, Lm, worst = 0;
+    TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L, g));
+    for (int i = 0; i < np && g; i++) {
+        /* central differences, h = 1e-6: truncation ~h² |L'''| and round-off
+         * ~eps L/h ~ 1e-7 L: a relative tolerance of 1e-5 */
+        double h = 1e-6, s = th[i];
+        th[i] = s + h;
+        ts_em_bpinn_loss(b, th, &Lp, NULL);
+        th[i] = s - h;
+        ts_em_bpinn_loss(b, th, &Lm, NULL);
+        th[i] = s;
+        double fd = (Lp - Lm) / (2 * h);
+        worst = fmax(worst, fabs(fd - g[i]) / (fabs(fd) + 1e-6 * L));
+    }
+    TS_CHECK_MSG(worst < 1e-5, "gradient vs central differences: %.3g", worst);
+    free(g);
+    ts_em_bpinn_destroy(b);
+    ts_em_tree_destroy(t);
+}
+
+/* Train a small model, check that training reduced the jumps, that the
+ * prediction's spread is calibrated against the oracle MC on the same draws
+ * within the stated tolerance, and that save/load reproduces it. */
+static void test_bpinn_calibration(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(6, 5, p.thickness, &p, &t));
+    if (!t) return;
+    ts_em_bpinn_options o;
+    ts_em_bpinn_options_default(&o);
+    o.K = 10;
+    o.hidden = 8;
+    o.adam_steps = 600;
+    o.burnin = 10;
+    o.samples = 10;
+    o.leapfrog = 5;
+    o.nthreads = 1;
+    double t_end = 5 * YEAR;
+    ts_em_bpinn *b = NULL;
+    TS_CHECK_OK(ts_em_bpinn_train(t, &p, t_end, &o, &b));
+    if (!b) {
+        ts_em_tree_destroy(t);
+        return;
+    }
+    double acc, ml;
+    ts_em_bpinn_info(b, &acc, NULL, &ml, NULL, NULL, NULL);
+    TS_CHECK(acc >= 0 && acc <= 1);
+    int K = o.K, nv = t->nvert, ns = t->nwire;
+    size_t nq = (size_t)(K + 1) * nv;
+    long N = 40;
+    double *bm = malloc(nq * 8), *bs = malloc(nq * 8), *bi = malloc(nq * 8), *bp = malloc(nq * 8);
+    double *om = calloc(nq, 8), *os = calloc(nq, 8), *j = malloc((size_t)ns * 8);
+    double *phi = malloc((size_t)2 * ns * K * 8), *sig = malloc((size_t)2 * ns * K * 8), *sv = malloc(nq * 8);
+    TS_CHECK_OK(ts_em_bpinn_predict(b, &o.var, N, 7, bm, bs, bi, bp));
+    const ts_em_jmodel *m = ts_em_bpinn_jmodel(b);
+    for (long d = 0; d < N; d++) {
+        TS_CHECK_OK(ts_em_variation_draw(&o.var, t->j_mean, ns, 7, (uint64_t)d, j, NULL, NULL));
+        TS_CHECK_OK(ts_em_jmodel_solve(m, j, phi));
+        ts_em_jmodel_stress(m, phi, sig);
+        ts_em_jmodel_vertex_stress(m, sig, sv);
+        for (size_t q = 0; q < nq; q++) {
+            double dl = sv[q] - om[q];
+            om[q] += dl / (d + 1);
+            os[q] += dl * (sv[q] - om[q]);
+        }
+    }
+    double mx = -INFINITY, mn = INFINITY, smax = 0, em = 0, es = 0, tot = 0;
+    for (size_t q = 0; q < nq; q++) {
+        os[q] = sqrt(os[q] / N);
+        mx = fmax(mx, om[q]);
+        mn = fmin(mn, om[q]);
+        smax = fmax(smax, os[q]);
+        em += (bm[q] - om[q]) * (bm[q] - om[q]);
+        es += (bs[q] - os[q]) * (bs[q] - os[q]);
+        /* law of total variance, population moments */
+        tot = fmax(tot, fabs(bs[q] * bs[q] - bi[q] * bi[q] - bp[q] * bp[q]) / (smax * smax + 1));
+    }
+    em = sqrt(em / nq) / (mx - mn);
+    es = sqrt(es / nq) / smax;
+    /* Tolerances from the measured behaviour of this configuration (docs/em.md):
+     * mean within 5 % of the stress range and std within 50 % of the largest
+     * std; an untrained network is off by ~100 % in both. */
+    printf("calibration: mean error %.3g of range, std error %.3g of max std, MAP loss %.3g, accept %.2f\n", em, es, ml, acc);
+    TS_CHECK_MSG(em < 0.05, "BPINN mean vs oracle: %.3g of range", em);
+    TS_CHECK_MSG(es < 0.5, "BPINN std vs oracle: %.3g of max std", es);
+    TS_CHECK(tot < 1e-9);
+    double ferr = 1;
+    TS_CHECK_OK(ts_em_bpinn_flux_error(b, t->j_mean, &ferr));
+    printf("     fluxes vs the exact oracle: RMSE %.3g of max |flux|\n", ferr);
+    /* item 5: the network reproduces the oracle's fluxes; tolerance from
+     * the measured value of this configuration (docs/em.md) */
+    TS_CHECK_MSG(ferr < FLUX_TOL, "flux error %.3g", ferr);
+    /* save / load: float32 weights reproduce the prediction to ~1e-5 */
+    char *dir = ts_test_tmpdir("em_bpinn");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir ? dir : ".");
+    TS_CHECK_OK(ts_em_bpinn_save(b, path));
+    ts_em_bpinn *b2 = NULL;
+    TS_CHECK_OK(ts_em_bpinn_load(path, &b2));
+    if (b2) {
+        double *m2 = malloc(nq * 8);
+        TS_CHECK_OK(ts_em_bpinn_predict(b2, &o.var, N, 7, m2, NULL, NULL, NULL));
+        double w = 0;
+        for (size_t q = 0; q < nq; q++) w = fmax(w, fabs(m2[q] - bm[q]));
+        TS_CHECK_MSG(w < 1e-4 * (mx - mn), "reloaded model differs by %.3g Pa", w);
+        free(m2);
+    }
+    FILE *fp = fopen(path, "r+b");
+    if (fp) { /* a corrupted header must be rejected, not crash */
+        fputc('x', fp);
+        fclose(fp);
+        ts_em_bpinn *b3 = NULL;
+        TS_CHECK(ts_em_bpinn_load(path, &b3) != 0 && b3 == NULL);
+    }
+    free(dir);
+    ts_em_bpinn_destroy(b2);
+    free(bm);
+    free(bs);
+    free(bi);
+    free(bp);
+    free(om);
+    free(os);
+    free(j);
+    free(phi);
+    free(sig);
+    free(sv);
+    ts_em_bpinn_destroy(b);
+    ts_em_tree_destroy(t);
+}
+
+int main(void)
+{
+    ts_progress_set_quiet(1);
+    TS_RUN(test_oracle_vs_fv);
+    TS_RUN(test_adjoint_and_errors);
+    TS_RUN(test_bpinn_gradient);
+    TS_RUN(test_bpinn_calibration);
+    return ts_test_summary();
+}

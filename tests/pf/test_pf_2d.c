@@ -1,0 +1,181 @@
+/* 2D solver (chemistry + interfaces, FFTW): a y-uniform start reproduces
+ * the 1D solver; mass is conserved with scallops; bad input is rejected. */
+#include "tinsel/pf.h"
+#include "ts_test.h"
+
+static void test_planar_matches_1d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.dt_max = 5.0; /* the 2D diffusion splitting's error grows with dt (docs/pf.md) */
+    ts_pf_sim2d *s = NULL;
+    ts_pf_sim *o = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 2, 0.1e-6, 0, 0, &s));
+    TS_CHECK_OK(ts_pf_sim_create(&p, &o));
+    if (!s || !o) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 20000.0));
+    TS_CHECK_OK(ts_pf_sim_advance(o, 20000.0));
+    double d2[4], d1[4];
+    ts_pf_sim2d_thickness(s, d2);
+    ts_pf_sim_thickness(o, d1);
+    printf("  20000 s: Cu3Sn 2D %.5f um 1D %.5f um; Cu6Sn5 2D %.5f um 1D %.5f um\n", d2[1] * 1e6,
+           d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6);
+    /* change of thickness over the run (~0.1-0.4 um) within 3 %; thickness within 0.5 % */
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2] - 2e-6, d1[2] - 2e-6, 0, 0.03);
+    /* y-uniformity is kept */
+    const double *eta = ts_pf_sim2d_eta(s);
+    double dev = 0;
+    for (int j = 1; j < 2; j++)
+        for (int i = 0; i < p.n; i++) dev = fmax(dev, fabs(eta[j * p.n + i] - eta[i]));
+    TS_CHECK(dev < 1e-10);
+    ts_pf_sim2d_destroy(s);
+    ts_pf_sim_destroy(o);
+}
+
+static void test_scallops_conserve(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    ts_pf_sim2d *s = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 16, 0.1e-6, 0.8e-6, 1.6e-6, &s));
+    if (!s) return;
+    size_t n = (size_t)p.n * 16;
+    double m0 = 0, m1 = 0;
+    for (size_t k = 0; k < n; k++) m0 += ts_pf_sim2d_c(s)[k];
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 2000.0));
+    for (size_t k = 0; k < n; k++) m1 += ts_pf_sim2d_c(s)[k];
+    TS_CHECK_CLOSE(m1, m0, 0, 1e-12);
+    ts_pf_sim2d_destroy(s);
+    p.mechanics = 1;
+    p.normal = TS_PF_NORMAL_STRESS;
+    TS_CHECK_ERR(ts_pf_sim2d_create(&p, 32, 0.1e-6, 0, 0, &s), TS_ERR_UNSUPPORTED);
+    p.mechanics = 0;
+    p.normal = TS_PF_NORMAL_STRAIN;
+    TS_CHECK_ERR(ts_pf_sim2d_create(&p, 32, 0.1e-6, 1e-6, 0, &s), TS_ERR_RANGE);
+}
+
+/* Planar layers with eigenstrains and an applied strain: the 2D model with
+ * Hu-Chen mechanics (Voigt interpolation, elastic) against the 1D laminate
+ * (mixed Reuss/Voigt, with plasticity switched off): same bulk stresses, so
+ * the growth agrees up to the interpolation in the diffuse interfaces. */
+static void test_planar_mechanics_vs_1d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.dt_max = 5.0;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[0].plastic = p.ph[3].plastic = 0;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.00327;
+    ts_pf_sim2d *s = NULL;
+    ts_pf_sim *o = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 2, 0.1e-6, 0, 0, &s));
+    TS_CHECK_OK(ts_pf_sim_create(&p, &o));
+    if (!s || !o) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 20000.0));
+    TS_CHECK_OK(ts_pf_sim_advance(o, 20000.0));
+    double d2[4], d1[4], s11, s12;
+    ts_pf_sim2d_thickness(s, d2);
+    ts_pf_sim_thickness(o, d1);
+    ts_pf_sim_stress(o, &s11, &s12);
+    const double *sg = ts_pf_sim2d_stress(s);
+    printf("  mechanics, 20000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa\n",
+           d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg ? sg[0] : NAN, s11);
+    TS_CHECK(sg != NULL);
+    if (sg) TS_CHECK_CLOSE(sg[0], s11, 0, 1e-3); /* uniform s11: the interpolations differ in the interfaces */
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    ts_pf_sim2d_destroy(s);
+    ts_pf_sim_destroy(o);
+}
+
+/* The same with J2 viscoplasticity in Cu and Sn: 1D (coupled laminate
+ * return map) vs 2D (Hu-Chen + strain-constrained return map, staggered). */
+static void test_planar_plastic_vs_1d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.dt_max = 5.0;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.00327;
+    ts_pf_sim2d *s = NULL;
+    ts_pf_sim *o = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 2, 0.1e-6, 0, 0, &s));
+    TS_CHECK_OK(ts_pf_sim_create(&p, &o));
+    if (!s || !o) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(s, 10000.0));
+    TS_CHECK_OK(ts_pf_sim_advance(o, 10000.0));
+    double d2[4], d1[4], s11, s12;
+    ts_pf_sim2d_thickness(s, d2);
+    ts_pf_sim_thickness(o, d1);
+    ts_pf_sim_stress(o, &s11, &s12);
+    const double *sg = ts_pf_sim2d_stress(s);
+    int iSn = p.n - 10, iCu = 10; /* bulk Sn, bulk Cu */
+    double pSn2 = ts_pf_sim2d_pcum(s)[3 * 2 * p.n + iSn], pSn1 = ts_pf_sim_pcum(o)[3 * p.n + iSn];
+    double pCu2 = ts_pf_sim2d_pcum(s)[iCu], pCu1 = ts_pf_sim_pcum(o)[iCu];
+    printf("  plastic, 10000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa; "
+           "p(Sn) 2D %.5e 1D %.5e; p(Cu) 2D %.5e 1D %.5e\n",
+           d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg[0], s11, pSn2, pSn1, pCu2, pCu1);
+    TS_CHECK(pSn1 > 1e-3);
+    TS_CHECK_CLOSE(pSn2, pSn1, 0, 0.01);
+    TS_CHECK_CLOSE(pCu2, pCu1, 1e-7, 0.01);
+    TS_CHECK_CLOSE(sg[0], s11, 0, 0.01);
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    ts_pf_sim2d_destroy(s);
+    ts_pf_sim_destroy(o);
+}
+
+/* 2D checkpoint: save, continue; load, continue: identical (with plasticity). */
+static void test_checkpoint_2d(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.n = 64;
+    p.dx = 0.4e-6;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.00327;
+    char *dir = ts_test_tmpdir("pf_ck2d");
+    char *ck = ts_path_join(dir, "ck2d.bin");
+    ts_pf_sim2d *a = NULL, *b = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, 8, 0.4e-6, 0.8e-6, 1.6e-6, &a));
+    if (!a || !ck) return;
+    TS_CHECK_OK(ts_pf_sim2d_advance(a, 300.0));
+    TS_CHECK_OK(ts_pf_sim2d_save(a, ck));
+    TS_CHECK_OK(ts_pf_sim2d_advance(a, 600.0));
+    TS_CHECK_OK(ts_pf_sim2d_load(&p, 8, 0.4e-6, ck, &b));
+    if (b) {
+        TS_CHECK_OK(ts_pf_sim2d_advance(b, 600.0));
+        int same = ts_pf_sim2d_steps(a) == ts_pf_sim2d_steps(b);
+        for (int k = 0; k < 64 * 8 * 4; k++) same &= ts_pf_sim2d_eta(a)[k] == ts_pf_sim2d_eta(b)[k];
+        for (int k = 0; k < 64 * 8 * 4; k++) same &= ts_pf_sim2d_pcum(a)[k] == ts_pf_sim2d_pcum(b)[k];
+        TS_CHECK(same);
+    }
+    ts_pf_sim2d *c = NULL;
+    TS_CHECK_ERR(ts_pf_sim2d_load(&p, 16, 0.4e-6, ck, &c), TS_ERR_FORMAT);
+    ts_pf_sim2d_destroy(a);
+    ts_pf_sim2d_destroy(b);
+    free(ck);
+    free(dir);
+}
+
+int main(int argc, char **argv)
+{
+    int full = argc > 1 && strcmp(argv[1], "full") == 0;
+    if (full) {
+        TS_RUN(test_planar_plastic_vs_1d);
+        TS_RUN(test_planar_mechanics_vs_1d);
+    } else {
+        TS_RUN(test_planar_matches_1d);
+        TS_RUN(test_scallops_conserve);
+        TS_RUN(test_checkpoint_2d);
+    }
+    return ts_test_summary();
+}
