@@ -36,7 +36,7 @@ sanitize: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan -L quick --output-on-failure -j$(JOBS)
 
-# libFuzzer on the INI, SPICE and safetensors readers (FUZZ_SECONDS each, default 30).
+# libFuzzer on the INI, SPICE, safetensors and md readers (FUZZ_SECONDS each, default 30).
 fuzz: deps
 	scripts/fuzz $(or $(FUZZ_SECONDS),30)
 
