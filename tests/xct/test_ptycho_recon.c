@@ -1,0 +1,2 @@
+#include "ts_test.h"
+int main(void) { return ts_test_summary(); }
