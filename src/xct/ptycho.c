@@ -259,7 +259,7 @@ int ts_xct_ptycho_poisson(double *inten, size_t n, uint64_t seed)
  * w->psi must hold the exit waves (xct_ptycho_exit) on entry. */
 double xct_ptycho_pos_grad(const ts_xct_ptycho *m, int j, const double complex *obj,
                            const double complex *probe, const double *Ij, xct_ptycho_work *w,
-                           double complex *gobj, double complex *gprobe)
+                           double complex *gobj, double complex *gprobe, double *illum)
 {
     const int np = m->g.np, n = m->g.n, L = m->g.nslices, M = m->g.nmodes;
     const size_t nn = (size_t)np * np, n2 = (size_t)n * n;
@@ -285,6 +285,14 @@ double xct_ptycho_pos_grad(const ts_xct_ptycho *m, int j, const double complex *
         for (int l = L - 1; l >= 0; l--) {
             const double complex *u = w->u + ((size_t)md * L + l) * nn;
             const double complex *o = obj + l * n2 + (size_t)r0 * n + c0;
+            if (illum) {
+                double *il = illum + l * n2 + (size_t)r0 * n + c0;
+                for (int r = 0; r < np; r++)
+                    for (int c = 0; c < np; c++) {
+                        double complex z = u[(size_t)r * np + c];
+                        il[(size_t)r * n + c] += creal(z) * creal(z) + cimag(z) * cimag(z);
+                    }
+            }
             if (gobj) {
                 double complex *go = gobj + l * n2 + (size_t)r0 * n + c0;
                 for (int r = 0; r < np; r++)
@@ -307,6 +315,13 @@ int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double complex *obj,
                             const double complex *probe, const double *inten, double *loss,
                             double complex *gobj, double complex *gprobe)
 {
+    return xct_ptycho_loss_grad_ex(m, obj, probe, inten, loss, gobj, gprobe, NULL);
+}
+
+int xct_ptycho_loss_grad_ex(const ts_xct_ptycho *m, const double complex *obj,
+                            const double complex *probe, const double *inten, double *loss,
+                            double complex *gobj, double complex *gprobe, double *illum)
+{
     if (!m || !obj || !probe || !inten) return ts_error_set(TS_ERR_INVAL, "ptycho loss: NULL argument");
     const size_t nn = (size_t)m->g.np * m->g.np;
     const size_t no = (size_t)m->g.n * m->g.n * m->g.nslices, npr = nn * m->g.nmodes;
@@ -319,6 +334,14 @@ int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double complex *obj,
     if (nth > m->npos) nth = m->npos;
     /* per-thread gradient buffers (thread 0 writes straight into the output) */
     double complex *extra = NULL;
+    double *iextra = NULL;
+    if (illum) {
+        memset(illum, 0, no * sizeof *illum);
+        if (nth > 1) {
+            iextra = calloc((size_t)(nth - 1) * no, sizeof *iextra);
+            if (!iextra) nth = 1;
+        }
+    }
     size_t per = (gobj ? no : 0) + (gprobe ? npr : 0);
     if (nth > 1 && per) {
         extra = calloc((size_t)(nth - 1) * per, sizeof *extra);
@@ -333,6 +356,7 @@ int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double complex *obj,
         tid = omp_get_thread_num();
 #endif
         double complex *go = gobj, *gp = gprobe;
+        double *il = illum && tid > 0 ? iextra + (size_t)(tid - 1) * no : illum;
         if (tid > 0) {
             double complex *b = extra + (size_t)(tid - 1) * per;
             go = gobj ? b : NULL;
@@ -348,7 +372,7 @@ int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double complex *obj,
         for (int j = 0; j < m->npos; j++) {
             if (lrc) continue;
             xct_ptycho_exit(m, j, obj, probe, &w);
-            total += xct_ptycho_pos_grad(m, j, obj, probe, inten + (size_t)j * nn, &w, go, gp);
+            total += xct_ptycho_pos_grad(m, j, obj, probe, inten + (size_t)j * nn, &w, go, gp, il);
         }
         xct_ptycho_work_free(&w);
     }
@@ -359,6 +383,9 @@ int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double complex *obj,
         if (gprobe)
             for (size_t i = 0; i < npr; i++) gprobe[i] += b[(gobj ? no : 0) + i];
     }
+    for (int t = 1; t < nth && iextra; t++)
+        for (size_t i = 0; i < no; i++) illum[i] += iextra[(size_t)(t - 1) * no + i];
+    free(iextra);
     free(extra);
     if (err) return ts_error_set(TS_ERR_NOMEM, "ptycho loss: out of memory");
     if (loss) *loss = total;

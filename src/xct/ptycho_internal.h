@@ -31,6 +31,11 @@ void xct_ptycho_exit(const ts_xct_ptycho *m, int j, const double complex *obj,
                      const double complex *probe, xct_ptycho_work *w);
 double xct_ptycho_pos_grad(const ts_xct_ptycho *m, int j, const double complex *obj,
                            const double complex *probe, const double *Ij, xct_ptycho_work *w,
-                           double complex *gobj, double complex *gprobe);
+                           double complex *gobj, double complex *gprobe, double *illum);
+/* ts_xct_ptycho_loss_grad, also accumulating illum[nslices][n][n] =
+ * sum_j sum_m |u^[l]_jm|^2 (the wave incident on each slice) when illum != NULL. */
+int xct_ptycho_loss_grad_ex(const ts_xct_ptycho *m, const double complex *obj,
+                            const double complex *probe, const double *inten, double *loss,
+                            double complex *gobj, double complex *gprobe, double *illum);
 
 #endif

@@ -379,14 +379,14 @@ static int grad_step(const ts_xct_ptycho *m, int which, double step, const doubl
 {
     const int n = m->g.n, np = m->g.np, L = m->g.nslices, M = m->g.nmodes;
     const size_t n2 = (size_t)n * n, nn = (size_t)np * np;
-    int rc = ts_xct_ptycho_loss_grad(m, obj, probe, inten, loss, which ? NULL : g, which ? g : NULL);
+    /* preconditioner: 2 sum_j |u^[l]_j|^2, the wave incident on each slice
+     * (object), or 2 sum_j |O^[1]_j|^2 (probe) */
+    int rc = xct_ptycho_loss_grad_ex(m, obj, probe, inten, loss, which ? NULL : g, which ? g : NULL,
+                                     which ? NULL : prec);
     if (rc) return rc;
     size_t tot = which ? nn * M : n2 * L;
     double complex *x = which ? probe : obj;
-    /* preconditioner: 2 sum |P|^2 over positions (object) or 2 sum |O^[1]|^2 (probe) */
-    if (!which) {
-        illumination(m, probe, prec);
-    } else {
+    if (which) {
         memset(prec, 0, nn * sizeof *prec);
         for (int j = 0; j < m->npos; j++) {
             const double complex *o = obj + (size_t)m->pos[2 * j] * n + m->pos[2 * j + 1];
@@ -395,7 +395,7 @@ static int grad_step(const ts_xct_ptycho *m, int which, double step, const doubl
                     prec[(size_t)r * np + c] += creal(o[(size_t)r * n + c] * conj(o[(size_t)r * n + c]));
         }
     }
-    size_t np_ = which ? nn : n2;
+    size_t np_ = which ? nn : n2 * L;
     double mx = 0;
     for (size_t i = 0; i < np_; i++) mx = prec[i] > mx ? prec[i] : mx;
     double eps = 1e-3 * mx + 1e-300;
@@ -451,7 +451,7 @@ int ts_xct_ptycho_reconstruct(const ts_xct_ptycho *m, const ts_xct_ptycho_params
         size_t big = n2 * L > nn * M ? n2 * L : nn * M;
         g = malloc(big * sizeof *g);
         save = malloc(big * sizeof *save);
-        prec = malloc((n2 > nn ? n2 : nn) * sizeof *prec);
+        prec = malloc((n2 * L > nn ? n2 * L : nn) * sizeof *prec);
         if (!g || !save || !prec) rc = ts_error_set(TS_ERR_NOMEM, "ptycho recon: out of memory");
     } else {
         order = malloc((size_t)m->npos * sizeof *order);
