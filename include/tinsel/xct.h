@@ -490,6 +490,24 @@ int ts_xct_ptycho_object_error(int npix, const double _Complex *obj,
 int ts_xct_ptycho_illum_mask(const ts_xct_ptycho *m, const double _Complex *probe, double frac,
                              uint8_t *mask);
 
+/* ------------------------------------------- ptycho-tomography helpers */
+/* Slab line integrals for multislice ptycho-tomography (src/xct/ptycho_tomo.c).
+ * vol: [ny][n][n] tomography slices of one field (delta or beta), ny <= n;
+ * at angle theta (rad) the n x n slice is cut into nslabs slabs across the
+ * beam (s = -x sin + y cos in [-n/2, n/2), equal widths) and each slab is
+ * projected with Joseph's projector: out[nslabs][n][n] (rows y < ny; rows
+ * >= ny are 0 = vacuum; columns detector bins) in nm of material x index
+ * (line integral in pixels x voxel_nm). Summed over slabs = the projection. */
+int ts_xct_slab_project(int n, int ny, const float *vol, double theta, int nslabs,
+                        double voxel_nm, float *out);
+/* The Approximant's back-rotation of one angle: slab_nm [nslabs][n][n] (as
+ * ts_xct_slab_project's output) -> the mean index along each ray segment,
+ * smeared back over its slab with Joseph's adjoint: acc[ny][n][n] += that,
+ * wacc[ny][n][n] += the adjoint of the rays' indicator. The Approximant is
+ * acc / wacc after all angles (average over angles). */
+int ts_xct_slab_backproject_add(int n, int ny, const float *slab_nm, double theta, int nslabs,
+                                double voxel_nm, float *acc, float *wacc);
+
 #ifdef __cplusplus
 }
 #endif
