@@ -786,6 +786,9 @@ static const ts_command commands[] = {
     {"project", "simulate a parallel-beam scan of a TIFF volume into a DXchange file", cmd_project},
     {"recon", "reconstruct DXchange projections: fbp | art | sirt | sart | tv", cmd_recon},
     {"study", "limited-angle study (angles, range) with metrics and plots", cmd_study},
+    {"ptycho", "ptychography: simulate (mixed-state multislice) | recon (ePIE, rPIE, gradient)", xct_cmd_ptycho},
+    {"ptychotomo", "ptycho-tomography of an IC phantom: per-angle ptychography -> tomography; the Approximant",
+     xct_cmd_ptychotomo},
 };
 
 const ts_engine ts_engine_xct = {
