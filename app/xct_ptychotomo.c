@@ -74,6 +74,19 @@ static int one_angle(const pt_opts *P, int n, int ny, const float *vd, const flo
     if (!d || !b || !obj || !o || !pr || !inten || !mask) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
     if (!rc) rc = ts_xct_slab_project(n, ny, vd, theta, L, P->voxel, d);
     if (!rc) rc = ts_xct_slab_project(n, ny, vb, theta, L, P->voxel, b);
+    /* the sample rows start at y0 = np/2: the probe (centred in its window)
+     * then illuminates them fully; rows outside are vacuum */
+    const int y0 = np / 2;
+    for (int l = 0; !rc && l < L; l++)
+        for (int y = ny - 1; y >= 0; y--) {
+            float *dl = d + (size_t)l * n2, *bl = b + (size_t)l * n2;
+            memcpy(dl + (size_t)(y + y0) * n, dl + (size_t)y * n, n * sizeof *dl);
+            memcpy(bl + (size_t)(y + y0) * n, bl + (size_t)y * n, n * sizeof *bl);
+            if (y < y0) {
+                memset(dl + (size_t)y * n, 0, n * sizeof *dl);
+                memset(bl + (size_t)y * n, 0, n * sizeof *bl);
+            }
+        }
     if (!rc) rc = ts_xct_ptycho_object_from_index(n, L, d, b, lambda, obj);
     ts_xct_ptycho_geom gL = {n, L, np, 1, P->voxel, n * P->voxel / L, lambda, 1};
     ts_xct_ptycho_geom g1 = gL;
@@ -83,10 +96,11 @@ static int one_angle(const pt_opts *P, int n, int ny, const float *vd, const flo
     if (!rc) rc = ts_xct_ptycho_create(&g1, npos, pos, &m1);
     if (!rc) rc = ts_xct_ptycho_forward(mL, obj, probe, inten);
     if (!rc && P->photons > 0) rc = ts_xct_ptycho_poisson(inten, (size_t)npos * nn, P->seed * 100003 + (uint64_t)a);
-    /* vacuum reference: illuminated rows below the sample (y >= ny + 1) */
+    /* vacuum reference: illuminated rows at least one row away from the sample */
     if (!rc) rc = ts_xct_ptycho_illum_mask(m1, probe, 0.3, mask);
     if (!rc)
-        for (size_t i = 0; i < (size_t)(ny + 1) * n && i < n2; i++) mask[i] = 0;
+        for (int r = y0 - 1; r <= y0 + ny && r < n; r++)
+            if (r >= 0) memset(mask + (size_t)r * n, 0, n);
     ts_xct_ptycho_params p;
     ts_xct_ptycho_params_default(&p);
     p.iters = (int)P->iters;
@@ -106,7 +120,10 @@ static int one_angle(const pt_opts *P, int n, int ny, const float *vd, const flo
         for (size_t i = 0; i < n2; i++)
             if (mask[i]) s += o[i];
         double complex g = cabs(s) > 0 ? conj(s) / cabs(s) : 1;
-        for (size_t i = 0; i < n2; i++) phase[i] = (float)carg(o[i] * g);
+        for (size_t i = 0; i < n2; i++) phase[i] = 0;
+        for (int y = 0; y < ny; y++)
+            for (int c = 0; c < n; c++)
+                phase[(size_t)y * n + c] = (float)carg(o[(size_t)(y + y0) * n + c] * g);
     }
     /* the Approximant: P->approx_iters gradient iterations with L slices */
     if (!rc) {
@@ -123,7 +140,11 @@ static int one_angle(const pt_opts *P, int n, int ny, const float *vd, const flo
             for (size_t i = 0; i < n2; i++)
                 if (mask[i]) s += ol[i];
             double complex g = cabs(s) > 0 ? conj(s) / cabs(s) : 1;
-            for (size_t i = 0; i < n2; i++) slabs_nm[(size_t)l * n2 + i] = (float)(-carg(ol[i] * g) / k);
+            float *sl = slabs_nm + (size_t)l * n2;
+            for (size_t i = 0; i < n2; i++) sl[i] = 0;
+            for (int y = 0; y < ny; y++)
+                for (int c = 0; c < n; c++)
+                    sl[(size_t)y * n + c] = (float)(-carg(ol[(size_t)(y + y0) * n + c] * g) / k);
         }
     ts_xct_ptycho_destroy(mL);
     ts_xct_ptycho_destroy(m1);
@@ -131,7 +152,7 @@ static int one_angle(const pt_opts *P, int n, int ny, const float *vd, const flo
     return rc;
 }
 
-static int metrics_row(ts_csv *csv, const char *name, const float *ref, const float *img, int n, int ny,
+static int metrics_row(ts_csv *csv, int id, const char *name, const float *ref, const float *img, int n, int ny,
                        double t)
 {
     ts_xct_metrics mt;
@@ -142,7 +163,7 @@ static int metrics_row(ts_csv *csv, const char *name, const float *ref, const fl
     if (rc) return rc;
     printf("  %-12s PCC(volume) %.4f  mid slice: PCC %.4f SSIM %.4f PSNR %.2f dB DSC %.4f BER %.4f  "
            "(%.2f s)\n", name, pcc_vol, mt.pcc, mt.ssim, mt.psnr, mt.dsc, mt.ber, t);
-    if ((rc = ts_csv_cell_s(csv, name))) return rc;
+    if ((rc = ts_csv_cell_i(csv, id))) return rc;
     double v[7] = {pcc_vol, mt.pcc, mt.ssim, mt.psnr, mt.dsc, mt.ber, t};
     for (int i = 0; i < 7 && !rc; i++) rc = ts_csv_cell_d(csv, v[i]);
     return rc ? rc : ts_csv_end_row(csv);
@@ -150,7 +171,7 @@ static int metrics_row(ts_csv *csv, const char *name, const float *ref, const fl
 
 int xct_cmd_ptychotomo(int argc, char **argv)
 {
-    pt_opts P = {48, 8, 16, 29, 30, 4, 2, 50, 70.0, 4.0, 1e6, 14.0, 8.8, "sirt", "gaussian", 1};
+    pt_opts P = {48, 8, 16, 29, 50, 4, 2, 50, 70.0, 4.0, 1e6, 14.0, 8.8, "sirt", "gaussian", 1};
     const char *out = "xct-ptychotomo";
     ts_opt o[] = {
         {"nx", TS_OPT_LONG, &P.nx, "VOX", "phantom width = depth (voxels); the field is n = 1.42 nx"},
@@ -197,10 +218,10 @@ int xct_cmd_ptychotomo(int argc, char **argv)
                            "xct ptychotomo");
     int n = (int)ceil(1.42 * P.nx);
     n += n & 1;
-    if ((int)P.ny + 2 > n - (int)P.np / 2)
-        return ts_cli_fail(ts_error_set(TS_ERR_RANGE, "ptychotomo: ny %ld leaves no vacuum rows in the %d px "
-                                        "field for the phase reference (ny <= %d)", P.ny, n,
-                                        n - (int)P.np / 2 - 2), "xct ptychotomo");
+    if (P.np < 4 || (int)P.ny + (int)P.np + 2 > n)
+        return ts_cli_fail(ts_error_set(TS_ERR_RANGE, "ptychotomo: np >= 4 and ny + np + 2 <= the %d px field "
+                                        "(vacuum rows for the phase reference), got ny %ld, np %ld",
+                                        n, P.ny, P.np), "xct ptychotomo");
     if (P.np > n)
         return ts_cli_fail(ts_error_set(TS_ERR_RANGE, "probe window %ld px larger than the %d px field",
                                         P.np, n), "xct ptychotomo");
@@ -330,9 +351,9 @@ int xct_cmd_ptychotomo(int argc, char **argv)
         rc = cp ? ts_csv_open(cp, 8, hdr, &csv) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(cp);
     }
-    if (!rc) rc = metrics_row(csv, "ptychotomo", vd, vol, n, ny, t_tomo);
-    if (!rc) rc = metrics_row(csv, "approximant", vd, acc, n, ny, t_approx);
-    if (!rc) rc = metrics_row(csv, "ideal", vd, vid, n, ny, t_ideal);
+    if (!rc) rc = metrics_row(csv, 0, "ptychotomo", vd, vol, n, ny, t_tomo);
+    if (!rc) rc = metrics_row(csv, 1, "approximant", vd, acc, n, ny, t_approx);
+    if (!rc) rc = metrics_row(csv, 2, "ideal", vd, vid, n, ny, t_ideal);
     if (!rc) rc = ts_csv_close(csv);
     else ts_csv_abort(csv);
     if (!rc) rc = xct_write_ini_opts(run, "xct ptychotomo", o, no);
