@@ -276,10 +276,56 @@ static int read_cplx(const char *path, const char *name, size_t expect, double c
     return 0;
 }
 
+/* Checkpoint of a reconstruction: object, probe, iterations done and the
+ * history so far (written atomically). */
+static int ckpt_write(const char *path, const double complex *obj, int L, int n,
+                      const double complex *probe, int M, int np, int done, const double *de,
+                      const double *oe)
+{
+    ts_h5_writer *w = NULL;
+    int rc = ts_h5_writer_open(path, &w);
+    if (rc) return rc;
+    size_t dob[3] = {(size_t)L, (size_t)n, (size_t)n}, dpr[3] = {(size_t)M, (size_t)np, (size_t)np};
+    size_t one = 1, dh = (size_t)done;
+    double d = done;
+    rc = h5_add_cplx(w, "/checkpoint/object", obj, 3, dob);
+    if (!rc) rc = h5_add_cplx(w, "/checkpoint/probe", probe, 3, dpr);
+    if (!rc) rc = ts_h5_writer_add(w, "/checkpoint/iterations", TS_H5_F64, 1, &one, &d);
+    if (!rc) rc = ts_h5_writer_add(w, "/checkpoint/data_error", TS_H5_F64, 1, &dh, de);
+    if (!rc) rc = ts_h5_writer_add(w, "/checkpoint/object_error", TS_H5_F64, 1, &dh, oe);
+    if (!rc) return ts_h5_writer_commit(w);
+    ts_h5_writer_abort(w);
+    return rc;
+}
+
+static int read_cplx(const char *path, const char *name, size_t expect, double complex **out);
+
+static int ckpt_read(const char *path, size_t nobj, size_t nprobe, int iters, double complex *obj,
+                     double complex *probe, int *done, double *de, double *oe)
+{
+    double d = 0;
+    double complex *o = NULL, *p = NULL;
+    int rc = ts_h5_read_f64(path, "/checkpoint/iterations", NULL, NULL, &d);
+    if (!rc && !(d >= 0 && d <= iters && d == floor(d)))
+        rc = ts_error_set(TS_ERR_FORMAT, "%s: checkpoint after %g iterations, but --iters is %d", path, d, iters);
+    if (!rc) rc = read_cplx(path, "/checkpoint/object", nobj, &o);
+    if (!rc) rc = read_cplx(path, "/checkpoint/probe", nprobe, &p);
+    if (!rc && d > 0) rc = ts_h5_read_f64(path, "/checkpoint/data_error", NULL, NULL, de);
+    if (!rc && d > 0) rc = ts_h5_read_f64(path, "/checkpoint/object_error", NULL, NULL, oe);
+    if (!rc) {
+        memcpy(obj, o, nobj * sizeof *obj);
+        memcpy(probe, p, nprobe * sizeof *probe);
+        *done = (int)d;
+    }
+    free(o);
+    free(p);
+    return rc;
+}
+
 static int cmd_recon(int argc, char **argv)
 {
     const char *algo_s = "epie", *out = "xct-ptycho-recon";
-    long iters = 100, probe_start = 2, blind = 0;
+    long iters = 100, probe_start = 2, blind = 0, ckpt_every = 10, resume = 0;
     double alpha = 1, beta = 1;
     uint64_t seed = 1;
     ts_opt o[] = {
@@ -290,6 +336,10 @@ static int cmd_recon(int argc, char **argv)
         {"probe-start", TS_OPT_LONG, &probe_start, "K", "first iteration that updates the probe"},
         {"blind", TS_OPT_FLAG, &blind, NULL, "start from a Gaussian probe (sigma np/8) with the data's "
                                               "mean power instead of the file's probe"},
+        {"checkpoint", TS_OPT_LONG, &ckpt_every, "K", "write DIR/checkpoint.h5 every K iterations and at the "
+                                                      "end (0: never)"},
+        {"resume", TS_OPT_FLAG, &resume, NULL, "continue from DIR/checkpoint.h5 if present (same options; a "
+                                              "larger --iters continues a finished run)"},
         {"seed", TS_OPT_U64, &seed, "N", "random position order (ePIE/rPIE)"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder"},
     };
@@ -373,18 +423,56 @@ static int cmd_recon(int argc, char **argv)
         mean /= npos;
         rc = ts_xct_ptycho_probe_gaussian(np, M, np / 8.0, 0.0, 0.5, mean > 0 ? mean : 1, probe);
     }
+    double t = 0;
+    int start_it = 0;
+    ts_xct_ptycho_info info = {de, oe, 0};
+    char *ckpt = NULL;
     if (!rc) {
         for (size_t i = 0; i < (size_t)L * n2; i++) obj[i] = 1;
         p.obj_true = truth;
-        prog = ts_progress_create("ptycho recon", (double)iters, "iterations");
-        p.progress = prog;
-        ts_xct_ptycho_info info = {de, oe, 0};
-        double t0 = now_s();
-        rc = ts_xct_ptycho_reconstruct(m, &p, inten, obj, probe, &info);
-        double t = now_s() - t0;
-        ts_progress_destroy(prog);
+        /* the solver's own checks, before any output exists */
+        if (p.algo != TS_XCT_PTYCHO_GRAD && L != 1)
+            rc = ts_error_set(TS_ERR_UNSUPPORTED, "%s is single-slice here; use --algo grad for %d slices",
+                              algo_s, L);
+        if (!rc && (!(alpha > 0) || !(beta > 0) ||
+                    (p.algo == TS_XCT_PTYCHO_RPIE && (alpha > 1 || beta > 1))))
+            rc = ts_error_set(TS_ERR_RANGE, "alpha, beta must be > 0 (rPIE: in (0, 1])");
         if (!rc) rc = ts_run_create(out, "xct ptycho recon", seed, &run);
-        if (!rc) {
+        if (!rc && !(ckpt = ts_run_path(run, "checkpoint.h5"))) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        if (!rc && resume && ts_file_exists(ckpt)) {
+            rc = ckpt_read(ckpt, (size_t)L * n2, (size_t)M * nn, (int)iters, obj, probe, &info.iters, de, oe);
+            if (!rc) printf("resuming after %d iterations from %s\n", info.iters, ckpt);
+        }
+        start_it = info.iters;
+        prog = ts_progress_create("ptycho recon", (double)iters, "iterations");
+        while (!rc && info.iters < iters) {
+            int done = info.iters, chunk = (int)iters - done;
+            if (ckpt_every > 0 && chunk > ckpt_every) chunk = (int)ckpt_every;
+            /* a chunk continues the same run: probe start, position order shifted */
+            ts_xct_ptycho_params pc = p;
+            pc.iters = chunk;
+            pc.probe_start = p.probe_start > done ? p.probe_start - done : 0;
+            pc.seed = p.seed + (uint64_t)done;
+            ts_xct_ptycho_info ci = {de + done, oe + done, 0};
+            double t0 = now_s();
+            rc = ts_xct_ptycho_reconstruct(m, &pc, inten, obj, probe, &ci);
+            t += now_s() - t0;
+            if (rc) break;
+            info.iters += ci.iters;
+            char note[64];
+            snprintf(note, sizeof note, "data error %.3e", de[info.iters - 1]);
+            ts_progress_update(prog, info.iters, note);
+            if (ckpt_every > 0)
+                rc = ckpt_write(ckpt, obj, L, n, probe, M, np, info.iters, de, oe);
+            if (!rc && ts_interrupted())
+                rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted after %d iterations%s%s", info.iters,
+                                  ckpt_every > 0 ? "; checkpoint " : "", ckpt_every > 0 ? ckpt : "");
+        }
+        ts_progress_destroy(prog);
+    }
+    free(ckpt);
+    if (!rc) {
+        {
             char *cp = ts_run_path(run, "recon.csv");
             ts_csv *csv = NULL;
             const char *hdr[] = {"iteration", "data_error", "object_error"};
@@ -420,10 +508,11 @@ static int cmd_recon(int argc, char **argv)
                     ts_xct_ptycho_phase_error((int)n2, obj, truth, mask, &perr);
                 free(mask);
             }
-            printf("ptycho recon (%s): %d iterations in %.3f s (%.2f ms per iteration, %.1f us per "
-                   "position); data error %.3e -> %.3e; object error %.3e; phase error %.4f rad; "
-                   "written to %s\n", algo_s, info.iters, t, 1e3 * t / info.iters,
-                   1e6 * t / info.iters / npos, de[0], de[info.iters - 1], oe[info.iters - 1], perr, out);
+            int ran = info.iters - start_it;
+            printf("ptycho recon (%s): %d iterations, %d in this run in %.3f s (%.2f ms per iteration, %.1f us "
+                   "per position); data error %.3e -> %.3e; object error %.3e; phase error %.4f rad; "
+                   "written to %s\n", algo_s, info.iters, ran, t, ran ? 1e3 * t / ran : NAN,
+                   ran ? 1e6 * t / ran / npos : NAN, de[0], de[info.iters - 1], oe[info.iters - 1], perr, out);
         }
     }
     ts_run_destroy(run);

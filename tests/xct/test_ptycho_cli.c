@@ -50,6 +50,14 @@ static void test_simulate_recon(void)
     TS_CHECK_OK(ts_tiff_read(path, &im));
     TS_CHECK(im && im->pages == 2 && im->width == 64);
     ts_image_destroy(im);
+    /* checkpoint/resume: 10 iterations, then --resume to 20, equals 20 in one go (bit for bit) */
+    snprintf(cmd, sizeof cmd, BIN " xct ptycho recon %s/sim/data.h5 --quiet --algo grad --iters 10 --checkpoint 5 "
+             "--probe-start 3 --out %s/res > /dev/null && " BIN " xct ptycho recon %s/sim/data.h5 --quiet "
+             "--algo grad --iters 20 --checkpoint 5 --probe-start 3 --resume --out %s/res > /dev/null && "
+             BIN " xct ptycho recon %s/sim/data.h5 --quiet --algo grad --iters 20 --checkpoint 5 --probe-start 3 "
+             "--out %s/one > /dev/null && cmp -s %s/res/recon.csv %s/one/recon.csv && "
+             "cmp -s %s/res/object_phase.tif %s/one/object_phase.tif", dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+    TS_CHECK(sh(cmd) == 0);
     /* ePIE is single-slice: a clear error, no output folder */
     snprintf(cmd, sizeof cmd, BIN " xct ptycho recon %s/sim/data.h5 --quiet --algo epie --out %s/bad1 "
              "2> /dev/null", dir, dir);
