@@ -471,8 +471,14 @@ typedef struct {
  *    single slice, every mode (Thibault & Menzel 2013 mixed states).
  *  GRAD: full-batch gradient of the amplitude loss (note eq. 1) through the
  *    slices, preconditioned by the illumination (diagonal Gauss-Newton,
- *    Odstrcil et al. 2018): O -= alpha g_O / (2 sum_j |P_j|^2 + eps),
- *    P -= beta g_P / (2 sum_j |O_j|^2 + eps); any number of slices. */
+ *    Odstrcil et al. 2018): O^[l] -= alpha g_O / (2 sum_j |u_j^[l]|^2 + eps)
+ *    with u^[l] the wave incident on slice l, then (from probe_start on)
+ *    P -= beta g_P / (2 sum_j |O_j^[1]|^2 + eps); eps = 1e-3 x max; a step
+ *    that raises the loss is halved (at most 6 times, else not taken);
+ *    any number of slices.
+ * The data set must match the model (npos patterns of np x np). Errors:
+ * ePIE/rPIE with nslices > 1 (TS_ERR_UNSUPPORTED), rPIE alpha/beta > 1
+ * (TS_ERR_RANGE), negative or non-finite intensities (TS_ERR_NUMERIC). */
 int ts_xct_ptycho_reconstruct(const ts_xct_ptycho *m, const ts_xct_ptycho_params *p,
                               const double *inten, double _Complex *obj, double _Complex *probe,
                               ts_xct_ptycho_info *info);

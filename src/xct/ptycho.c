@@ -263,6 +263,7 @@ double xct_ptycho_pos_grad(const ts_xct_ptycho *m, int j, const double complex *
 {
     const int np = m->g.np, n = m->g.n, L = m->g.nslices, M = m->g.nmodes;
     const size_t nn = (size_t)np * np, n2 = (size_t)n * n;
+    (void)probe; /* the waves incident on each slice (w->u) already carry it */
     const int r0 = m->pos[2 * j], c0 = m->pos[2 * j + 1];
     for (int md = 0; md < M; md++) xct_ptycho_fft(m, +1, w->psi + md * nn);
     double loss = 0;
