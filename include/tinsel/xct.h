@@ -449,6 +449,9 @@ typedef struct {
     int probe_start;       /* first iteration that updates the probe (0-based; large: never) */
     uint64_t seed;         /* random position order of ePIE/rPIE */
     const double _Complex *obj_true; /* optional [nslices][n][n]: object error per iteration */
+    const int *order;      /* optional [npos]: fixed ePIE/rPIE position order of every
+                              sweep (tests against other codes); NULL: a random
+                              permutation per iteration from seed */
     ts_progress *progress; /* optional, borrowed */
 } ts_xct_ptycho_params;
 

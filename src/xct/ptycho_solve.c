@@ -475,8 +475,16 @@ int ts_xct_ptycho_reconstruct(const ts_xct_ptycho *m, const ts_xct_ptycho_params
             derr = l0 / inorm;
             gloss = l0;
         } else {
-            for (int k = 0; k < m->npos; k++) order[k] = k;
-            for (int k = m->npos - 1; k > 0; k--) {
+            for (int k = 0; k < m->npos; k++) {
+                order[k] = p->order ? p->order[k] : k;
+                if (order[k] < 0 || order[k] >= m->npos) {
+                    rc = ts_error_set(TS_ERR_RANGE, "ptycho recon: order[%d] = %d outside 0 .. %d", k,
+                                      order[k], m->npos - 1);
+                    break;
+                }
+            }
+            if (rc) break;
+            for (int k = m->npos - 1; k > 0 && !p->order; k--) {
                 int r = (int)ts_rng_uint(rng, (uint64_t)k + 1), t = order[k];
                 order[k] = order[r];
                 order[r] = t;

@@ -360,8 +360,60 @@ static void test_slabs(void)
     free(vol); free(sl); free(acc); free(w);
 }
 
+/* ePIE and rPIE (object and probe, two modes, two sweeps in a fixed order)
+ * against the NumPy transcription of the papers' update rules. */
+static void test_pie_numpy(void)
+{
+    size_t npos2, nI;
+    double *par = gold("pie_params", NULL), *posd = gold("pie_pos", &npos2), *ord = gold("pie_order", NULL);
+    double *I2 = gold("pie_intensity", &nI), *p0 = gold("pie_probe_start", NULL);
+    TS_CHECK(par && posd && ord && I2 && p0);
+    if (!(par && posd && ord && I2 && p0)) return;
+    int n = (int)par[0], np = (int)par[1], M = (int)par[2], npos = (int)(npos2 / 2);
+    int *pos = malloc(npos2 * sizeof *pos), *order = malloc(npos * sizeof *order);
+    for (size_t i = 0; i < npos2; i++) pos[i] = (int)posd[i];
+    for (int i = 0; i < npos; i++) order[i] = (int)ord[i];
+    ts_xct_ptycho *m = model(n, np, 1, M, 10.0, 0, 0.1409, 1, npos, pos);
+    size_t no = (size_t)n * n, npr = (size_t)M * np * np;
+    double complex *o = malloc(no * sizeof *o), *pr = malloc(npr * sizeof *pr);
+    const char *names[2] = {"epie", "rpie"};
+    double al[2] = {1.0, 0.3}, be[2] = {0.9, 0.5};
+    for (int a = 0; a < 2 && m; a++) {
+        char on[32], pn[32];
+        snprintf(on, sizeof on, "%s_object", names[a]);
+        snprintf(pn, sizeof pn, "%s_probe", names[a]);
+        double *go = gold(on, NULL), *gp = gold(pn, NULL);
+        TS_CHECK(go && gp);
+        if (!go || !gp) break;
+        for (size_t i = 0; i < no; i++) o[i] = 1;
+        for (size_t i = 0; i < npr; i++) pr[i] = p0[2 * i] + I * p0[2 * i + 1];
+        ts_xct_ptycho_params p;
+        ts_xct_ptycho_params_default(&p);
+        p.algo = a ? TS_XCT_PTYCHO_RPIE : TS_XCT_PTYCHO_EPIE;
+        p.iters = 2;
+        p.alpha = al[a];
+        p.beta = be[a];
+        p.probe_start = 0;
+        p.order = order;
+        TS_CHECK_OK(ts_xct_ptycho_reconstruct(m, &p, I2, o, pr, NULL));
+        double dO = maxdiff_c(o, go, no), dP = maxdiff_c(pr, gp, npr);
+        double sO = 0, sP = 0;
+        for (size_t i = 0; i < 2 * no; i++) sO = fmax(sO, fabs(go[i]));
+        for (size_t i = 0; i < 2 * npr; i++) sP = fmax(sP, fabs(gp[i]));
+        printf("%s vs numpy after 2 sweeps: object %.2e of %.2e, probe %.2e of %.2e\n", names[a], dO, sO,
+               dP, sP);
+        TS_CHECK(dO <= MODEL_TOL * sO);
+        TS_CHECK(dP <= MODEL_TOL * sP);
+        free(go);
+        free(gp);
+    }
+    ts_xct_ptycho_destroy(m);
+    free(o); free(pr); free(pos); free(order); free(par); free(posd); free(ord); free(I2); free(p0);
+}
+
 int main(void)
 {
+    TS_RUN(test_pie_numpy);
     TS_RUN(test_slabs);
     TS_RUN(test_unitarity);
     TS_RUN(test_propagator_numpy);

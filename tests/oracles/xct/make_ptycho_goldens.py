@@ -85,7 +85,57 @@ meas = (inten.detach().numpy() * (1 + 0.3 * rng.random(inten.shape))).astype(np.
 loss = ((torch.sqrt(inten) - torch.sqrt(torch.tensor(meas))) ** 2).sum()
 loss.backward()
 
+# ---- ePIE and rPIE, two sweeps in a fixed order, object and probe updated,
+# two modes (Maiden & Rodenburg 2009 eqs. 6-7; Maiden et al. 2017 eq. 5;
+# modes as Thibault & Menzel 2013), written from the papers in NumPy
+n2, P2, M2 = 32, 12, 2
+pos2 = np.array([[r, c] for r in range(0, n2 - P2 + 1, 4) for c in range(0, n2 - P2 + 1, 4)])
+order2 = rng.permutation(len(pos2))
+obj2 = np.exp(-0.05 * rng.random((n2, n2)) + 0.5j * rng.standard_normal((n2, n2)))
+probe2 = cplx((M2, P2, P2)) * np.array([2.0, 0.7])[:, None, None]
+I2 = []
+for r, c in pos2:
+    Psi = np.fft.fft2(probe2 * obj2[r:r + P2, c:c + P2], norm='ortho')
+    I2.append((np.abs(Psi) ** 2).sum(0))
+I2 = np.array(I2)
+probe2_start = probe2 * (1 + 0.2 * rng.standard_normal(probe2.shape))
+
+
+def pie(alpha, beta, rpie):
+    O = np.ones((n2, n2), complex)
+    Pr = probe2_start.copy()
+    for sweep in range(2):
+        for j in order2:
+            r, c = pos2[j]
+            o = O[r:r + P2, c:c + P2].copy()
+            psi = Pr * o
+            Psi = np.fft.fft2(psi, norm='ortho')
+            A = np.sqrt((np.abs(Psi) ** 2).sum(0))
+            Psi = Psi * np.sqrt(I2[j]) / A
+            d = np.fft.ifft2(Psi, norm='ortho') - psi
+            pw = (np.abs(Pr) ** 2).sum(0)
+            ow = np.abs(o) ** 2
+            if rpie:
+                O[r:r + P2, c:c + P2] += (np.conj(Pr) * d).sum(0) / ((1 - alpha) * pw + alpha * pw.max())
+                Pr = Pr + np.conj(o) * d / ((1 - beta) * ow + beta * ow.max())
+            else:
+                O[r:r + P2, c:c + P2] += alpha * (np.conj(Pr) * d).sum(0) / pw.max()
+                Pr = Pr + beta * np.conj(o) * d / ow.max()
+    return O, Pr
+
+
+epie_O, epie_P = pie(1.0, 0.9, False)
+rpie_O, rpie_P = pie(0.3, 0.5, True)
+
 with h5py.File(OUT, 'w') as f:
+    f['pie_params'] = np.array([n2, P2, M2])
+    f['pie_pos'] = pos2.astype(np.float64)
+    f['pie_order'] = order2.astype(np.float64)
+    f['pie_intensity'] = I2
+    f['pie_probe_start'] = np.stack([probe2_start.real, probe2_start.imag], -1)
+    for name, O, Pr in (('epie', epie_O, epie_P), ('rpie', rpie_O, rpie_P)):
+        f[name + '_object'] = np.stack([O.real, O.imag], -1)
+        f[name + '_probe'] = np.stack([Pr.real, Pr.imag], -1)
     f.attrs['provenance'] = ('tests/oracles/xct/make_ptycho_goldens.py; numpy %s, torch %s'
                              % (np.__version__, torch.__version__))
     f['prop_params'] = np.array([npx, dx, lam, dz])
