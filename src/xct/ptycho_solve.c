@@ -373,9 +373,10 @@ static double data_norm(const double *inten, size_t n)
 
 /* Preconditioned gradient step on obj (which = 0) or probe (1) with
  * backtracking; *loss in: current loss, out: the loss after the step. */
-static int grad_step(const ts_xct_ptycho *m, int which, double step, const double *inten,
-                     double complex *obj, double complex *probe, double complex *g, double *prec,
-                     double complex *save, double *loss)
+static int grad_step(const ts_xct_ptycho *m, int which, double *step_io, double step_max,
+                     const double *inten, double complex *obj, double complex *probe,
+                     double complex *g, double *prec, double complex *save, double *loss,
+                     double *loss_after)
 {
     const int n = m->g.n, np = m->g.np, L = m->g.nslices, M = m->g.nmodes;
     const size_t n2 = (size_t)n * n, nn = (size_t)np * np;
@@ -400,6 +401,7 @@ static int grad_step(const ts_xct_ptycho *m, int which, double step, const doubl
     for (size_t i = 0; i < np_; i++) mx = prec[i] > mx ? prec[i] : mx;
     double eps = 1e-3 * mx + 1e-300;
     memcpy(save, x, tot * sizeof *x);
+    double step = *step_io;
     for (int tries = 0; tries < 7; tries++) {
         for (size_t i = 0; i < tot; i++) x[i] = save[i] - step * g[i] / (2 * prec[i % np_] + 2 * eps);
         double l1;
@@ -407,9 +409,14 @@ static int grad_step(const ts_xct_ptycho *m, int which, double step, const doubl
         if (l1 <= *loss || tries == 6) {
             if (l1 > *loss) { /* no decrease even at step/64: keep the old point */
                 memcpy(x, save, tot * sizeof *x);
+                *loss_after = *loss;
+                *step_io = step;
                 return 0;
             }
-            *loss = l1;
+            *loss_after = l1;
+            /* the next iteration starts from the accepted step, 1.5x larger
+             * (up to step_max) when it was accepted at once */
+            *step_io = tries == 0 ? fmin(step_max, 1.5 * step) : step;
             return 0;
         }
         step *= 0.5;
@@ -462,16 +469,19 @@ int ts_xct_ptycho_reconstruct(const ts_xct_ptycho *m, const ts_xct_ptycho_params
     }
     int it = 0;
     double gloss = NAN;
+    /* GRAD steps: the object's starts at alpha / L (every slice receives the
+     * whole single-slice correction, which adds up L times in the exit
+     * wave), the probe's at beta; each then continues from its last
+     * accepted value (halved while the loss rises) */
+    double ostep = p->alpha / L, pstep = p->beta;
     for (; !rc && it < p->iters; it++) {
         double derr;
         int upd_probe = it >= p->probe_start;
         if (p->algo == TS_XCT_PTYCHO_GRAD) {
-            double l0;
-            rc = grad_step(m, 0, p->alpha, inten, obj, probe, g, prec, save, &l0);
-            if (!rc && upd_probe) {
-                double l1;
-                rc = grad_step(m, 1, p->beta, inten, obj, probe, g, prec, save, &l1);
-            }
+            double l0, l0a, l1, l1a;
+            rc = grad_step(m, 0, &ostep, p->alpha, inten, obj, probe, g, prec, save, &l0, &l0a);
+            if (!rc && upd_probe)
+                rc = grad_step(m, 1, &pstep, p->beta, inten, obj, probe, g, prec, save, &l1, &l1a);
             derr = l0 / inorm;
             gloss = l0;
         } else {

@@ -146,7 +146,7 @@ static void test_noise_and_blind_probe(void)
         double complex p0[NP * NP];
         TS_CHECK_OK(ts_xct_ptycho_probe_gaussian(NP, 1, 4.0, 0.0, 0.4, 1e6, p0));
         double e = run(&s, TS_XCT_PTYCHO_GRAD, 150, 1.0, 5, p0, &d0, &d1);
-        TS_CHECK(d1 < 0.01 * d0); /* measured x640 */
+        TS_CHECK(d1 < 0.01 * d0); /* measured x800 */
         TS_CHECK(e < 0.1);        /* measured 0.074 rad */
     }
     setup_free(&s);
@@ -193,7 +193,7 @@ static void test_multislice_grad(void)
            "slice product %.4f rad\n", de[0], de[info.iters - 1], mono, perr);
     TS_CHECK(mono);
     TS_CHECK(de[info.iters - 1] < 1e-2 * de[0]);
-    TS_CHECK(perr < 0.06); /* measured 0.045 rad after 30 iterations */
+    TS_CHECK(perr < 0.06); /* measured 0.049 rad after 30 iterations */
     /* ePIE is single-slice here */
     p.algo = TS_XCT_PTYCHO_EPIE;
     TS_CHECK_ERR(ts_xct_ptycho_reconstruct(m, &p, data, o, pr, NULL), TS_ERR_UNSUPPORTED);
