@@ -33,4 +33,11 @@ int xct_write_png(const char *path, const float *v, int w, int h, double lo, dou
 /* Parses a comma list of numbers into *out (malloc'd); *n entries. */
 int xct_parse_list(const char *s, double **out, int *n);
 
+/* tinsel xct ptycho simulate|recon (app/xct_ptycho.c) and tinsel xct
+ * ptychotomo (app/xct_ptychotomo.c); argv[0] is the command name. */
+int xct_cmd_ptycho(int argc, char **argv);
+int xct_cmd_ptychotomo(int argc, char **argv);
+/* run.ini [section] holding every option's value (app/xct_ptycho.c). */
+int xct_write_ini_opts(ts_run *run, const char *section, const ts_opt *o, int n);
+
 #endif

@@ -333,6 +333,190 @@ int ts_xct_metrics_compute(const float *ref, const float *img, int w, int h,
 /* 2-D power spectrum log10(|FFT(img)|^2 + eps), centred (fftshift). out: [n][n]. */
 int ts_xct_power_spectrum(int n, const float *img, double *out);
 
+
+/* -------------------------------------------------------- ptychography */
+/* Mixed-state multislice ptychography (seed 001, notes/xct.md "Forward
+ * model"); src/xct/ptycho*.c, deviations in docs/xct.md.
+ *
+ * Complex arrays are interleaved double complex (C99 `double _Complex`, the
+ * memory layout of fftw_complex), row-major:
+ *   object  obj[nslices][n][n]      transmission of each slice (1 = vacuum)
+ *   probe   probe[nmodes][np][np]   incoherent modes, sqrt(photons) per pixel
+ *   data    I[npos][np][np]         far-field intensity (photons), DC at [0][0]
+ *                                   (FFT order; previews are fftshifted)
+ * The detector is sampled so that one far-field pixel is 1/(np pixel_nm):
+ * the object pixel is the reconstruction pixel. The DFT is unitary
+ * (1/np scaling), so sum_q I_j[q] = sum_m ||exit wave_m||^2 (Parseval).
+ * Scan positions are the top-left corners (row, col) of the np x np probe
+ * window in the object, integer pixels. */
+
+typedef struct {
+    int n;            /* object slices are n x n pixels */
+    int nslices;      /* L >= 1 */
+    int np;           /* probe window = detector: np x np, 2 <= np <= n */
+    int nmodes;       /* M >= 1 incoherent probe modes */
+    double pixel_nm;  /* object pixel (nm) */
+    double dz_nm;     /* distance between slices (nm) */
+    double lambda_nm; /* wavelength (nm) = 1.23984193 / E[keV] */
+    int exact;        /* 1: exact angular spectrum, 0: paraxial (Fresnel) kernel */
+} ts_xct_ptycho_geom;
+
+/* A forward model: geometry, scan positions, FFTW plans and the propagator.
+ * Caller owns *out. pos: [npos][2] (row, col), copied; every window must lie
+ * inside the object (TS_ERR_RANGE), np <= n (TS_ERR_RANGE). */
+typedef struct ts_xct_ptycho ts_xct_ptycho;
+int ts_xct_ptycho_create(const ts_xct_ptycho_geom *g, int npos, const int *pos,
+                         ts_xct_ptycho **out);
+void ts_xct_ptycho_destroy(ts_xct_ptycho *m);
+const ts_xct_ptycho_geom *ts_xct_ptycho_geometry(const ts_xct_ptycho *m);
+int ts_xct_ptycho_npos(const ts_xct_ptycho *m);
+/* Borrowed [npos][2]. */
+const int *ts_xct_ptycho_positions(const ts_xct_ptycho *m);
+
+/* Angular-spectrum propagator kernel over an np x np window of pixel dx_nm,
+ * FFT order: exact  H = exp(i 2 pi dz (sqrt(1/lambda^2 - f^2) - 1/lambda))
+ * (the constant phase exp(i 2 pi dz / lambda) dropped; evaluated as
+ * -f^2/(sqrt(1/lambda^2 - f^2) + 1/lambda) to avoid cancellation;
+ * evanescent f > 1/lambda decays), paraxial H = exp(-i pi lambda dz f^2).
+ * H: [np][np]. */
+int ts_xct_ptycho_kernel(int np, double dx_nm, double dz_nm, double lambda_nm, int exact,
+                         double _Complex *H);
+/* u[np][np] <- F^-1{ H^(sign) F{u} } in place; sign -1 applies conj(H) (back
+ * propagation, the adjoint). Plans are the model's; thread-safe. */
+int ts_xct_ptycho_propagate(const ts_xct_ptycho *m, int sign, double _Complex *u);
+
+/* Scan positions. Raster: step (pixels) between rows and columns, covering
+ * the n x n object with the np window (last row/column flush with the edge).
+ * Fermat spiral (Huang et al. 2014): r_k = c sqrt(k), phi_k = k 137.508 deg,
+ * c = step / sqrt(pi) (each point then owns an area step^2), so the mean
+ * distance between neighbours is about
+ * `step`, centred, clipped to the object; positions rounded to pixels.
+ * The overlap of two neighbouring discs of diameter d is 1 - step/d.
+ * *pos (caller frees) [npos][2]. step must be in [1, np) (no overlap:
+ * TS_ERR_RANGE). */
+int ts_xct_ptycho_scan_raster(int n, int np, double step, int **pos, int *npos);
+int ts_xct_ptycho_scan_fermat(int n, int np, double step, int **pos, int *npos);
+
+/* Probes, normalised so that sum over modes and pixels of |P|^2 = photons.
+ * Zone-plate-like: an annular pupil (outer radius `na` of the Nyquist
+ * frequency 1/(2 dx), central stop `stop` of it), defocused by defocus_nm
+ * (paraxial), giving a ring-structured focus. Gaussian: amplitude
+ * exp(-r^2/(2 sigma^2)) (sigma in pixels) times a quadratic phase of
+ * curvature `curv` rad/px^2. Modes m > 0 are the base probe times x, y, xy,
+ * x^2 - y^2 ... (Hermite-like), Gram-Schmidt orthogonalised, with power
+ * fractions proportional to decay^m. probe: [nmodes][np][np]. */
+int ts_xct_ptycho_probe_zoneplate(int np, int nmodes, double na, double stop,
+                                  double defocus_nm, double dx_nm, double lambda_nm,
+                                  double decay, double photons, double _Complex *probe);
+int ts_xct_ptycho_probe_gaussian(int np, int nmodes, double sigma, double curv, double decay,
+                                 double photons, double _Complex *probe);
+
+/* Object slices from delta, beta maps [nslices][n][n] each integrated over
+ * its slice (units: nm of material thickness x delta, i.e. sum delta dz):
+ * O = exp(i k (-delta + i beta) t) = exp(-i k D - k B), k = 2 pi / lambda.
+ * obj: [nslices][n][n]. */
+int ts_xct_ptycho_object_from_index(int n, int nslices, const float *delta_nm,
+                                    const float *beta_nm, double lambda_nm, double _Complex *obj);
+
+/* Far-field intensities of every position: I[npos][np][np] (photons). */
+int ts_xct_ptycho_forward(const ts_xct_ptycho *m, const double _Complex *obj,
+                          const double _Complex *probe, double *inten);
+/* Exit waves of one position before the far-field FFT: psi[nmodes][np][np]. */
+int ts_xct_ptycho_exit_wave(const ts_xct_ptycho *m, int j, const double _Complex *obj,
+                            const double _Complex *probe, double _Complex *psi);
+/* Poisson counts with mean I (stream `seed`), in place. */
+int ts_xct_ptycho_poisson(double *inten, size_t n, uint64_t seed);
+
+/* Amplitude loss (note eq. 1) L = sum_j sum_q (sqrt(sum_m |F psi_jm|^2) - sqrt(I_jq))^2
+ * and its gradients g = dL/dRe + i dL/dIm (= 2 dL/dz*) for the object
+ * slices and the probe modes (either may be NULL to skip). gobj:
+ * [nslices][n][n], gprobe: [nmodes][np][np]. Where the model amplitude is
+ * zero the subgradient 0 is used. Parallel over positions (OpenMP). */
+int ts_xct_ptycho_loss_grad(const ts_xct_ptycho *m, const double _Complex *obj,
+                            const double _Complex *probe, const double *inten, double *loss,
+                            double _Complex *gobj, double _Complex *gprobe);
+
+typedef enum { TS_XCT_PTYCHO_EPIE = 0, TS_XCT_PTYCHO_RPIE, TS_XCT_PTYCHO_GRAD,
+               TS_XCT_PTYCHO_ALGO_COUNT_ } ts_xct_ptycho_algo;
+int ts_xct_ptycho_algo_parse(const char *name, ts_xct_ptycho_algo *out);
+const char *ts_xct_ptycho_algo_name(ts_xct_ptycho_algo a);
+
+typedef struct {
+    ts_xct_ptycho_algo algo;
+    int iters;             /* passes over all positions */
+    double alpha;          /* object step: ePIE alpha (1), rPIE alpha (0.1), GRAD step (1) */
+    double beta;           /* probe step, same meaning (ePIE 1, rPIE 0.1, GRAD 1) */
+    int probe_start;       /* first iteration that updates the probe (0-based; large: never) */
+    uint64_t seed;         /* random position order of ePIE/rPIE */
+    const double _Complex *obj_true; /* optional [nslices][n][n]: object error per iteration */
+    const int *order;      /* optional [npos]: fixed ePIE/rPIE position order of every
+                              sweep (tests against other codes); NULL: a random
+                              permutation per iteration from seed */
+    ts_progress *progress; /* optional, borrowed */
+} ts_xct_ptycho_params;
+
+/* Defaults: ePIE, 50 iterations, alpha = beta = 1, probe_start 2, seed 1. */
+void ts_xct_ptycho_params_default(ts_xct_ptycho_params *p);
+
+/* Per-iteration history (caller-provided arrays of p->iters, may be NULL):
+ * data error sum (sqrt(I_model) - sqrt(I))^2 / sum I (before the update of that
+ * iteration), and the object error (see ts_xct_ptycho_object_error) if
+ * obj_true is given, else NaN. */
+typedef struct {
+    double *data_error;
+    double *object_error;
+    int iters;             /* iterations done */
+} ts_xct_ptycho_info;
+
+/* Reconstruct obj [nslices][n][n] and probe [nmodes][np][np] in place from
+ * their start values and the data I[npos][np][np].
+ *  ePIE (Maiden & Rodenburg 2009), rPIE (Maiden et al. 2017): sequential,
+ *    single slice, every mode (Thibault & Menzel 2013 mixed states).
+ *  GRAD: full-batch gradient of the amplitude loss (note eq. 1) through the
+ *    slices, preconditioned by the illumination (diagonal Gauss-Newton,
+ *    Odstrcil et al. 2018): O^[l] -= alpha g_O / (2 sum_j |u_j^[l]|^2 + eps)
+ *    with u^[l] the wave incident on slice l, then (from probe_start on)
+ *    P -= beta g_P / (2 sum_j |O_j^[1]|^2 + eps); eps = 1e-3 x max; a step
+ *    that raises the loss is halved (at most 6 times, else not taken);
+ *    any number of slices.
+ * The data set must match the model (npos patterns of np x np). Errors:
+ * ePIE/rPIE with nslices > 1 (TS_ERR_UNSUPPORTED), rPIE alpha/beta > 1
+ * (TS_ERR_RANGE), negative or non-finite intensities (TS_ERR_NUMERIC). */
+int ts_xct_ptycho_reconstruct(const ts_xct_ptycho *m, const ts_xct_ptycho_params *p,
+                              const double *inten, double _Complex *obj, double _Complex *probe,
+                              ts_xct_ptycho_info *info);
+
+/* Phase error of a single-slice object against the truth over the pixels
+ * where mask != 0 (mask NULL: every pixel): the global phase factor
+ * exp(i g) = sum conj(o) t / |sum conj(o) t| removed, then
+ * out = sqrt(mean |arg(o exp(i g) conj(t))|^2) (radians). */
+int ts_xct_ptycho_phase_error(int npix, const double _Complex *obj, const double _Complex *truth,
+                              const uint8_t *mask, double *out);
+/* Normalised object error min_g ||o e^{ig} - t|| / ||t|| over the mask. */
+int ts_xct_ptycho_object_error(int npix, const double _Complex *obj,
+                               const double _Complex *truth, const uint8_t *mask, double *out);
+/* mask[n][n] = 1 where sum over positions and modes of |P|^2 >= frac x max. */
+int ts_xct_ptycho_illum_mask(const ts_xct_ptycho *m, const double _Complex *probe, double frac,
+                             uint8_t *mask);
+
+/* ------------------------------------------- ptycho-tomography helpers */
+/* Slab line integrals for multislice ptycho-tomography (src/xct/ptycho_tomo.c).
+ * vol: [ny][n][n] tomography slices of one field (delta or beta), ny <= n;
+ * at angle theta (rad) the n x n slice is cut into nslabs slabs across the
+ * beam (s = -x sin + y cos in [-n/2, n/2), equal widths) and each slab is
+ * projected with Joseph's projector: out[nslabs][n][n] (rows y < ny; rows
+ * >= ny are 0 = vacuum; columns detector bins) in nm of material x index
+ * (line integral in pixels x voxel_nm). Summed over slabs = the projection. */
+int ts_xct_slab_project(int n, int ny, const float *vol, double theta, int nslabs,
+                        double voxel_nm, float *out);
+/* The Approximant's back-rotation of one angle: slab_nm [nslabs][n][n] (as
+ * ts_xct_slab_project's output) -> the mean index along each ray segment,
+ * smeared back over its slab with Joseph's adjoint: acc[ny][n][n] += that,
+ * wacc[ny][n][n] += the adjoint of the rays' indicator. The Approximant is
+ * acc / wacc after all angles (average over angles). */
+int ts_xct_slab_backproject_add(int n, int ny, const float *slab_nm, double theta, int nslabs,
+                                double voxel_nm, float *acc, float *wacc);
+
 #ifdef __cplusplus
 }
 #endif
