@@ -1,0 +1,332 @@
+/* tinsel micro: synthetic SEM-BSE micrographs of aged Cu–SAC305 interfaces,
+ * segmentation (random forest on a Gaussian-derivative filter bank), physical
+ * descriptors, √t growth kinetics, Kirkendall enthalpy, SSIM / MS-SSIM and the
+ * silhouette score.  Seed 000 (Cui et al., npj Mater. Degrad. 2025) and
+ * notes/micrographs.md.
+ *
+ * Units: lengths in µm, areas in µm², ageing time in hours (h), growth
+ * constants in µm/√h (thickness) and µm²/√h (pore area), temperature in K,
+ * enthalpy in kJ/mol, diffusivities in m²/s.  Images are float grey values
+ * in [0, 1] stored row-major [height][width] (row 0 at the top: Cu side);
+ * label images are uint8 [height][width] with the ts_micro_phase codes.
+ */
+#ifndef TINSEL_MICRO_H
+#define TINSEL_MICRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinsel/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ conditions */
+
+/* Phase labels (per-pixel classes). */
+typedef enum {
+    TS_MICRO_CU = 0,
+    TS_MICRO_CU3SN = 1,
+    TS_MICRO_CU6SN5 = 2,
+    TS_MICRO_SAC305 = 3,
+    TS_MICRO_PORE = 4,
+    TS_MICRO_AG3SN = 5,
+    TS_MICRO_NPHASES = 6
+} ts_micro_phase;
+
+const char *ts_micro_phase_name(int phase); /* "Cu", "Cu3Sn", ... ; static */
+
+/* Metallisation (impurity level): PVD reference and ECD1 < ECD2 < ECD3. */
+enum { TS_MICRO_NLEVELS = 4, TS_MICRO_NTIMES = 7 };
+const char *ts_micro_level_name(int level);   /* "PVD", "ECD1", ... ; static */
+double ts_micro_level_code(int level);        /* impurity code 0, 30, 60, 120 */
+double ts_micro_time_h(int time_index);       /* 0, 50, 100, 300, 750, 1000, 3000 h */
+/* Parses "PVD", "ECD1".."ECD3" (case-insensitive) or a code "0","30","60","120". */
+int ts_micro_level_parse(const char *s, int *level);
+
+/* Status of a matrix cell in the seed's Fig. 2 design. */
+typedef enum {
+    TS_MICRO_SEEN = 0,    /* measured, used for training */
+    TS_MICRO_UNSEEN = 1,  /* measured, held out (PVD-300 h, ECD1-750 h) */
+    TS_MICRO_UNKNOWN = 2  /* never measured (10 cells) */
+} ts_micro_status;
+int ts_micro_condition_status(int level, int time_index);
+const char *ts_micro_status_name(int status); /* "seen", "unseen", "unknown" */
+
+/* Growth law of the generator (the "truth" the analysis must recover):
+ *   h3(t) = h3_0 + k3 √t,  h6(t) = h6_0 + k6 √t                   [µm]
+ *   pore area per 16.75-µm-wide field A(t) = kp √t                 [µm²]
+ * plus, for levels with anomaly_t_h > 0, Cu3Sn -> Cu6Sn5 conversion after
+ * anomaly_t_h at rate anomaly_k [µm/√h] (the sum stays parabolic; seed
+ * Results, ECD3 750 -> 3000 h).  Interpolation in the impurity code gives
+ * any level in between. */
+typedef struct {
+    double h3_0, h6_0;      /* µm */
+    double k3, k6;          /* µm/√h */
+    double kp;              /* µm²/√h per 16.75 µm of interface width */
+    double anomaly_t_h;     /* h (0: none) */
+    double anomaly_k;       /* µm/√h moved from Cu3Sn to Cu6Sn5 after anomaly_t_h */
+} ts_micro_growth;
+
+/* Default truth for a level (0..3). */
+int ts_micro_growth_default(int level, ts_micro_growth *g);
+/* Truth for any impurity code in [0, 120]: linear interpolation of the
+ * constants between the neighbouring levels (anomaly only at code 120). */
+int ts_micro_growth_at_code(double code, ts_micro_growth *g);
+/* Mean thicknesses [µm] and pore area per 16.75 µm width [µm²] at time t_h. */
+void ts_micro_growth_eval(const ts_micro_growth *g, double t_h, double *h3, double *h6,
+                          double *pore_area);
+
+/* ------------------------------------------------------------- generator */
+
+typedef struct {
+    int width, height;       /* output pixels (default 450 x 450) */
+    double px_um;            /* pixel size µm (default 16.75/450) */
+    int supersample;         /* sub-pixels per side for partial volume (default 3) */
+    double cu_top_um;        /* depth of the Cu/Cu3Sn interface below row 0 (µm) */
+    double scallop_amp_um;   /* Cu6Sn5 scallop height at t = 0 (µm) */
+    double scallop_tau_h;    /* flattening time: amp(t) = amp0 / (1 + t/tau) */
+    double thickness_jitter; /* relative sd of per-image layer thickness (sample scatter) */
+    double ag3sn_per_um2;    /* Ag3Sn particle density in the solder (1/µm²) */
+    /* imaging */
+    double contrast, brightness; /* grey = brightness + contrast (eta - eta_Cu) */
+    double blur_px;          /* Gaussian blur sd (pixels) before noise */
+    double dose;             /* electrons per pixel for shot noise (0: none) */
+    double line_noise;       /* sd of per-scan-line grey offset */
+} ts_micro_synth_opts;
+
+void ts_micro_synth_opts_default(ts_micro_synth_opts *o);
+
+/* What the generator placed (exact, from the per-pixel labels). */
+typedef struct {
+    double h3_um, h6_um;         /* generator mean thicknesses for this image (µm) */
+    double pore_area_target_um2; /* generator pore area for this image (µm²) */
+    double line_length_um;       /* Cu6Sn5/solder boundary length on the sub-pixel grid (µm) */
+    int npores, nag3sn;
+} ts_micro_synth_info;
+
+/* Render one micrograph for impurity level (0..3) at t_h hours.
+ * img: [height][width] float grey in [0,1] (caller-allocated);
+ * labels: [height][width] uint8 phases (caller-allocated);
+ * info may be NULL. g may be NULL (defaults of the level).
+ * Random stream: (seed, stream). */
+int ts_micro_synth(const ts_micro_synth_opts *o, int level, const ts_micro_growth *g,
+                   double t_h, uint64_t seed, uint64_t stream, float *img,
+                   uint8_t *labels, ts_micro_synth_info *info);
+
+/* ------------------------------------------------------------ filter bank */
+
+/* Gaussian(-derivative) filtering as scipy.ndimage.gaussian_filter1d with
+ * mode='reflect', truncate=4: out = in * d^order/dx^order G_sigma along axis
+ * (0: rows/y, 1: columns/x).  in/out [h][w], may not alias. */
+int ts_micro_gauss1d(const float *in, float *out, int w, int h, double sigma, int order,
+                     int axis);
+
+/* The ilastik-style filter bank: for each scale: smoothed intensity,
+ * gradient magnitude, Laplacian of Gaussian, two Hessian eigenvalues
+ * (scale 0.7 gives only the smoothed intensity).  feat: [nfeat][h][w]. */
+int ts_micro_features_count(void);
+int ts_micro_features(const float *img, int w, int h, float *feat);
+/* Reference (single-threaded) and default (OpenMP) versions agree to 1e-5. */
+int ts_micro_features_ref(const float *img, int w, int h, float *feat);
+
+/* ----------------------------------------------------------- random forest */
+
+typedef struct {
+    int ntrees;         /* default 32 */
+    int max_depth;      /* default 14 */
+    int min_leaf;       /* default 2 samples */
+    int mtry;           /* features tried per split (0: sqrt(nfeat)) */
+    uint64_t seed;
+} ts_micro_forest_opts;
+
+void ts_micro_forest_opts_default(ts_micro_forest_opts *o);
+
+typedef struct ts_micro_forest ts_micro_forest;
+
+/* Train on X [n][nfeat] (row-major) with labels y [n] in 0..nclass-1.
+ * Gini impurity, bootstrap samples, soft voting.  Caller owns *out. */
+int ts_micro_forest_train(const ts_micro_forest_opts *o, const float *X, const uint8_t *y,
+                          size_t n, int nfeat, int nclass, ts_micro_forest **out);
+void ts_micro_forest_destroy(ts_micro_forest *f);
+int ts_micro_forest_nclass(const ts_micro_forest *f);
+int ts_micro_forest_nfeat(const ts_micro_forest *f);
+/* Class probabilities for n samples given column-major ("planar") features:
+ * feat[k*stride + i] is feature k of sample i.  prob: [n][nclass]. */
+int ts_micro_forest_predict(const ts_micro_forest *f, const float *feat, size_t n,
+                            size_t stride, float *prob);
+/* Reference kernel (one sample at a time, single thread); the default
+ * (blocked, OpenMP) gives bit-identical results. */
+int ts_micro_forest_predict_ref(const ts_micro_forest *f, const float *feat, size_t n,
+                                size_t stride, float *prob);
+int ts_micro_forest_save(const ts_micro_forest *f, const char *path);
+int ts_micro_forest_load(const char *path, ts_micro_forest **out);
+
+/* ------------------------------------------------------------ segmentation */
+
+/* Per-image grey normalisation (2nd/98th percentile of the σ=1 smoothed
+ * image mapped to 0/1) so a model trained at one contrast applies to
+ * another.  in/out [h][w] may alias. */
+int ts_micro_normalize(const float *in, float *out, int w, int h);
+
+/* Train a pixel classifier from labelled images: imgs[i], labels[i] each
+ * [h][w]; up to per_class pixels per class and image are drawn. */
+int ts_micro_seg_train(const ts_micro_forest_opts *o, int nimg, const float *const *imgs,
+                       const uint8_t *const *labels, int w, int h, int per_class,
+                       uint64_t seed, ts_micro_forest **out);
+
+/* Segment one image: normalise, filter bank, forest probabilities, then
+ * clean-up (if cleanup): per-column layer order Cu -> Cu3Sn -> Cu6Sn5 ->
+ * SAC305 by dynamic programming over the class log-probabilities (pores only
+ * in Cu3Sn, Ag3Sn only in the solder or on the Cu6Sn5/solder boundary) and
+ * removal of pore / Ag3Sn components smaller than min_blob_px.
+ * labels: [h][w] out. */
+int ts_micro_segment(const ts_micro_forest *f, const float *img, int w, int h, int cleanup,
+                     int min_blob_px, uint8_t *labels);
+
+/* Intersection over union per class (nan when a class is absent from both).
+ * iou[TS_MICRO_NPHASES]; inter/uni (may be NULL) accumulate pixel counts. */
+void ts_micro_iou(const uint8_t *pred, const uint8_t *truth, size_t n, double *iou,
+                  double *inter, double *uni);
+
+/* ------------------------------------------------------------- descriptors */
+
+typedef struct {
+    double h_cu3sn_um, h_cu6sn5_um, h_imc_um; /* phase pixels / width × px (seed Methods) */
+    double pore_area_um2;                     /* pore pixels × px² */
+    double pore_area_per_field_um2;           /* scaled to a 16.75 µm wide field */
+    double line_length_um;                    /* Cu6Sn5/solder boundary length */
+    double line_ratio;                        /* line length / image width */
+    double phase_frac[TS_MICRO_NPHASES];
+} ts_micro_desc;
+
+/* labels [h][w]; px_um pixel size.  Error if no Cu6Sn5 pixel exists. */
+int ts_micro_describe(const uint8_t *labels, int w, int h, double px_um, ts_micro_desc *d);
+
+/* ---------------------------------------------------------------- kinetics */
+
+/* Least-squares y = k √t + y0 over n points (t in h).  Standard errors
+ * from the residual variance (n > 2; nan for n == 2).  Error for n < 2 or
+ * all t equal. */
+typedef struct {
+    double k, y0;       /* slope (per √h) and intercept */
+    double k_se, y0_se; /* standard errors */
+    double r2;
+    int n;
+} ts_micro_sqrt_fit;
+
+int ts_micro_fit_sqrt(const double *t_h, const double *y, size_t n, ts_micro_sqrt_fit *fit);
+
+/* Kirkendall pore formation enthalpy, seed eqs. (6)-(7):
+ * D_v = mean over t > 0 of A(t)/t with A in m² and t in s (SI, documented
+ * in docs/micro.md), Q = -R T ln(D_v / D0) / 1000 [kJ/mol].
+ * Error if no t > 0 or D_v <= 0. */
+int ts_micro_kirkendall_q(const double *t_h, const double *area_um2, size_t n, double T_K,
+                          double D0_m2s, double *Dv_m2s, double *Q_kJmol);
+
+/* ---------------------------------------------------------------- metrics */
+
+/* TensorFlow tf.image.ssim for one grey image pair [h][w] (doubles):
+ * 11x11 Gaussian (σ 1.5) window, K1 0.01, K2 0.03, VALID filtering.
+ * Error if h or w < filter_size.  cs (may be NULL) = mean contrast-structure. */
+int ts_micro_ssim(const double *a, const double *b, int w, int h, double max_val,
+                  double *ssim, double *cs);
+
+/* TensorFlow tf.image.ssim_multiscale: nscales (1..5) scales with weights
+ * (0.0448, 0.2856, 0.3001, 0.2363, 0.1333); for nscales < 5 the first
+ * nscales weights renormalised to sum 1 (nscales == 5: TF's weights as
+ * they are).  2x2 average pooling with symmetric padding of odd sizes.
+ * Error (TS_ERR_RANGE) if the image is too small for nscales. */
+int ts_micro_msssim(const double *a, const double *b, int w, int h, double max_val,
+                    int nscales, double *msssim);
+/* Smallest side that nscales allow with an 11-px window. */
+int ts_micro_msssim_min_size(int nscales);
+
+/* scikit-learn silhouette_score (euclidean): X [n][d], labels [n] >= 0.
+ * Error unless 2 <= number of labels <= n - 1. */
+int ts_micro_silhouette(const double *X, size_t n, int d, const int *labels, double *score);
+
+/* ---------------------------------------------------------------- dataset */
+
+/* Resample a [h][w] image to [oh][ow] with a triangle (bilinear) filter whose
+ * support widens on down-sampling (antialiased, as PIL's BILINEAR). */
+int ts_micro_resize(const float *in, int w, int h, float *out, int ow, int oh);
+/* Nearest-neighbour resize for label images. */
+int ts_micro_resize_labels(const uint8_t *in, int w, int h, uint8_t *out, int ow, int oh);
+
+/* ------------------------------------------------------------------ chain */
+
+/* Descriptor columns used in tables and statistics. */
+enum {
+    TS_MICRO_D_CU3SN = 0,  /* Cu3Sn thickness µm */
+    TS_MICRO_D_CU6SN5,     /* Cu6Sn5 thickness µm */
+    TS_MICRO_D_IMC,        /* cumulative IMC thickness µm */
+    TS_MICRO_D_PORE,       /* pore area per 16.75 µm field µm² */
+    TS_MICRO_D_LINE,       /* Cu6Sn5/solder line length per µm of width (-) */
+    TS_MICRO_NDESC
+};
+const char *ts_micro_desc_name(int k);  /* column name with unit, static */
+double ts_micro_desc_get(const ts_micro_desc *d, int k);
+
+/* The whole chain on the condition matrix: synthesise images per condition,
+ * segment them with a forest trained on a few labelled images of other
+ * random draws, and describe both the exact and the segmented labels. */
+typedef struct {
+    ts_micro_synth_opts synth;
+    int images_per_condition; /* default 3 (seed: 3 per condition) */
+    int measured_only;        /* 1: the 18 measured cells only; 0: all 28 */
+    int segment;              /* 0: describe exact labels only */
+    int train_images;         /* labelled training images (default 4) */
+    int per_class;            /* training pixels per class and image (default 1500) */
+    int min_blob_px;          /* clean-up threshold (default 6) */
+    ts_micro_forest_opts forest;
+    uint64_t seed;
+} ts_micro_chain_opts;
+
+void ts_micro_chain_opts_default(ts_micro_chain_opts *o);
+
+/* The default "few labelled images": ntrain (1..8) synthetic images of
+ * size o->width x o->height at conditions spread over the matrix (PVD-0 h,
+ * ECD2-300 h, ECD3-3000 h, ECD1-750 h, ...) with dose 30-120 e- and contrast
+ * 4.5-6.5, drawn with (seed ^ 0x7124a11, k) so they never coincide with the
+ * chain's test images; then ts_micro_seg_train.  Caller owns *out. */
+int ts_micro_seg_train_synthetic(const ts_micro_synth_opts *o, int ntrain, int per_class,
+                                 const ts_micro_forest_opts *fo, uint64_t seed,
+                                 ts_micro_forest **out);
+
+typedef struct {
+    int level, time_index, status, image;
+    double t_h;
+    ts_micro_desc truth, seg;    /* seg valid only if segmented */
+    double iou[TS_MICRO_NPHASES];
+    double inter[TS_MICRO_NPHASES], uni[TS_MICRO_NPHASES]; /* pixel counts */
+} ts_micro_record;
+
+/* *recs: malloc'd array of *n records (caller frees).  model (may be NULL)
+ * receives the trained forest (caller owns).  Progress on stderr. */
+int ts_micro_chain_run(const ts_micro_chain_opts *o, ts_micro_record **recs, size_t *n,
+                       ts_micro_forest **model);
+
+/* Per-condition mean and sample sd (n - 1) of the descriptors. */
+typedef struct {
+    int level, time_index, status, n;
+    double t_h;
+    double mean[TS_MICRO_NDESC], sd[TS_MICRO_NDESC];
+} ts_micro_condstat;
+
+/* Aggregate records by condition (use_seg: segmented, else exact labels).
+ * out: [TS_MICRO_NLEVELS * TS_MICRO_NTIMES], n = 0 for absent cells. */
+int ts_micro_condition_stats(const ts_micro_record *recs, size_t n, int use_seg,
+                             ts_micro_condstat *out);
+
+/* √t fits per level of cumulative IMC thickness and pore area from
+ * condition means (cells with n > 0).  kimc/kpore [TS_MICRO_NLEVELS];
+ * a level with fewer than 2 times gets n = 0. */
+int ts_micro_fit_levels(const ts_micro_condstat *cs, ts_micro_sqrt_fit *kimc,
+                        ts_micro_sqrt_fit *kpore);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TINSEL_MICRO_H */
