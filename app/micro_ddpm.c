@@ -129,6 +129,7 @@ int micro_cmd_train(int argc, char **argv)
     const char *out = "out/micro-train", *config = NULL, *resume = NULL;
     uint64_t seed = 1;
     long steps_cli = 0;
+    double max_min = 0;
     ts_opt opts[] = {
         {"config", TS_OPT_STRING, &config, "FILE",
          "INI run file: [unet] size levels channels attention_levels heads groups temb cemb convs mid_convs; "
@@ -138,6 +139,8 @@ int micro_cmd_train(int argc, char **argv)
         {"steps", TS_OPT_LONG, &steps_cli, "N", "total optimiser steps (overrides [train] steps; 0 = from the file)"},
         {"resume", TS_OPT_STRING, &resume, "CKPT", "continue from a checkpoint (model.safetensors); the network and "
                                                    "schedule come from it, the run repeats an uninterrupted one exactly"},
+        {"max-minutes", TS_OPT_DOUBLE, &max_min, "MIN", "stop cleanly (checkpoint, tables) at the first step after MIN "
+                                                       "minutes of training; 0 = no limit; resume later with --resume"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed (initial weights, batches, timesteps, noise)"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder (model.safetensors, loss.csv, loss.png, run.ini)"},
     };
@@ -154,8 +157,8 @@ int micro_cmd_train(int argc, char **argv)
         fprintf(stderr, "tinsel micro train: need DATASET and --config FILE (see --help)\n");
         return TS_EXIT_USAGE;
     }
-    if (steps_cli < 0) {
-        fprintf(stderr, "tinsel micro train: --steps %ld: expected >= 0\n", steps_cli);
+    if (steps_cli < 0 || !(max_min >= 0)) {
+        fprintf(stderr, "tinsel micro train: --steps %ld, --max-minutes %g: expected >= 0\n", steps_cli, max_min);
         return TS_EXIT_USAGE;
     }
     ts_config *cf = NULL;
@@ -252,7 +255,13 @@ int micro_cmd_train(int argc, char **argv)
             if (!rc) xs[nl] = (double)(s + 1), ys[nl++] = acc / nacc;
             acc = 0, nacc = 0;
         }
-        if (!rc && ((s + 1) % to.checkpoint_every == 0 || s + 1 == to.steps)) rc = ts_micro_ddpm_save(d, ck, 5, meta);
+        int stop = max_min > 0 && ts_time_now() - t0 > 60.0 * max_min;
+        if (!rc && ((s + 1) % to.checkpoint_every == 0 || s + 1 == to.steps || stop)) rc = ts_micro_ddpm_save(d, ck, 5, meta);
+        if (stop && !rc) {
+            ts_log_warn("stopped after %.1f min at step %ld of %ld (--max-minutes); continue with --resume", max_min, s + 1,
+                        to.steps);
+            to.steps = s + 1;
+        }
     }
     ts_progress_destroy(pg);
     double secs = ts_time_now() - t0;
