@@ -249,10 +249,63 @@ static void test_config_and_bad_input(void)
     TS_CHECK_ERR(ts_micro_ddpm_load(TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors", &d), TS_ERR_FORMAT);
 }
 
-int main(void)
+/* The seed's 512 px, six-level layout: the network is built (weight count
+ * equal to the PyTorch module of the oracle script: 67,843,681, printed by
+ * make_unet_golden.py's UNet for this configuration) and, at 128 px with the
+ * same six levels and channels, runs a forward and a backward (label full). */
+static void test_paper_layout(void)
+{
+    ts_micro_unet_config c;
+    ts_micro_unet_config_paper(&c);
+    ts_micro_unet *u = NULL;
+    TS_CHECK_OK(ts_micro_unet_create(&c, &u));
+    if (!u) return;
+    ts_nn_params *P = ts_micro_unet_params(u);
+    size_t nw = 0;
+    for (int i = 0; i < ts_nn_params_count(P); i++) {
+        int nd;
+        int64_t shp[TS_NN_MAXDIM];
+        ts_nn_params_shape(P, i, &nd, shp);
+        nw += ts_nn_shape_numel(nd, shp);
+    }
+    printf("paper layout (512 px, 6 levels): %zu weights\n", nw);
+    TS_CHECK(nw == 67843681);
+    ts_micro_unet_destroy(u);
+    c.size = 128;
+    TS_CHECK_OK(ts_micro_unet_create(&c, &u));
+    if (!u) return;
+    P = ts_micro_unet_params(u);
+    ts_rng *r = ts_rng_create(5, 0);
+    TS_CHECK_OK(ts_micro_unet_init(u, r));
+    const size_t len = 128 * 128;
+    float *x = malloc(len * sizeof *x), *y = malloc(len * sizeof *y), t = 999, f[2] = {0.5f, 0.5f};
+    for (size_t i = 0; i < len; i++) x[i] = (float)ts_rng_normal(r, 0, 1);
+    ts_nn_arena *A = NULL;
+    TS_CHECK_OK(ts_nn_arena_create(0, &A));
+    double t0 = ts_time_now();
+    TS_CHECK_OK(ts_micro_unet_forward(u, A, x, &t, f, 1, y));
+    ts_nn_params_zero_grad(P);
+    TS_CHECK_OK(ts_micro_unet_backward(u, A, x, NULL));
+    int fin = 1;
+    for (size_t i = 0; i < len; i++) fin &= isfinite(y[i]);
+    TS_CHECK(fin);
+    printf("paper layout at 128 px: forward + backward of one image %.1f s\n", ts_time_now() - t0);
+    ts_nn_arena_destroy(A);
+    ts_rng_destroy(r);
+    free(x);
+    free(y);
+    ts_micro_unet_destroy(u);
+}
+
+int main(int argc, char **argv)
 {
     ts_nn_set_threads(1);
     ts_log_set_level(TS_LOG_WARN);
+    if (argc > 1 && !strcmp(argv[1], "paper")) {
+        ts_nn_set_threads(2);
+        TS_RUN(test_paper_layout);
+        return ts_test_summary();
+    }
     TS_RUN(test_schedule);
     TS_RUN(test_unet_vs_pytorch);
     TS_RUN(test_q_sample_stats);
