@@ -140,7 +140,7 @@ int micro_cmd_train(int argc, char **argv)
         {"resume", TS_OPT_STRING, &resume, "CKPT", "continue from a checkpoint (model.safetensors); the network and "
                                                    "schedule come from it, the run repeats an uninterrupted one exactly"},
         {"max-minutes", TS_OPT_DOUBLE, &max_min, "MIN", "stop cleanly (checkpoint, tables) at the first step after MIN "
-                                                       "minutes of training; 0 = no limit; resume later with --resume"},
+                                                       "minutes of training (also on SIGINT/SIGTERM); 0 = no limit; resume later with --resume"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed (initial weights, batches, timesteps, noise)"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder (model.safetensors, loss.csv, loss.png, run.ini)"},
     };
@@ -255,11 +255,11 @@ int micro_cmd_train(int argc, char **argv)
             if (!rc) xs[nl] = (double)(s + 1), ys[nl++] = acc / nacc;
             acc = 0, nacc = 0;
         }
-        int stop = max_min > 0 && ts_time_now() - t0 > 60.0 * max_min;
+        int stop = (max_min > 0 && ts_time_now() - t0 > 60.0 * max_min) || ts_interrupted();
         if (!rc && ((s + 1) % to.checkpoint_every == 0 || s + 1 == to.steps || stop)) rc = ts_micro_ddpm_save(d, ck, 5, meta);
         if (stop && !rc) {
-            ts_log_warn("stopped after %.1f min at step %ld of %ld (--max-minutes); continue with --resume", max_min, s + 1,
-                        to.steps);
+            ts_log_warn("stopped (%s) at step %ld of %ld after %.1f min; checkpoint written, continue with --resume",
+                        ts_interrupted() ? "interrupted" : "--max-minutes", s + 1, to.steps, (ts_time_now() - t0) / 60);
             to.steps = s + 1;
         }
     }
@@ -412,7 +412,7 @@ int micro_cmd_sample(int argc, char **argv)
     if (!rc) rc = write_stack(run, "samples.tif", img, (int)n, S);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     if (!rc)
-        printf("tinsel micro sample: %ld images of %d px (impurity %g, %g h, %s) in %.1f s; wrote %s\n", n, S, code,
+        printf("tinsel micro sample: %ld images of %d px (impurity %g, %g h, %s) in %.3f s; wrote %s\n", n, S, code,
                hours, ddim ? "DDIM" : "ancestral DDPM", secs, ts_run_dir(run));
     free(cond);
     free(img);

@@ -2,8 +2,8 @@
 """PyTorch side of bench/micro/bench_ddpm.sh: the same conditional U-Net as
 tinsel's (module from tests/oracles/micro/make_unet_golden.py), float32 on the
 CPU, one DDPM training step (q-sample, forward, MSE, backward, Adam 3e-4) and
-one sampling step (forward, no grad).  Prints 'train_s <min seconds>' and
-'sample_s <min seconds>' over the repeats.
+one sampling step (forward, no grad).  Prints 'train_s' and 'sample_s': mean
+seconds over STEPS - 1 repeats after one warm-up.
 
 usage: ddpm_torch.py "<unet config line>" BATCH THREADS STEPS SAMPLE_N
 """
@@ -36,15 +36,15 @@ def train_step():
     loss.backward()
     opt.step()
 
-best = float("inf")
-train_step()
-for _ in range(steps):
-    t0 = time.perf_counter(); train_step(); best = min(best, time.perf_counter() - t0)
-print("train_s", best)
-best = float("inf")
+train_step()  # warm-up
+t0 = time.perf_counter()
+for _ in range(steps - 1):
+    train_step()
+print("train_s", (time.perf_counter() - t0) / (steps - 1))
 x = torch.randn(ns, 1, S, S)
 with torch.no_grad():
     net(x, torch.full((ns,), 500.0), cond[:ns])
-    for _ in range(steps):
-        t0 = time.perf_counter(); net(x, torch.full((ns,), 500.0), cond[:ns]); best = min(best, time.perf_counter() - t0)
-print("sample_s", best)
+    t0 = time.perf_counter()
+    for _ in range(steps - 1):
+        net(x, torch.full((ns,), 500.0), cond[:ns])
+print("sample_s", (time.perf_counter() - t0) / (steps - 1))
