@@ -356,7 +356,7 @@ int micro_cmd_sample(int argc, char **argv)
     const char *out = "out/micro-sample", *imp = NULL;
     double hours = NAN;
     long n = 3, ddim = 0, threads = 2;
-    int raw = 0;
+    int raw = 0, clip = 0;
     uint64_t seed = 1;
     ts_opt opts[] = {
         {"impurity", TS_OPT_STRING, &imp, "X", "impurity level PVD, ECD1, ECD2, ECD3 or code 0..120"},
@@ -365,6 +365,7 @@ int micro_cmd_sample(int argc, char **argv)
         {"ddim", TS_OPT_LONG, &ddim, "S", "0: ancestral DDPM sampling over all T steps (seed); S > 0: deterministic "
                                           "DDIM on S steps (not in the seed, faster)"},
         {"raw", TS_OPT_FLAG, &raw, NULL, "use the raw weights instead of their EMA"},
+        {"clip-x0", TS_OPT_FLAG, &clip, NULL, "clip the x0 estimate to [-1, 1] at every step (Ho et al.'s code; not in the seed)"},
         {"threads", TS_OPT_LONG, &threads, "N", "threads"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed of the sampling noise"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder (sample_<k>.png, samples.tif in [-1, 1], run.ini)"},
@@ -401,7 +402,7 @@ int micro_cmd_sample(int argc, char **argv)
     for (long k = 0; k < n && !rc; k++) ts_micro_ddpm_cond(code, hours, cond + 2 * k);
     ts_run *run = NULL;
     double t0 = ts_time_now();
-    if (!rc) rc = ts_micro_ddpm_sample(d, !raw, cond, (int)n, (int)ddim, seed, 0, img);
+    if (!rc) rc = ts_micro_ddpm_sample(d, !raw, cond, (int)n, (int)ddim, clip, seed, 0, img);
     double secs = ts_time_now() - t0;
     if (!rc) rc = ts_run_create(out, "micro sample", seed, &run);
     for (long k = 0; k < n && !rc; k++) {
@@ -412,8 +413,8 @@ int micro_cmd_sample(int argc, char **argv)
     if (!rc) rc = write_stack(run, "samples.tif", img, (int)n, S);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     if (!rc)
-        printf("tinsel micro sample: %ld images of %d px (impurity %g, %g h, %s) in %.3f s; wrote %s\n", n, S, code,
-               hours, ddim ? "DDIM" : "ancestral DDPM", secs, ts_run_dir(run));
+        printf("tinsel micro sample: %ld images of %d px (impurity %g, %g h, %s%s) in %.3f s; wrote %s\n", n, S, code,
+               hours, ddim ? "DDIM" : "ancestral DDPM", clip ? ", x0 clipped" : "", secs, ts_run_dir(run));
     free(cond);
     free(img);
     ts_run_destroy(run);
@@ -500,12 +501,14 @@ int micro_cmd_generate_matrix(int argc, char **argv)
 {
     const char *out = "out/micro-matrix", *dataset = NULL;
     long n = 3, ddim = 0, threads = 2, nreal = 6;
+    int clip = 0;
     uint64_t seed = 1;
     ts_opt opts[] = {
         {"n", TS_OPT_LONG, &n, "N", "images per condition (also -n N; seed: 3)"},
         {"ddim", TS_OPT_LONG, &ddim, "S", "0: ancestral DDPM sampling (seed); S > 0: deterministic DDIM on S steps"},
         {"dataset", TS_OPT_STRING, &dataset, "DIR", "`micro dataset` folder: real tiles for seen cells in the mosaic "
                                                     "and validation.csv against the real-like crops of every cell"},
+        {"clip-x0", TS_OPT_FLAG, &clip, NULL, "clip the x0 estimate to [-1, 1] at every step (Ho et al.'s code; not in the seed)"},
         {"real", TS_OPT_LONG, &nreal, "N", "real crops per cell used in validation (spread over the micrograph)"},
         {"threads", TS_OPT_LONG, &threads, "N", "threads"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed of the sampling noise"},
@@ -570,7 +573,7 @@ int micro_cmd_generate_matrix(int argc, char **argv)
     for (int j = 0; j < NC && !rc; j++) {
         int l = j / TS_MICRO_NTIMES, t = j % TS_MICRO_NTIMES;
         for (long k = 0; k < n; k++) ts_micro_ddpm_cond(ts_micro_level_code(l), ts_micro_time_h(t), cond + 2 * k);
-        if ((rc = ts_micro_ddpm_sample(d, 1, cond, (int)n, (int)ddim, seed, (uint64_t)j, gen + (size_t)j * n * isz)))
+        if ((rc = ts_micro_ddpm_sample(d, 1, cond, (int)n, (int)ddim, clip, seed, (uint64_t)j, gen + (size_t)j * n * isz)))
             break;
         char cn[64], name[128];
         micro_cond_name(cn, sizeof cn, l, ts_micro_time_h(t));
@@ -671,8 +674,8 @@ int micro_cmd_generate_matrix(int argc, char **argv)
     }
     if (!rc) rc = ts_run_write_ini(run, NULL);
     if (!rc)
-        printf("tinsel micro generate-matrix: %d conditions x %ld images of %d px (%s) in %.1f s; wrote %s\n", NC, n,
-               S, ddim ? "DDIM" : "ancestral DDPM", secs, ts_run_dir(run));
+        printf("tinsel micro generate-matrix: %d conditions x %ld images of %d px (%s%s) in %.1f s; wrote %s\n", NC, n,
+               S, ddim ? "DDIM" : "ancestral DDPM", clip ? ", x0 clipped" : "", secs, ts_run_dir(run));
     for (int j = 0; j < NC; j++) free(real[j]);
     free(gen);
     free(cond);

@@ -430,9 +430,10 @@ int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out);
  * (use_ema) or raw weights. ddim_steps = 0: ancestral DDPM sampling over all T
  * steps (seed); ddim_steps > 0: deterministic DDIM (eta = 0) on ddim_steps
  * evenly spaced steps (not in the seed; faster). Noise from (seed, stream).
- * Results clipped to [-1, 1]. */
+ * clip_x0 = 1: the x_0 estimate is clipped to [-1, 1] at every step (clip_denoised
+ * of Ho et al.'s reference code; not in the seed). Results clipped to [-1, 1]. */
 int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps,
-                         uint64_t seed, uint64_t stream, float *out);
+                         int clip_x0, uint64_t seed, uint64_t stream, float *out);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,10 @@
  *   loss = E || eps - eps_theta(x_t, t, f) ||^2                     (eq. 4)
  *   ancestral step: x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) eps_theta)
  *                   / sqrt(alpha_t) + sqrt(beta_t) z, z = 0 at t = 0 (eq. 3)
- * Optional, not in the seed: deterministic DDIM (Song et al. 2021, eta = 0)
+ * Optional, not in the seed: x0 clipping (clip_denoised of Ho et al.'s code:
+ *   x0^ = clip((x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), -1, 1) and eps
+ *   recomputed from x0^, which makes the ancestral mean the posterior mean
+ *   of q(x_{t-1} | x_t, x0^)); deterministic DDIM (Song et al. 2021, eta = 0)
  *   x0^ = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t),
  *   x_s = sqrt(abar_s) x0^ + sqrt(1 - abar_s) eps  on a subsequence of steps.
  * Training: Adam (PyTorch semantics, nn core) and an EMA of the weights that
@@ -235,8 +238,8 @@ int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out)
     return 0;
 }
 
-int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps, uint64_t seed,
-                         uint64_t stream, float *out)
+int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps, int clip_x0,
+                         uint64_t seed, uint64_t stream, float *out)
 {
     if (!d || !cond || n < 1 || !out || ddim_steps < 0 || ddim_steps > d->c.T)
         return ts_error_set(TS_ERR_INVAL, "ddpm sample: bad arguments (n >= 1, 0 <= ddim steps <= T = %d)", d ? d->c.T : 0);
@@ -265,6 +268,14 @@ int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n
         rc = ts_micro_unet_forward(d->net, d->A, out, tt, cond, n, eps);
         if (rc) break;
         const double ab = d->abar[t];
+        if (clip_x0) { /* Ho et al.'s reference code, clip_denoised: x0^ clipped to [-1, 1], eps made consistent */
+            const double sa = sqrt(ab), sb = sqrt(1.0 - ab);
+            for (size_t i = 0; i < len; i++) {
+                double x0 = (out[i] - sb * eps[i]) / sa;
+                x0 = x0 < -1 ? -1 : x0 > 1 ? 1 : x0;
+                eps[i] = (float)((out[i] - sa * x0) / sb);
+            }
+        }
         if (!ddim_steps) {
             const double c1 = 1.0 / sqrt(1.0 - d->beta[t]), c2 = d->beta[t] / sqrt(1.0 - ab), sg = sqrt(d->beta[t]);
             for (size_t i = 0; i < len; i++) {

@@ -209,16 +209,16 @@ static void test_train_loss_falls_and_resume(void)
         float f[4], o1[2 * 64], o2[2 * 64];
         ts_micro_ddpm_cond(30, 750, f);
         ts_micro_ddpm_cond(60, 0, f + 2);
-        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 0, 11, 0, o1));
-        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 0, 11, 0, o2));
+        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 0, 0, 11, 0, o1));
+        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 0, 0, 11, 0, o2));
         TS_CHECK(memcmp(o1, o2, sizeof o1) == 0);
         int inr = 1;
         for (int i = 0; i < 128; i++) inr &= o1[i] >= -1 && o1[i] <= 1;
         TS_CHECK(inr);
-        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 11, 0, o2));
-        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 11, 0, o1));
+        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 1, 11, 0, o2));
+        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 1, 11, 0, o1));
         TS_CHECK(memcmp(o1, o2, sizeof o1) == 0);
-        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 12, 0, o1));
+        TS_CHECK_OK(ts_micro_ddpm_sample(d, 1, f, 2, 20, 1, 12, 0, o1));
         TS_CHECK(memcmp(o1, o2, sizeof o1) != 0);
     }
 done:
