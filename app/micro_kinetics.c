@@ -106,7 +106,10 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
         ts_plot_destroy(p);
         return ts_error_set(TS_ERR_INVAL, "kinetics: the conditions table is empty");
     }
-    for (int pass = 0; pass < (gen && kg ? 3 : 2) && !rc; pass++) {
+    /* passes: 0 real points, 1 real fits, 2 generated points, 3 generated
+     * fits (only on the √t plots, as seed Fig. 6 d-e) */
+    const int npass = gen && kg ? (sqrt_axis ? 4 : 3) : 2;
+    for (int pass = 0; pass < npass && !rc; pass++) {
         const ts_micro_condstat *cs = pass == 2 ? gen : real;
         for (int l = 0; l < TS_MICRO_NLEVELS && !rc; l++) {
             double x[TS_MICRO_NTIMES], y[TS_MICRO_NTIMES], e[TS_MICRO_NTIMES];
@@ -120,18 +123,19 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
                 m++;
             }
             char lab[96];
-            const ts_micro_sqrt_fit *f = isimc ? &kr->kimc[l] : &kr->kpore[l]; /* fits drawn for the real set */
+            const kin *kk = pass == 3 ? kg : kr;
+            const ts_micro_sqrt_fit *f = isimc ? &kk->kimc[l] : &kk->kpore[l];
             if (pass == 0 && m > 0) {
                 snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), rn);
                 rc = ts_plot_errorbars(p, m, x, y, e, lab);
-            } else if (pass == 1 && f->n >= 2) {
+            } else if ((pass == 1 || pass == 3) && f->n >= 2) {
                 double fx[61], fy[61];
                 for (int q = 0; q <= 60; q++) {
                     double t = 3000.0 * q / 60.0;
                     fx[q] = sqrt_axis ? sqrt(t) : t;
                     fy[q] = f->y0 + f->k * sqrt(t);
                 }
-                snprintf(lab, sizeof lab, "%s fit k = %.3f", ts_micro_level_name(l), f->k);
+                snprintf(lab, sizeof lab, "%s %s fit k = %.3f", ts_micro_level_name(l), pass == 3 ? gn : rn, f->k);
                 rc = ts_plot_line(p, 61, fx, fy, lab);
             } else if (pass == 2 && m > 0) {
                 snprintf(lab, sizeof lab, "%s %s", ts_micro_level_name(l), gn);
@@ -143,7 +147,11 @@ static int plot_growth(const char *path, const ts_micro_condstat *real, const ts
         }
         if (!rc) rc = pad_to(p, &ns, 8 * (pass + 1), x0, y0);
     }
-    if (!rc) rc = ts_plot_write_png(p, path, 1000, 700);
+    /* the legend (up to 16 entries) sits top right: keep the data in the left
+     * half (TS_LEGEND_OUTSIDE clips a legend this long at the image top) */
+    double xmax = sqrt_axis ? sqrt(3000.0) : 3000.0;
+    ts_plot_set_xrange(p, -0.03 * xmax, 2.0 * xmax);
+    if (!rc) rc = ts_plot_write_png(p, path, 1100, 750);
     ts_plot_destroy(p);
     return rc;
 }

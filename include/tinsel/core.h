@@ -323,6 +323,11 @@ void ts_plot_set_log(ts_plot *p, int logx, int logy);
 /* Fix an axis range (default: data range with a margin). */
 void ts_plot_set_xrange(ts_plot *p, double lo, double hi);
 void ts_plot_set_yrange(ts_plot *p, double lo, double hi);
+/* Legend corner (default TS_LEGEND_TOP_RIGHT); TS_LEGEND_OUTSIDE puts it right of the axes. */
+typedef enum {
+    TS_LEGEND_TOP_RIGHT, TS_LEGEND_TOP_LEFT, TS_LEGEND_BOTTOM_RIGHT, TS_LEGEND_BOTTOM_LEFT, TS_LEGEND_OUTSIDE
+} ts_legend_pos;
+void ts_plot_set_legend(ts_plot *p, ts_legend_pos pos);
 /* Series are copied. label may be NULL (no legend entry). */
 int ts_plot_line(ts_plot *p, size_t n, const double *x, const double *y, const char *label);
 int ts_plot_points(ts_plot *p, size_t n, const double *x, const double *y, const char *label);

@@ -25,6 +25,7 @@ struct ts_plot {
     char *title, *xlabel, *ylabel;
     int logx, logy;
     int fixx, fixy;
+    ts_legend_pos legend;
     double xlo, xhi, ylo, yhi;
     series *s;
     int ns;
@@ -80,6 +81,8 @@ void ts_plot_set_log(ts_plot *p, int logx, int logy)
     p->logx = logx;
     p->logy = logy;
 }
+void ts_plot_set_legend(ts_plot *p, ts_legend_pos pos) { p->legend = pos; }
+
 void ts_plot_set_xrange(ts_plot *p, double lo, double hi)
 {
     p->fixx = 1;
@@ -216,7 +219,8 @@ int ts_plot_write_png(const ts_plot *p, const char *path, int width, int height)
     PLINT strm;
     plmkstrm(&strm);
     begin(tmp, width, height);
-    plvpor(0.12, 0.95, 0.12, 0.90);
+    int outside = p->legend == TS_LEGEND_OUTSIDE;
+    plvpor(0.12, outside ? 0.70 : 0.95, 0.12, 0.90);
     plwind(xlo, xhi, ylo, yhi);
     char xopt[16] = "bcnst", yopt[16] = "bcnstv";
     if (p->logx) strcat(xopt, "l");
@@ -297,8 +301,16 @@ int ts_plot_write_png(const ts_plot *p, const char *path, int width, int height)
     if (nl > 0) {
         PLFLT lw, lh;
         plcol0(1);
-        pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_TOP | PL_POSITION_RIGHT |
-                 PL_POSITION_INSIDE, 0.02, 0.02, 0.08, 0, 1, 1, 0, 0, nl, opt, 1.0, 0.9, 2.0, 0.0, tcol, text, NULL,
+        static const PLINT where[5] = {
+            PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+            PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE,
+            PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE,
+            PL_POSITION_BOTTOM | PL_POSITION_LEFT | PL_POSITION_INSIDE,
+            PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_OUTSIDE,
+        };
+        int li = (int)p->legend >= 0 && (int)p->legend < 5 ? (int)p->legend : 0;
+        pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, where[li], 0.02, 0.02, 0.08, 0, 1, 1, 0, 0,
+                 nl, opt, 1.0, 0.9, 2.0, 0.0, tcol, text, NULL,
                  NULL, NULL, NULL, lcol, lsty, lwid, scol, sscl, snum, sym);
     }
     plend1();

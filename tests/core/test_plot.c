@@ -15,6 +15,7 @@ static void test_line_plot(void)
     TS_CHECK_OK(ts_plot_points(pl, 50, x, z, "closed form"));
     TS_CHECK_OK(ts_plot_errorbars(pl, 10, x, z, e, NULL));
     ts_plot_set_log(pl, 1, 1);
+    ts_plot_set_legend(pl, TS_LEGEND_OUTSIDE);
     TS_CHECK_OK(ts_plot_write_png(pl, p, 640, 480));
     ts_image *im = NULL;
     TS_CHECK_OK(ts_png_read(p, &im));

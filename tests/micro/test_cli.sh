@@ -29,6 +29,7 @@ expect_fail() { # name, pattern, command...
 "$T" micro msssim "$W/s/ECD2_0300h_0.png" "$W/s/ECD2_0300h_1.png" | grep -q "MS-SSIM" && ok msssim || bad msssim
 "$T" micro dataset --wide 150 --window 100 --stride 25 --size 32 --silhouette-px 8 --out "$W/d" --quiet >/dev/null \
   && [ -f "$W/d/index.csv" ] && [ -f "$W/d/images/PVD_0000h.tif" ] && grep -q unseen "$W/d/index.csv" && ok dataset || bad dataset
+/usr/bin/python3 "$(dirname "$0")/check_dataset.py" "$W/d" 100 25 32 150 && ok "dataset against Pillow/tifffile" || bad "dataset check"
 "$T" micro synth --matrix --width 64 --height 64 --px 0.26 --out "$W/m" --quiet >/dev/null \
   && "$T" micro quantify --index "$W/m/synth.csv" --label-px 0.26 --out "$W/qi" --quiet >/dev/null \
   && [ "$(wc -l < "$W/qi/conditions.csv")" = 29 ] && ok "quantify --index (28 conditions)" || bad "quantify --index"

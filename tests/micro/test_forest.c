@@ -67,6 +67,55 @@ static void test_learns(void)
     TS_CHECK_OK(ts_micro_forest_load(path, &g));
     TS_CHECK_OK(ts_micro_forest_predict(g, planar, m, m, p2));
     TS_CHECK(memcmp(p, p2, 3 * m * sizeof *p) == 0);
+    /* mutated files (a poor man's fuzzer; the sanitizer build runs this too):
+     * load either fails with TS_ERR_FORMAT/NOMEM or gives a forest that
+     * predicts without reading out of bounds */
+    {
+        FILE *in = fopen(path, "rb");
+        long len = 0;
+        unsigned char *buf = NULL;
+        if (in) {
+            fseek(in, 0, SEEK_END);
+            len = ftell(in);
+            rewind(in);
+            buf = malloc((size_t)len);
+            if (buf && fread(buf, 1, (size_t)len, in) != (size_t)len) len = 0;
+            fclose(in);
+        }
+        char *mpath = ts_path_join(dir, "mut.rf");
+        int loaded = 0, rejected = 0;
+        for (int trial = 0; trial < 300 && buf && len > 8; trial++) {
+            unsigned char *b = malloc((size_t)len);
+            memcpy(b, buf, (size_t)len);
+            for (int k = 0; k < 1 + trial % 4; k++) {
+                uint64_t pos = (uint64_t)(golden_hash01((uint64_t)trial, (uint64_t)k, 5) * (double)len);
+                b[pos] ^= (unsigned char)(1u << (trial % 8));
+            }
+            FILE *mo = fopen(mpath, "wb");
+            if (mo) {
+                fwrite(b, 1, (size_t)len, mo);
+                fclose(mo);
+            }
+            ts_micro_forest *mf = NULL;
+            int rc = ts_micro_forest_load(mpath, &mf);
+            if (rc == 0) {
+                loaded++;
+                if (ts_micro_forest_nfeat(mf) == 2 && ts_micro_forest_nclass(mf) <= 8) {
+                    float pp[8 * 16];
+                    TS_CHECK_OK(ts_micro_forest_predict(mf, planar, 16, m, pp));
+                }
+            } else {
+                rejected++;
+                TS_CHECK(rc == TS_ERR_FORMAT || rc == TS_ERR_NOMEM);
+                TS_CHECK(mf == NULL);
+            }
+            ts_micro_forest_destroy(mf);
+            free(b);
+        }
+        printf("  mutated models: %d loaded, %d rejected\n", loaded, rejected);
+        free(mpath);
+        free(buf);
+    }
     /* a truncated file is rejected */
     FILE *fp = fopen(path, "r+b");
     if (fp) {
