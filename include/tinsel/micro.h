@@ -434,6 +434,10 @@ int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out);
  * of Ho et al.'s reference code; not in the seed). Results clipped to [-1, 1]. */
 int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps,
                          int clip_x0, uint64_t seed, uint64_t stream, float *out);
+/* The same from a given x_T: x [n, channels, size, size] holds x_T on entry and
+ * the generated images on return; r: the ancestral noise (NULL allowed for DDIM). */
+int ts_micro_ddpm_denoise(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps,
+                          int clip_x0, ts_rng *r, float *x);
 
 #ifdef __cplusplus
 }

@@ -238,11 +238,12 @@ int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out)
     return 0;
 }
 
-int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps, int clip_x0,
-                         uint64_t seed, uint64_t stream, float *out)
+int ts_micro_ddpm_denoise(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps, int clip_x0,
+                          ts_rng *r, float *out)
 {
-    if (!d || !cond || n < 1 || !out || ddim_steps < 0 || ddim_steps > d->c.T)
-        return ts_error_set(TS_ERR_INVAL, "ddpm sample: bad arguments (n >= 1, 0 <= ddim steps <= T = %d)", d ? d->c.T : 0);
+    if (!d || !cond || n < 1 || !out || ddim_steps < 0 || ddim_steps > d->c.T || (!ddim_steps && !r))
+        return ts_error_set(TS_ERR_INVAL, "ddpm sample: bad arguments (n >= 1, 0 <= ddim steps <= T = %d, noise "
+                                          "stream for ancestral sampling)", d ? d->c.T : 0);
     const ts_micro_unet_config *nc = &d->c.net;
     const size_t len = (size_t)n * nc->channels * nc->size * nc->size;
     ts_nn_params *P = ts_micro_unet_params(d->net);
@@ -252,12 +253,10 @@ int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n
         memcpy(saved, ts_nn_params_flat(P), d->np * sizeof *saved);
         memcpy(ts_nn_params_flat(P), d->ema, d->np * sizeof *saved);
     }
-    ts_rng *r = ts_rng_create(seed, stream);
     ts_nn_arena_mark mk = ts_nn_arena_get_mark(d->A);
     float *eps = ts_nn_arena_alloc(d->A, len), *tt = ts_nn_arena_alloc(d->A, (size_t)n);
-    int rc = (!r || !eps || !tt) ? ts_error_set(TS_ERR_NOMEM, "ddpm sample: out of memory") : 0;
+    int rc = (!eps || !tt) ? ts_error_set(TS_ERR_NOMEM, "ddpm sample: out of memory") : 0;
     ts_nn_arena_mark mk2 = ts_nn_arena_get_mark(d->A);
-    for (size_t i = 0; i < len && !rc; i++) out[i] = (float)ts_rng_normal(r, 0, 1);
     const int T = d->c.T, S = ddim_steps ? ddim_steps : T;
     for (int k = S - 1; k >= 0 && !rc; k--) {
         /* timestep of this iteration and of the next (-1: x_0) */
@@ -292,10 +291,23 @@ int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n
     }
     for (size_t i = 0; i < len && !rc; i++) out[i] = out[i] < -1.0f ? -1.0f : out[i] > 1.0f ? 1.0f : out[i];
     ts_nn_arena_reset(d->A, mk);
-    ts_rng_destroy(r);
     if (saved) {
         memcpy(ts_nn_params_flat(P), saved, d->np * sizeof *saved);
         free(saved);
     }
+    return rc;
+}
+
+int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps, int clip_x0,
+                         uint64_t seed, uint64_t stream, float *out)
+{
+    if (!d || n < 1 || !out) return ts_error_set(TS_ERR_INVAL, "ddpm sample: bad arguments");
+    const ts_micro_unet_config *nc = &d->c.net;
+    const size_t len = (size_t)n * nc->channels * nc->size * nc->size;
+    ts_rng *r = ts_rng_create(seed, stream);
+    if (!r) return ts_error_set(TS_ERR_NOMEM, "ddpm sample: out of memory");
+    for (size_t i = 0; i < len; i++) out[i] = (float)ts_rng_normal(r, 0, 1); /* x_T */
+    int rc = ts_micro_ddpm_denoise(d, use_ema, cond, n, ddim_steps, clip_x0, r, out);
+    ts_rng_destroy(r);
     return rc;
 }

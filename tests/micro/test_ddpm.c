@@ -88,6 +88,51 @@ static void test_unet_vs_pytorch(void)
     ts_nn_st_destroy(st);
 }
 
+/* DDIM from the oracle's x_T with the same weights, 10 steps, with and
+ * without x0 clipping, against the float64 PyTorch sampler.  The first step
+ * divides by sqrt(abar_900) ~ 0.01, so float32 errors of eps (~1e-6
+ * relative, above) grow ~100x; clamping is 1-Lipschitz, so the max
+ * absolute difference of the clipped outputs bounds the agreement. */
+#define TOL_DDIM 1e-4
+
+static void test_ddim_vs_pytorch(void)
+{
+    const char *path = TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors";
+    ts_nn_safetensors *st = NULL;
+    TS_CHECK_OK(ts_nn_st_read(path, &st));
+    if (!st) return;
+    ts_micro_ddpm_config c;
+    ts_micro_ddpm_config_default(&c);
+    TS_CHECK_OK(ts_micro_unet_config_parse(ts_nn_st_meta(st, "unet"), &c.net));
+    ts_micro_ddpm *d = NULL;
+    TS_CHECK_OK(ts_micro_ddpm_create(&c, &d));
+    if (!d) {
+        ts_nn_st_destroy(st);
+        return;
+    }
+    TS_CHECK_OK(ts_nn_params_load(ts_micro_unet_params(ts_micro_ddpm_unet(d)), path, 1));
+    const int n = 2;
+    const size_t len = (size_t)n * c.net.size * c.net.size;
+    const float *xT = ts_nn_st_data(st, ts_nn_st_find(st, "in.xT"));
+    const float *cond = ts_nn_st_data(st, ts_nn_st_find(st, "in.cond"));
+    float *x = malloc(len * sizeof *x);
+    for (int clip = 0; clip < 2; clip++) {
+        const float *ref = ts_nn_st_data(st, ts_nn_st_find(st, clip ? "ref.ddim10_clip1" : "ref.ddim10_clip0"));
+        memcpy(x, xT, len * sizeof *x);
+        TS_CHECK_OK(ts_micro_ddpm_denoise(d, 0, cond, n, 10, clip, NULL, x));
+        int interior = 0;
+        for (size_t i = 0; i < len; i++) interior += fabs(ref[i]) < 0.999;
+        double e = max_diff(x, ref, len);
+        printf("DDIM 10 steps vs PyTorch float64 (clip_x0 %d): max |diff| %.2e (%d of %zu values inside (-1, 1))\n",
+               clip, e, interior, len);
+        TS_CHECK_MSG(e <= TOL_DDIM, "DDIM clip %d: max diff %.3g", clip, e);
+    }
+    TS_CHECK_ERR(ts_micro_ddpm_denoise(d, 0, cond, n, 0, 0, NULL, x), TS_ERR_INVAL); /* ancestral needs noise */
+    free(x);
+    ts_micro_ddpm_destroy(d);
+    ts_nn_st_destroy(st);
+}
+
 static void test_schedule(void)
 {
     double beta[1000], abar[1000];
@@ -308,6 +353,7 @@ int main(int argc, char **argv)
     }
     TS_RUN(test_schedule);
     TS_RUN(test_unet_vs_pytorch);
+    TS_RUN(test_ddim_vs_pytorch);
     TS_RUN(test_q_sample_stats);
     TS_RUN(test_train_loss_falls_and_resume);
     TS_RUN(test_config_and_bad_input);

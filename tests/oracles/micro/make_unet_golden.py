@@ -140,6 +140,25 @@ def main():
     names = dict(net.named_parameters())
     for k in state32:
         tensors["grad/" + k] = names["blocks." + k if ("blocks." + k) in names else k].grad.detach()
+    # DDIM (eta = 0) oracle for ts_micro_ddpm_denoise: 10 steps of the T = 1000 linear
+    # schedule from a given x_T with these weights, x0 clipped (clip_x0 = 1) and not
+    beta = torch.linspace(1e-4, 0.02, 1000, dtype=torch.float64)
+    ab = torch.cumprod(1 - beta, 0)
+    xT = torch.randn(n, 1, S, S, dtype=torch.float64).float().double()
+    tensors["in.xT"] = xT.float()
+    with torch.no_grad():
+        for clip in (0, 1):
+            x = xT.clone()
+            for k in range(9, -1, -1):
+                tt, tp = k * 1000 // 10, ((k - 1) * 1000 // 10 if k else -1)
+                e = net(x, torch.full((n,), float(tt), dtype=torch.float64), cond)
+                x0 = (x - (1 - ab[tt]).sqrt() * e) / ab[tt].sqrt()
+                if clip:
+                    x0 = x0.clamp(-1, 1)
+                    e = (x - ab[tt].sqrt() * x0) / (1 - ab[tt]).sqrt()
+                abp = ab[tp] if tp >= 0 else torch.tensor(1.0, dtype=torch.float64)
+                x = abp.sqrt() * x0 + (1 - abp).sqrt() * e
+            tensors[f"ref.ddim10_clip{clip}"] = x.clamp(-1, 1)
     write_safetensors(out, tensors, {"unet": TINY, "provenance": f"make_unet_golden.py, torch {torch.__version__}, float64"})
     print(f"wrote {out}: {len(state32)} parameters, {sum(v.numel() for v in state32.values())} weights")
 
