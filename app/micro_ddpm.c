@@ -16,6 +16,18 @@ int micro_cmd_train(int argc, char **argv);
 int micro_cmd_sample(int argc, char **argv);
 int micro_cmd_generate_matrix(int argc, char **argv);
 
+/* Number of weights (sum of the parameter sizes, without the block's alignment padding). */
+static size_t count_weights(ts_nn_params *P)
+{
+    size_t nw = 0;
+    for (int i = 0; i < ts_nn_params_count(P); i++) {
+        int nd;
+        int64_t shp[TS_NN_MAXDIM];
+        if (!ts_nn_params_shape(P, i, &nd, shp)) nw += ts_nn_shape_numel(nd, shp);
+    }
+    return nw;
+}
+
 /* "-n 3" -> "--n 3" (the option parser knows long names only); argv copied. */
 static char **short_n(int argc, char **argv)
 {
@@ -226,7 +238,7 @@ int micro_cmd_train(int argc, char **argv)
         rc = ts_error_set(TS_ERR_RANGE, "the checkpoint is at step %ld, nothing to do for --steps %ld", s0, to.steps);
     if (!rc)
         printf("tinsel micro train: %d training images of %d px, %zu weights, steps %ld..%ld\n", N, nc->size,
-               ts_nn_params_total(ts_micro_unet_params(ts_micro_ddpm_unet(d))), s0 + 1, to.steps);
+               count_weights(ts_micro_unet_params(ts_micro_ddpm_unet(d))), s0 + 1, to.steps);
     ts_progress *pg = rc ? NULL : ts_progress_create("micro train", (double)(to.steps - s0), "step");
     double t0 = ts_time_now(), acc = 0;
     size_t nl = 0, cap = 0;
