@@ -10,6 +10,9 @@
 #include "micro_app.h"
 
 int micro_cmd_dataset(int argc, char **argv);
+int micro_cmd_train(int argc, char **argv);
+int micro_cmd_sample(int argc, char **argv);
+int micro_cmd_generate_matrix(int argc, char **argv);
 
 #define NC (TS_MICRO_NLEVELS * TS_MICRO_NTIMES)
 
@@ -978,6 +981,9 @@ static int demo(const char *outdir, const char *relprefix, ts_report *rep, uint6
 static const ts_command micro_commands[] = {
     {"synth", "synthetic SEM micrographs with exact labels (one condition or the 4 x 7 matrix)", cmd_synth},
     {"dataset", "sliding-window training set with seen / unseen / unknown splits (TIFF + index CSV)", micro_cmd_dataset},
+    {"train", "train the conditional DDPM on a dataset (--config FILE; checkpoint/resume)", micro_cmd_train},
+    {"sample", "generate micrographs for one condition with a trained DDPM", micro_cmd_sample},
+    {"generate-matrix", "generate the whole 4 x 7 condition matrix, mosaic and validation", micro_cmd_generate_matrix},
     {"segment", "random-forest segmentation on a Gaussian-derivative filter bank + clean-up", cmd_segment},
     {"quantify", "descriptors per image and per condition (the whole chain on the matrix)", cmd_quantify},
     {"kinetics", "√t growth fits, Kirkendall enthalpy, deviation tables, Fig. 6 b-e plots", cmd_kinetics},

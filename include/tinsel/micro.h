@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "tinsel/core.h"
+#include "tinsel/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -325,6 +326,118 @@ int ts_micro_condition_stats(const ts_micro_record *recs, size_t n, int use_seg,
  * a level with fewer than 2 times gets n = 0. */
 int ts_micro_fit_levels(const ts_micro_condstat *cs, ts_micro_sqrt_fit *kimc,
                         ts_micro_sqrt_fit *kpore);
+
+
+/* ------------------------------------------------- conditional DDPM (C-DDPM)
+ * Seed 000 Methods and notes/micrographs.md "Model": a conditional U-Net
+ * eps_theta(x_t, t, f) trained on the eps-prediction MSE of a DDPM with T
+ * steps and a linear beta schedule; ancestral sampling (and, labelled as
+ * such, deterministic DDIM with fewer steps).  Images are [n, channels,
+ * size, size] floats in [-1, 1] (grey g -> 2 g - 1, as `micro dataset`).
+ * Conditions f [n, 2] = (impurity code / 120, sqrt(t_h / 3000)): both in
+ * [0, 1] over the seed's matrix; see ts_micro_ddpm_cond. */
+
+#define TS_MICRO_UNET_MAXLEV 8 /* down blocks at most */
+#define TS_MICRO_UNET_MAXCONV 8
+
+typedef struct {
+    int size;        /* image side in pixels; divisible by 2^levels */
+    int channels;    /* image channels (1: grey SEM) */
+    int levels;      /* down blocks (seed: 6); resolution levels 0..levels */
+    int ch[TS_MICRO_UNET_MAXLEV + 1];   /* feature channels per resolution level */
+    int attn[TS_MICRO_UNET_MAXLEV + 1]; /* 1: self-attention after the blocks of that level */
+    int heads;       /* attention heads (seed: 4); ch[l] % heads == 0 where attn[l] */
+    int groups;      /* GroupNorm groups (public code of the seed's shape: 1) */
+    int temb;        /* sinusoidal timestep-embedding width (even) */
+    int cemb;        /* condition-embedding width */
+    int nconv;       /* 3x3 conv units per down/up block (seed: 4; input block: 2) */
+    int nmid;        /* conv units in the bottleneck (seed: 6) */
+} ts_micro_unet_config;
+
+/* A small CPU configuration: 32 px, 3 levels, channels 16,32,32,64,
+ * attention at levels 2..3, 4 heads, GroupNorm(1), temb 64, cemb 16. */
+void ts_micro_unet_config_default(ts_micro_unet_config *c);
+/* The paper's layout: 512 px, 6 down blocks, channels 32,64,128,128,256,256,256,
+ * attention at levels 3..6 (64x64 = 4096 tokens at level 3). Valid, slow on a CPU. */
+void ts_micro_unet_config_paper(ts_micro_unet_config *c);
+int ts_micro_unet_config_check(const ts_micro_unet_config *c);
+/* One-line text form ("size=32 channels=1 levels=3 ch=16,32,32,64 attn=0,0,1,1 ...")
+ * and its parser (unknown or missing keys are errors). */
+int ts_micro_unet_config_format(const ts_micro_unet_config *c, char *buf, size_t n);
+int ts_micro_unet_config_parse(const char *s, ts_micro_unet_config *c);
+
+typedef struct ts_micro_unet ts_micro_unet;
+/* Declares and allocates the parameters (names as the PyTorch oracle's
+ * state_dict, docs/micro.md). Caller owns *out. */
+int ts_micro_unet_create(const ts_micro_unet_config *c, ts_micro_unet **out);
+void ts_micro_unet_destroy(ts_micro_unet *u);
+const ts_micro_unet_config *ts_micro_unet_get_config(const ts_micro_unet *u);
+ts_nn_params *ts_micro_unet_params(ts_micro_unet *u); /* borrowed */
+/* PyTorch default initialisations (conv/linear U(+-1/sqrt(fan_in)), GroupNorm 1/0,
+ * attention in_proj Xavier-uniform with zero biases). */
+int ts_micro_unet_init(ts_micro_unet *u, ts_rng *rng);
+/* out [n, channels, size, size] = eps_theta(x [n, channels, size, size],
+ * t [n] (timestep index as float), cond [n, 2]).  Activations come from A and
+ * are kept (with x, t, cond, which must stay valid) for backward. */
+int ts_micro_unet_forward(ts_micro_unet *u, ts_nn_arena *A, const float *x, const float *t,
+                          const float *cond, int n, float *out);
+/* Parameter gradients += from dout [n, channels, size, size]; dx += (NULL ok).
+ * Uses the activations of the last forward (arena not reset in between). */
+int ts_micro_unet_backward(ts_micro_unet *u, ts_nn_arena *A, const float *dout, float *dx);
+
+/* Condition vector of impurity code (0..120) and ageing time t_h (h). */
+void ts_micro_ddpm_cond(double code, double t_h, float f[2]);
+
+typedef struct {
+    ts_micro_unet_config net;
+    int T;                 /* diffusion steps (seed: 1000) */
+    double beta1, betaT;   /* linear schedule ends (seed: 1e-4, 0.02) */
+    double lr;             /* Adam learning rate (seed: 3e-4) */
+    int batch;             /* images per step (seed: 2) */
+    double ema_decay;      /* EMA of weights (0.995) */
+    long ema_start;        /* EMA = copy of the weights before this step (2000) */
+    uint64_t seed;         /* training noise, timesteps and batch draws */
+} ts_micro_ddpm_config;
+
+void ts_micro_ddpm_config_default(ts_micro_ddpm_config *c);
+
+/* beta [T], alpha_bar [T] (t = 0..T-1 stands for the paper's 1..T), double. */
+int ts_micro_ddpm_schedule(int T, double beta1, double betaT, double *beta, double *abar);
+
+typedef struct ts_micro_ddpm ts_micro_ddpm;
+/* Model (initialised from seed), schedule, Adam and EMA. Caller owns *out. */
+int ts_micro_ddpm_create(const ts_micro_ddpm_config *c, ts_micro_ddpm **out);
+void ts_micro_ddpm_destroy(ts_micro_ddpm *d);
+const ts_micro_ddpm_config *ts_micro_ddpm_get_config(const ts_micro_ddpm *d);
+ts_micro_unet *ts_micro_ddpm_unet(ts_micro_ddpm *d); /* borrowed */
+const float *ts_micro_ddpm_ema(const ts_micro_ddpm *d); /* flat EMA weights, borrowed */
+long ts_micro_ddpm_steps(const ts_micro_ddpm *d);    /* optimiser steps taken */
+
+/* Noising q(x_t | x_0): xt = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps, len values. */
+void ts_micro_ddpm_q_sample(const ts_micro_ddpm *d, int t, const float *x0, const float *eps,
+                            float *xt, size_t len);
+/* One training step (step k draws its batch, timesteps and noise from the
+ * stream (seed, k), so a resumed run repeats an uninterrupted one exactly):
+ * data [N, channels, size, size], cond [N, 2]; *loss = the batch MSE. */
+int ts_micro_ddpm_train_step(ts_micro_ddpm *d, const float *data, const float *cond, int N,
+                             double *loss);
+/* Checkpoint: weights, EMA, Adam state, step and the configuration (metadata
+ * "unet", "ddpm") plus nmeta extra key/value pairs; atomic. */
+int ts_micro_ddpm_save(ts_micro_ddpm *d, const char *path, int nmeta, const char *const *meta_kv);
+/* Rebuild from a checkpoint (configuration from its metadata). Caller owns *out. */
+int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out);
+/* Generate n images out [n, channels, size, size] for cond [n, 2] with the EMA
+ * (use_ema) or raw weights. ddim_steps = 0: ancestral DDPM sampling over all T
+ * steps (seed); ddim_steps > 0: deterministic DDIM (eta = 0) on ddim_steps
+ * evenly spaced steps (not in the seed; faster). Noise from (seed, stream).
+ * clip_x0 = 1: the x_0 estimate is clipped to [-1, 1] at every step (clip_denoised
+ * of Ho et al.'s reference code; not in the seed). Results clipped to [-1, 1]. */
+int ts_micro_ddpm_sample(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps,
+                         int clip_x0, uint64_t seed, uint64_t stream, float *out);
+/* The same from a given x_T: x [n, channels, size, size] holds x_T on entry and
+ * the generated images on return; r: the ancestral noise (NULL allowed for DDIM). */
+int ts_micro_ddpm_denoise(ts_micro_ddpm *d, int use_ema, const float *cond, int n, int ddim_steps,
+                          int clip_x0, ts_rng *r, float *x);
 
 #ifdef __cplusplus
 }
