@@ -116,6 +116,26 @@ static int read_history(const char *path, const ts_pf_params *p, history *h)
     return rc;
 }
 
+/* The history file is committed before the checkpoint (so a checkpoint never
+ * points at a missing history), which means a run killed between the two
+ * commits leaves a history one output row ahead of the state in the
+ * checkpoint. On restart those rows would be computed and pushed again,
+ * duplicated in thickness.csv. Drop every row later than the restored time. */
+static void hist_trim(history *h, double t)
+{
+    while (h->n > 0 && h->t[h->n - 1] > t * (1 + 1e-12)) h->n--;
+}
+
+/* Test hook, undocumented: TINSEL_PF_TEST_KILL=J makes the process die
+ * (_Exit, no cleanup, like SIGKILL) at output sample J after the checkpoint
+ * history is committed and before the checkpoint itself is: the worst moment
+ * for a kill, reproduced deterministically instead of by a wall-clock timeout. */
+static void test_kill_hook(long j)
+{
+    const char *env = getenv("TINSEL_PF_TEST_KILL");
+    if (env && *env && strtol(env, NULL, 10) == j) _Exit(137);
+}
+
 static int plot_history(const char *path, const ts_pf_params *p, const history *h)
 {
     ts_plot *pl = ts_plot_create("IMC layer thickness", "sqrt(time) (s^1/2)", "thickness (um)");
@@ -260,12 +280,13 @@ static int write_fits(const ts_run *run, const ts_pf_params *p, const pf_case *c
     return ts_csv_close(c);
 }
 
-static int save_checkpoint(const ts_run *run, const ts_pf_sim *s, const history *h)
+static int save_checkpoint(const ts_run *run, const ts_pf_sim *s, const history *h, long j)
 {
     char *ck = ts_run_path(run, "checkpoint.bin"), *hp = ts_run_path(run, "checkpoint_history.csv");
     int rc = (!ck || !hp) ? ts_error_set(TS_ERR_NOMEM, "out of memory") : 0;
     /* history first: a checkpoint never points at a missing history */
     if (!rc) rc = write_history(hp, ts_pf_sim_params(s), h);
+    if (!rc) test_kill_hook(j);
     if (!rc) rc = ts_pf_sim_save(s, ck);
     free(ck);
     free(hp);
@@ -286,6 +307,7 @@ static int pf_run_case(const ts_pf_params *p, const pf_case *cs, const ts_run *r
     if (!rc && restart && ts_file_exists(ck)) {
         rc = ts_pf_sim_load(p, ck, &s);
         if (!rc) rc = read_history(hp, p, &h);
+        if (!rc) hist_trim(&h, ts_pf_sim_time(s));
         if (!rc) ts_log_info("pf: restarting %s at t = %g s", cs->name, ts_pf_sim_time(s));
     } else if (!rc) {
         rc = ts_pf_sim_create(p, &s);
@@ -309,11 +331,11 @@ static int pf_run_case(const ts_pf_params *p, const pf_case *cs, const ts_run *r
         snprintf(note, sizeof note, "dt %.3g s, %ld steps", ts_pf_sim_dt(s), ts_pf_sim_steps(s));
         ts_progress_update(pg, t, note);
         if (!rc && cs->ck_every > 0 && t >= next_ck && j < cs->n_out) {
-            rc = save_checkpoint(run, s, &h);
+            rc = save_checkpoint(run, s, &h, j);
             next_ck = t + cs->ck_every;
         }
         if (!rc && ts_interrupted()) {
-            rc = save_checkpoint(run, s, &h);
+            rc = save_checkpoint(run, s, &h, j);
             if (!rc)
                 rc = ts_error_set(TS_ERR_INTERRUPTED,
                                   "interrupted at t = %g s; checkpoint written, resume with --restart", t);
@@ -833,6 +855,7 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc && restart && ts_file_exists(ck)) {
         rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
         if (!rc) rc = read_history(hp, &p, &h);
+        if (!rc) hist_trim(&h, ts_pf_sim2d_time(s));
         if (!rc) ts_log_info("pf: restarting %s at t = %g s", name, ts_pf_sim2d_time(s));
     } else if (!rc) {
         rc = ts_pf_sim2d_create(&p, (int)ny, dy, amp, per, &s);
@@ -855,6 +878,7 @@ static int cmd_run2d(int argc, char **argv)
         int stop = !rc && ts_interrupted();
         if (!rc && ((ck_every > 0 && t >= next_ck && j < n_out) || stop)) {
             rc = write_history(hp, &p, &h);
+            if (!rc) test_kill_hook(j);
             if (!rc) rc = ts_pf_sim2d_save(s, ck);
             next_ck = t + ck_every;
         }

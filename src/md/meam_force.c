@@ -684,6 +684,17 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
     double energy = 0.0, vir[6] = {0, 0, 0, 0, 0, 0};
     int err = 0;
     if (eatom) memset(eatom, 0, (size_t)n * sizeof *eatom);
+    /* Reproducibility: the result must not depend on thread scheduling.
+     * Every loop that accumulates into per-thread blocks uses a fixed
+     * (static, chunked) atom-to-thread assignment, and the per-thread energy
+     * and virial partial sums are added in thread order after the region
+     * (not in critical-section arrival order). With schedule(dynamic) and a
+     * critical reduction the last bits of E, virial and forces changed from
+     * run to run under load; the CG box relaxation, which resolves energy
+     * differences near that noise floor, then sometimes failed its line
+     * search and stopped at |P| > ptol (flaky md_dynamics). */
+    double *part = malloc((size_t)nt * 7 * sizeof *part);
+    if (!part) return ts_error_set(TS_ERR_NOMEM, "out of memory (MEAM reduction)");
 
 #pragma omp parallel num_threads(nt)
     {
@@ -694,11 +705,24 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
 #endif
         double *acc = c->tbuf + (size_t)tid * blk;
         memset(acc, 0, blk * sizeof *acc);
+        {   /* the runtime may give fewer than nt threads: the reductions
+             * below read all nt blocks, so empty the unused ones */
+#ifdef _OPENMP
+            int nth = omp_get_num_threads();
+#else
+            int nth = 1;
+#endif
+            for (int t = nth + tid; t < nt; t += nth) {
+                memset(c->tbuf + (size_t)t * blk, 0, blk * sizeof *c->tbuf);
+                memset(c->tforce + (size_t)t * n * 3, 0, (size_t)n * 3 * sizeof *c->tforce);
+                for (int m = 0; m < 7; m++) part[(size_t)t * 7 + m] = 0.0;
+            }
+        }
         md_kcache *kb = c->reference ? NULL : &c->kc[tid];
         if (kb) kb->n = 0;
         /* screening and densities of atom i's pairs in one sweep (the
          * densities of pair entries of i need only i's screening results) */
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(static, 16)
         for (int i = 0; i < n; i++) {
             screen_atom(c, i, kb, tid);
             density_atom(c, i, acc);
@@ -727,13 +751,10 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
         double v[6] = {0, 0, 0, 0, 0, 0}, ep = 0.0;
         /* per-atom pair energies go straight to eatom only with one thread */
         double *ea = (eatom && nt == 1) ? eatom : NULL;
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(static, 16)
         for (int i = 0; i < n; i++) force_atom(c, i, c->tbuf, f, v, &ep, ea);
-#pragma omp critical
-        {
-            energy += emb + ep;
-            for (int m = 0; m < 6; m++) vir[m] += v[m];
-        }
+        part[(size_t)tid * 7] = emb + ep;
+        for (int m = 0; m < 6; m++) part[(size_t)tid * 7 + 1 + m] = v[m];
 #pragma omp barrier
 #pragma omp for schedule(static)
         for (int q = 0; q < 3 * n; q++) {
@@ -742,6 +763,11 @@ int md_meam_compute(ts_md_calc *c, ts_md_system *s, ts_md_result *res, double *e
             s->f[q] = sum;
         }
     }
+    for (int t = 0; t < nt; t++) {
+        energy += part[(size_t)t * 7];
+        for (int m = 0; m < 6; m++) vir[m] += part[(size_t)t * 7 + 1 + m];
+    }
+    free(part);
     if (err) return ts_error_set(TS_ERR_NUMERIC, "MEAM: G(Gamma) undefined for this ibar");
     if (c->kc_err) {
         c->kc_err = 0;

@@ -51,23 +51,30 @@ if(NOT rc EQUAL 0 OR NOT EXISTS ${WORK}/bm1/energy.csv OR NOT EXISTS ${WORK}/bm1
   message(FATAL_ERROR "pf spinodal failed: ${out} ${err}")
 endif()
 # checkpoint/restart through the command: a run killed part-way and resumed
-# with --restart ends with the same thickness history as an uninterrupted run
+# with --restart ends with the same thickness history as an uninterrupted run.
+# The kill is deterministic (TINSEL_PF_TEST_KILL=J, a test-only hook in
+# app/engine_pf.c): the process dies at output sample J = 28 (t = 14000 s)
+# after checkpoint_history.csv is committed and before checkpoint.bin is, the
+# worst moment. A wall-clock TIMEOUT hit that moment only by chance, and then
+# the resumed run wrote the row at t = 14000 s twice.
 file(WRITE ${WORK}/slow.ini "[model]\nL = 1e-10\n[time]\nt_end = 20000\n[output]\nn_out = 40\ncheckpoint_every = 500\nfit_t0 = 0\nfit_t1 = 20000\n")
 execute_process(COMMAND ${TINSEL} pf run ${WORK}/slow.ini --quiet --out ${WORK}/full RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "uninterrupted run failed")
 endif()
-execute_process(COMMAND ${TINSEL} pf run ${WORK}/slow.ini --quiet --out ${WORK}/cut TIMEOUT 1 RESULT_VARIABLE rc)
-if(EXISTS ${WORK}/cut/checkpoint.bin)
-  message(STATUS "killed run (${rc}) left a checkpoint: resuming")
-else()
-  message(STATUS "killed run (${rc}) left no checkpoint (slow machine): restart starts afresh")
+execute_process(COMMAND ${CMAKE_COMMAND} -E env TINSEL_PF_TEST_KILL=28
+  ${TINSEL} pf run ${WORK}/slow.ini --quiet --out ${WORK}/cut RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(rc EQUAL 0 OR NOT EXISTS ${WORK}/cut/checkpoint.bin)
+  message(FATAL_ERROR "the test kill did not stop the run with a checkpoint (rc ${rc})")
 endif()
 execute_process(COMMAND ${TINSEL} pf run ${WORK}/slow.ini --restart --out ${WORK}/cut RESULT_VARIABLE rc
   ERROR_VARIABLE err OUTPUT_QUIET)
 message(STATUS "restart: ${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "restart failed")
+endif()
+if(NOT err MATCHES "restarting .* at t = 13500 s")
+  message(FATAL_ERROR "restart did not resume from the checkpoint at t = 13500 s: ${err}")
 endif()
 file(READ ${WORK}/full/thickness.csv a)
 file(READ ${WORK}/cut/thickness.csv b)
@@ -80,15 +87,21 @@ execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "2D uninterrupted run failed")
 endif()
-execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}/c2d TIMEOUT 1 RESULT_VARIABLE rc)
+# deterministic kill at output 28 (t = 14000 s), between the history and the
+# checkpoint commits: the checkpoint left is the one at t = 13000 s
+execute_process(COMMAND ${CMAKE_COMMAND} -E env TINSEL_PF_TEST_KILL=28
+  ${TINSEL} pf run2d ${WORK}/s2d.ini --quiet --out ${WORK}/c2d RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(rc EQUAL 0 OR NOT EXISTS ${WORK}/c2d/checkpoint2d.bin)
+  message(FATAL_ERROR "2D: the test kill did not stop the run with a checkpoint (rc ${rc})")
+endif()
 execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/s2d.ini --restart --quiet --out ${WORK}/c2d RESULT_VARIABLE rc
   ERROR_VARIABLE err OUTPUT_QUIET)
 message(STATUS "2D restart: ${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "2D restart failed")
 endif()
-if(NOT err MATCHES "restarting")
-  message(STATUS "2D: the killed run left no checkpoint (slow machine); compared a fresh run")
+if(NOT err MATCHES "restarting .* at t = 13000 s")
+  message(FATAL_ERROR "2D restart did not resume from the checkpoint at t = 13000 s: ${err}")
 endif()
 file(READ ${WORK}/f2d/thickness.csv a)
 file(READ ${WORK}/c2d/thickness.csv b)
