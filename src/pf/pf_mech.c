@@ -79,34 +79,36 @@ static void condensed(const double C[6][6], double Kc[4][4])
         }
 }
 
-/* Solve A x = b (4x4) by Gaussian elimination with partial pivoting. */
-static int solve4(double A[4][4], double b[4])
+/* Solve A x = b in place (b becomes x) for a small dense system:
+ * A [n][n] row-major, b [n]; Gaussian elimination with partial pivoting.
+ * Returns -1 if A is singular. */
+static int solve_small(int n, double *A, double *b)
 {
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < n; k++) {
         int piv = k;
-        for (int i = k + 1; i < 4; i++)
-            if (fabs(A[i][k]) > fabs(A[piv][k])) piv = i;
-        if (A[piv][k] == 0.0) return -1;
+        for (int i = k + 1; i < n; i++)
+            if (fabs(A[i * n + k]) > fabs(A[piv * n + k])) piv = i;
+        if (A[piv * n + k] == 0.0) return -1;
         if (piv != k) {
-            for (int j = 0; j < 4; j++) {
-                double t = A[k][j];
-                A[k][j] = A[piv][j];
-                A[piv][j] = t;
+            for (int j = 0; j < n; j++) {
+                double t = A[k * n + j];
+                A[k * n + j] = A[piv * n + j];
+                A[piv * n + j] = t;
             }
             double t = b[k];
             b[k] = b[piv];
             b[piv] = t;
         }
-        for (int i = k + 1; i < 4; i++) {
-            double f = A[i][k] / A[k][k];
-            for (int j = k; j < 4; j++) A[i][j] -= f * A[k][j];
+        for (int i = k + 1; i < n; i++) {
+            double f = A[i * n + k] / A[k * n + k];
+            for (int j = k; j < n; j++) A[i * n + j] -= f * A[k * n + j];
             b[i] -= f * b[k];
         }
     }
-    for (int i = 3; i >= 0; i--) {
+    for (int i = n - 1; i >= 0; i--) {
         double s = b[i];
-        for (int j = i + 1; j < 4; j++) s -= A[i][j] * b[j];
-        b[i] = s / A[i][i];
+        for (int j = i + 1; j < n; j++) s -= A[i * n + j] * b[j];
+        b[i] = s / A[i * n + i];
     }
     return 0;
 }
@@ -137,7 +139,7 @@ static double rm_residual(const rm_ctx *x, double theta, double sig[6], int *bad
             A[a][c] = (a == c ? 1.0 : 0.0) + theta * kD;
         }
     }
-    if (solve4(A, b) != 0) {
+    if (solve_small(4, &A[0][0], b) != 0) {
         *bad = 1;
         return NAN;
     }
@@ -225,37 +227,6 @@ int ts_pf_return_map(const ts_pf_params *p, int ph, double s11, double s12, doub
  * a trial theta the stress solves (I + theta C D6) sigma = sigma_tr with
  * D6 sigma = N(sigma) the deviatoric flow direction (engineering shears). */
 
-static int solve6(double A[6][6], double b[6])
-{
-    for (int k = 0; k < 6; k++) {
-        int piv = k;
-        for (int i = k + 1; i < 6; i++)
-            if (fabs(A[i][k]) > fabs(A[piv][k])) piv = i;
-        if (A[piv][k] == 0.0) return -1;
-        if (piv != k) {
-            for (int j = 0; j < 6; j++) {
-                double t = A[k][j];
-                A[k][j] = A[piv][j];
-                A[piv][j] = t;
-            }
-            double t = b[k];
-            b[k] = b[piv];
-            b[piv] = t;
-        }
-        for (int i = k + 1; i < 6; i++) {
-            double f = A[i][k] / A[k][k];
-            for (int j = k; j < 6; j++) A[i][j] -= f * A[k][j];
-            b[i] -= f * b[k];
-        }
-    }
-    for (int i = 5; i >= 0; i--) {
-        double s = b[i];
-        for (int j = i + 1; j < 6; j++) s -= A[i][j] * b[j];
-        b[i] = s / A[i][i];
-    }
-    return 0;
-}
-
 typedef struct {
     const double (*C)[6];
     double sig_tr[6];
@@ -276,7 +247,7 @@ static double rm6_residual(const rm6_ctx *x, double theta, double sig[6], int *b
         }
         sig[a] = x->sig_tr[a];
     }
-    if (solve6(A, sig) != 0) {
+    if (solve_small(6, &A[0][0], sig) != 0) {
         *bad = 1;
         return NAN;
     }
