@@ -847,8 +847,8 @@ static int cmd_msssim(int argc, char **argv)
         if (!da || !db) rc = ts_error_set(TS_ERR_NOMEM, "oom");
         for (size_t i = 0; !rc && i < n; i++) da[i] = a[i], db[i] = b[i];
     }
-    if (!rc) rc = ts_micro_ssim(da, db, wa, ha, max_val, &s, NULL);
-    if (!rc) rc = ts_micro_msssim(da, db, wa, ha, max_val, (int)scales, &ms);
+    if (!rc) rc = ts_ssim(da, db, wa, ha, max_val, &s, NULL);
+    if (!rc) rc = ts_msssim(da, db, wa, ha, max_val, (int)scales, &ms);
     if (!rc) {
         printf("MS-SSIM = %.6f (%ld scales%s)\n", ms, scales, scales < 5 ? ", TF weights renormalised" : "");
         printf("SSIM    = %.6f\n", s);
@@ -918,11 +918,11 @@ static int demo(const char *outdir, const char *relprefix, ts_report *rep, uint6
         if (!rc) rc = ts_micro_synth(&so, 2, NULL, 1000, seed + 1, 16, other, lab, NULL);
         if (!rc) {
             for (size_t i = 0; i < npx; i++) a[i] = cells[2 * TS_MICRO_NTIMES + 5][i], b[i] = other[i];
-            rc = ts_micro_msssim(a, b, so.width, so.height, 1.0, 5, &same);
+            rc = ts_msssim(a, b, so.width, so.height, 1.0, 5, &same);
         }
         if (!rc) {
             for (size_t i = 0; i < npx; i++) b[i] = cells[0][i];
-            rc = ts_micro_msssim(a, b, so.width, so.height, 1.0, 5, &diff);
+            rc = ts_msssim(a, b, so.width, so.height, 1.0, 5, &diff);
         }
         if (!rc)
             ts_report_text(rep, "MS-SSIM (TensorFlow formula, 5 scales): ECD2-1000 h vs another ECD2-1000 h draw %.3f; "

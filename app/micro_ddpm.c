@@ -501,7 +501,7 @@ static int mean_msssim(const float *a, int na, const float *b, int nb, int same,
             if (same && i >= j) continue;
             for (size_t q = 0; q < (size_t)S * S; q++) x[q] = a[(size_t)i * S * S + q], y[q] = b[(size_t)j * S * S + q];
             double m;
-            if (!(rc = ts_micro_msssim(x, y, S, S, 2.0, scales, &m))) s += m, cnt++;
+            if (!(rc = ts_msssim(x, y, S, S, 2.0, scales, &m))) s += m, cnt++;
         }
     *out = cnt ? s / cnt : NAN;
     free(x);
@@ -612,7 +612,7 @@ int micro_cmd_generate_matrix(int argc, char **argv)
     free(mp);
     if (!rc && dataset) {
         int scales = 1;
-        while (scales < 5 && S >= ts_micro_msssim_min_size(scales + 1)) scales++;
+        while (scales < 5 && S >= ts_msssim_min_size(scales + 1)) scales++;
         ts_csv *v = NULL;
         const char *hdr[] = {"level", "impurity_code", "time_h", "status", "nearest_seen", "msssim_gen_real",
                              "msssim_real_real", "msssim_nearest_real", "profile_rmse_gen", "profile_rmse_nearest",

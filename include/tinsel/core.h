@@ -347,6 +347,24 @@ int ts_heatmap_write_png(const char *path, const double *v, int nx, int ny,
 int ts_colormap_write_png(const char *path, const double *v, int nx, int ny,
                           double vmin, double vmax);
 
+/* ---------------------------------------------------------- image metrics */
+
+/* TensorFlow tf.image.ssim for one grey image pair [h][w] (doubles):
+ * 11x11 Gaussian (σ 1.5) window, K1 0.01, K2 0.03, VALID filtering.
+ * Error if h or w < filter_size.  cs (may be NULL) = mean contrast-structure. */
+int ts_ssim(const double *a, const double *b, int w, int h, double max_val,
+                  double *ssim, double *cs);
+
+/* TensorFlow tf.image.ssim_multiscale: nscales (1..5) scales with weights
+ * (0.0448, 0.2856, 0.3001, 0.2363, 0.1333); for nscales < 5 the first
+ * nscales weights renormalised to sum 1 (nscales == 5: TF's weights as
+ * they are).  2x2 average pooling with symmetric padding of odd sizes.
+ * Error (TS_ERR_RANGE) if the image is too small for nscales. */
+int ts_msssim(const double *a, const double *b, int w, int h, double max_val,
+                    int nscales, double *msssim);
+/* Smallest side that nscales allow with an 11-px window. */
+int ts_msssim_min_size(int nscales);
+
 /* ------------------------------------------------------------------- misc */
 
 /* Monotonic wall clock in seconds. */

@@ -228,21 +228,7 @@ int ts_micro_kirkendall_q(const double *t_h, const double *area_um2, size_t n, d
 
 /* ---------------------------------------------------------------- metrics */
 
-/* TensorFlow tf.image.ssim for one grey image pair [h][w] (doubles):
- * 11x11 Gaussian (σ 1.5) window, K1 0.01, K2 0.03, VALID filtering.
- * Error if h or w < filter_size.  cs (may be NULL) = mean contrast-structure. */
-int ts_micro_ssim(const double *a, const double *b, int w, int h, double max_val,
-                  double *ssim, double *cs);
-
-/* TensorFlow tf.image.ssim_multiscale: nscales (1..5) scales with weights
- * (0.0448, 0.2856, 0.3001, 0.2363, 0.1333); for nscales < 5 the first
- * nscales weights renormalised to sum 1 (nscales == 5: TF's weights as
- * they are).  2x2 average pooling with symmetric padding of odd sizes.
- * Error (TS_ERR_RANGE) if the image is too small for nscales. */
-int ts_micro_msssim(const double *a, const double *b, int w, int h, double max_val,
-                    int nscales, double *msssim);
-/* Smallest side that nscales allow with an 11-px window. */
-int ts_micro_msssim_min_size(int nscales);
+/* SSIM / MS-SSIM (TensorFlow formulas): ts_ssim, ts_msssim in tinsel/core.h. */
 
 /* scikit-learn silhouette_score (euclidean): X [n][d], labels [n] >= 0.
  * Error unless 2 <= number of labels <= n - 1. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "micro_internal.h"
+#include "tinsel/core.h"
 
 #define FS 11
 static const double fsigma = 1.5, K1 = 0.01, K2 = 0.03;
@@ -88,7 +88,7 @@ static int check_pair(const double *a, const double *b, int w, int h, double max
     return 0;
 }
 
-int ts_micro_ssim(const double *a, const double *b, int w, int h, double max_val, double *ssim,
+int ts_ssim(const double *a, const double *b, int w, int h, double max_val, double *ssim,
                   double *cs)
 {
     TS_TRY(check_pair(a, b, w, h, max_val));
@@ -96,7 +96,7 @@ int ts_micro_ssim(const double *a, const double *b, int w, int h, double max_val
     return ssim_core(a, b, w, h, max_val, ssim, cs);
 }
 
-int ts_micro_msssim_min_size(int nscales)
+int ts_msssim_min_size(int nscales)
 {
     if (nscales < 1) nscales = 1;
     return (FS - 1) * (1 << (nscales - 1)) + 1;
@@ -123,14 +123,14 @@ static void downsample(const double *in, int w, int h, double *out, int *ow, int
     *oh = nh;
 }
 
-int ts_micro_msssim(const double *a, const double *b, int w, int h, double max_val, int nscales,
+int ts_msssim(const double *a, const double *b, int w, int h, double max_val, int nscales,
                     double *msssim)
 {
     TS_TRY(check_pair(a, b, w, h, max_val));
     if (!msssim) return ts_error_set(TS_ERR_INVAL, "msssim: NULL output");
     if (nscales < 1 || nscales > 5)
         return ts_error_set(TS_ERR_RANGE, "msssim: %d scales, expected 1..5", nscales);
-    int need = ts_micro_msssim_min_size(nscales);
+    int need = ts_msssim_min_size(nscales);
     if (w < need || h < need)
         return ts_error_set(TS_ERR_RANGE,
                             "msssim: image %d x %d too small for %d scales (each side >= %d px with an 11-px window); use fewer scales",

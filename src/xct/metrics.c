@@ -5,7 +5,8 @@
  *       defaults (7x7 uniform window, sample covariance N/(N-1));
  *  MS-SSIM (Wang, Simoncelli & Bovik 2003, eq. 7) exactly as TensorFlow's
  *       tf.image.ssim_multiscale (the seed's weights (0.0448, 0.2856, 0.3001,
- *       0.2363, 0.1333), 11x11 Gaussian sigma 1.5, VALID filtering);
+ *       0.2363, 0.1333), 11x11 Gaussian sigma 1.5, VALID filtering) —
+ *       computed by the shared core implementation (src/core/ssim.c);
  *  DSC, BER: seed 001 eqs. (10), (11), after a two-Gaussian EM fit of the
  *       reference and the Bayes rule p(x|0)p(0) = p(x|1)p(1) (gmm.c).
  * The 2-D power spectrum shows the missing wedge (seed Fig. 6a). */
@@ -116,77 +117,9 @@ int ts_xct_ssim(const float *ref, const float *img, int w, int h, int win, doubl
     return 0;
 }
 
-/* TensorFlow's per-channel SSIM at one scale: mean(l * cs) and mean(cs). */
-static void tf_ssim(const double *x, const double *y, int w, int h, double R, double *ssim,
-                    double *cs_mean)
-{
-    const int fs = 11;
-    double g[11 * 11], gs = 0, gmax = -1e300;
-    for (int i = 0; i < fs; i++)
-        for (int j = 0; j < fs; j++) {
-            double a = i - (fs - 1) / 2.0, b = j - (fs - 1) / 2.0;
-            double v = -0.5 * (a * a + b * b) / (1.5 * 1.5);
-            g[i * fs + j] = v;
-            if (v > gmax) gmax = v;
-        }
-    for (int i = 0; i < fs * fs; i++) {
-        g[i] = exp(g[i] - gmax);
-        gs += g[i];
-    }
-    for (int i = 0; i < fs * fs; i++) g[i] /= gs;
-    double c1 = (0.01 * R) * (0.01 * R), c2 = (0.03 * R) * (0.03 * R);
-    double ss = 0, cc = 0;
-    long cnt = 0;
-    for (int r = 0; r + fs <= h; r++)
-        for (int c = 0; c + fs <= w; c++) {
-            double m0 = 0, m1 = 0, mxy = 0, mxx = 0;
-            for (int i = 0; i < fs; i++)
-                for (int j = 0; j < fs; j++) {
-                    double gv = g[i * fs + j];
-                    double a = x[(size_t)(r + i) * w + c + j], b = y[(size_t)(r + i) * w + c + j];
-                    m0 += gv * a;
-                    m1 += gv * b;
-                    mxy += gv * a * b;
-                    mxx += gv * (a * a + b * b);
-                }
-            double num0 = 2 * m0 * m1, den0 = m0 * m0 + m1 * m1;
-            double lum = (num0 + c1) / (den0 + c1);
-            double cs = (2 * mxy - num0 + c2) / (mxx - den0 + c2);
-            ss += lum * cs;
-            cc += cs;
-            cnt++;
-        }
-    *ssim = ss / cnt;
-    *cs_mean = cc / cnt;
-}
-
-/* 2x2 average pooling after symmetric padding of odd sizes (TF). */
-static double *tf_down(const double *x, int w, int h, int *nw, int *nh)
-{
-    int pw = w + (w % 2), ph = h + (h % 2);
-    *nw = pw / 2;
-    *nh = ph / 2;
-    double *o = malloc((size_t)(*nw) * (*nh) * sizeof *o);
-    if (!o) return NULL;
-    for (int r = 0; r < *nh; r++)
-        for (int c = 0; c < *nw; c++) {
-            double s = 0;
-            for (int i = 0; i < 2; i++)
-                for (int j = 0; j < 2; j++) {
-                    int rr = 2 * r + i, cc = 2 * c + j;
-                    if (rr >= h) rr = h - 1; /* symmetric pad of 1 = repeat the edge */
-                    if (cc >= w) cc = w - 1;
-                    s += x[(size_t)rr * w + cc];
-                }
-            o[(size_t)r * (*nw) + c] = s / 4;
-        }
-    return o;
-}
-
 int ts_xct_msssim(const float *ref, const float *img, int w, int h, double data_range,
                   double *out)
 {
-    static const double weights[5] = {0.0448, 0.2856, 0.3001, 0.2363, 0.1333};
     if (w < 11 * 16 || h < 11 * 16)
         return ts_error_set(TS_ERR_INVAL, "ms-ssim: image %d x %d smaller than 176 x 176 (5 "
                             "scales of an 11-pixel window)", w, h);
@@ -204,34 +137,11 @@ int ts_xct_msssim(const float *ref, const float *img, int w, int h, double data_
         x[i] = ref[i];
         y[i] = img[i];
     }
-    double vals[5], ssim = 0, cs = 0;
-    int cw = w, ch = h;
-    for (int k = 0; k < 5; k++) {
-        if (k > 0) {
-            int nw, nh;
-            double *x2 = tf_down(x, cw, ch, &nw, &nh), *y2 = tf_down(y, cw, ch, &nw, &nh);
-            free(x);
-            free(y);
-            x = x2;
-            y = y2;
-            if (!x || !y) {
-                free(x);
-                free(y);
-                return ts_error_set(TS_ERR_NOMEM, "ms-ssim: out of memory");
-            }
-            cw = nw;
-            ch = nh;
-        }
-        tf_ssim(x, y, cw, ch, R, &ssim, &cs);
-        vals[k] = cs > 0 ? cs : 0; /* relu */
-    }
-    vals[4] = ssim > 0 ? ssim : 0;
-    double prod = 1;
-    for (int k = 0; k < 5; k++) prod *= pow(vals[k], weights[k]);
+    /* The shared TensorFlow-formula implementation in core (5 scales, TF's weights). */
+    int rc = ts_msssim(x, y, w, h, R, 5, out);
     free(x);
     free(y);
-    *out = prod;
-    return 0;
+    return rc;
 }
 
 int ts_xct_binary_scores_compute(const uint8_t *ref, const uint8_t *test, size_t n,

@@ -27,13 +27,13 @@ static void test_ssim_goldens(void)
         if (mv == 2.0)
             for (int i = 0; i < h * w; i++) a[i] = 2 * a[i] - 1, b[i] = 2 * b[i] - 1;
         double s, cs, ms;
-        TS_CHECK_OK(ts_micro_ssim(a, b, w, h, mv, &s, &cs));
+        TS_CHECK_OK(ts_ssim(a, b, w, h, mv, &s, &cs));
         TS_CHECK_CLOSE(s, v[5], 0, TOL_SSIM);
         TS_CHECK_CLOSE(cs, v[6], 0, TOL_SSIM);
-        TS_CHECK_OK(ts_micro_msssim(a, b, w, h, mv, sc, &ms));
+        TS_CHECK_OK(ts_msssim(a, b, w, h, mv, sc, &ms));
         TS_CHECK_CLOSE(ms, v[7], 0, TOL_SSIM);
         /* identity: SSIM(a, a) = 1 exactly up to rounding */
-        TS_CHECK_OK(ts_micro_msssim(a, a, w, h, mv, sc, &ms));
+        TS_CHECK_OK(ts_msssim(a, a, w, h, mv, sc, &ms));
         TS_CHECK_CLOSE(ms, 1.0, 1e-12, 0);
         free(a);
         free(b);
@@ -43,15 +43,15 @@ static void test_ssim_goldens(void)
 static void test_ssim_errors(void)
 {
     double a[160 * 160] = {0}, b[160 * 160] = {0}, s;
-    TS_CHECK(ts_micro_msssim_min_size(5) == 161);
-    TS_CHECK(ts_micro_msssim_min_size(1) == 11);
+    TS_CHECK(ts_msssim_min_size(5) == 161);
+    TS_CHECK(ts_msssim_min_size(1) == 11);
     /* 160 px is one too few for 5 scales */
-    TS_CHECK_ERR(ts_micro_msssim(a, b, 160, 160, 1.0, 5, &s), TS_ERR_RANGE);
+    TS_CHECK_ERR(ts_msssim(a, b, 160, 160, 1.0, 5, &s), TS_ERR_RANGE);
     TS_CHECK(strstr(ts_error_message(), "too small") != NULL);
-    TS_CHECK_OK(ts_micro_msssim(a, b, 160, 160, 1.0, 4, &s));
-    TS_CHECK_ERR(ts_micro_msssim(a, b, 160, 160, 1.0, 6, &s), TS_ERR_RANGE);
-    TS_CHECK_ERR(ts_micro_ssim(a, b, 10, 16, 1.0, &s, NULL), TS_ERR_RANGE);
-    TS_CHECK_ERR(ts_micro_ssim(a, b, 16, 16, 0.0, &s, NULL), TS_ERR_RANGE);
+    TS_CHECK_OK(ts_msssim(a, b, 160, 160, 1.0, 4, &s));
+    TS_CHECK_ERR(ts_msssim(a, b, 160, 160, 1.0, 6, &s), TS_ERR_RANGE);
+    TS_CHECK_ERR(ts_ssim(a, b, 10, 16, 1.0, &s, NULL), TS_ERR_RANGE);
+    TS_CHECK_ERR(ts_ssim(a, b, 16, 16, 0.0, &s, NULL), TS_ERR_RANGE);
 }
 
 static void test_silhouette(void)
