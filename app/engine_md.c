@@ -47,6 +47,26 @@ static int take_multi(int *argc, char **argv, pot_args *pa)
     return 0;
 }
 
+/* Load the potential named by pa into *pot: the user's files, or the built-in
+ * transcribed Ag-Cu-Sn set written into the run folder (so run.ini's folder
+ * holds the exact files used). With the built-in set the elements are Ag Cu Sn;
+ * keep_nel keeps a user-given --elements count (props), otherwise all three. */
+static int load_potential(const ts_run *run, pot_args *pa, int keep_nel, ts_md_meam **pot)
+{
+    *pot = NULL;
+    if (pa->lib) return ts_md_meam_load(pa->lib, pa->par, pa->el, pa->nel, pot);
+    char *lib = NULL, *par = NULL;
+    int rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
+    pa->el[0] = "Ag";
+    pa->el[1] = "Cu";
+    pa->el[2] = "Sn";
+    if (!keep_nel || pa->nel == 0) pa->nel = 3;
+    if (!rc) rc = ts_md_meam_load(lib, par, pa->el, pa->nel, pot);
+    free(lib);
+    free(par);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- props */
 
 static int cmd_props(int argc, char **argv)
@@ -72,29 +92,20 @@ static int cmd_props(int argc, char **argv)
     if (rc) return TS_EXIT_USAGE;
     ts_run *run = NULL;
     if ((rc = ts_run_create(out, "md props", 0, &run))) return ts_cli_fail(rc, "md props");
-    char *lib = NULL, *par = NULL;
     int builtin = pa.lib == NULL;
-    if (builtin) {
-        rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
-        pa.el[0] = "Ag";
-        pa.el[1] = "Cu";
-        pa.el[2] = "Sn";
-        if (pa.nel == 0) pa.nel = 3;
-    } else if (pa.nel == 0) {
+    if (!builtin && pa.nel == 0) {
         fprintf(stderr, "tinsel md props: --elements is required with --potential\n");
         ts_run_destroy(run);
         return TS_EXIT_USAGE;
     }
     ts_md_meam *pot = NULL;
-    if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
+    rc = load_potential(run, &pa, 1, &pot);
     char *csv = ts_run_path(run, "props.csv"), *png = ts_run_path(run, "eos.png");
     if (!rc) rc = md_props_table(pot, csv, builtin, 1, stdout);
     if (!rc) rc = md_eos_plot(pot, png);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     free(csv);
     free(png);
-    free(lib);
-    free(par);
     ts_md_meam_destroy(pot);
     ts_run_destroy(run);
     return rc ? ts_cli_fail(rc, "md props") : TS_EXIT_OK;
@@ -349,17 +360,8 @@ static int cmd_mixing(int argc, char **argv)
     }
     ts_run *run = NULL;
     if ((rc = ts_run_create(out, "md mixing", seed, &run))) return ts_cli_fail(rc, "md mixing");
-    char *lib = NULL, *par = NULL;
-    int builtin = pa.lib == NULL;
-    if (builtin) {
-        rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
-        pa.el[0] = "Ag";
-        pa.el[1] = "Cu";
-        pa.el[2] = "Sn";
-        pa.nel = 3;
-    }
     ts_md_meam *pot = NULL;
-    if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
+    rc = load_potential(run, &pa, 0, &pot);
     int ta = pot ? ts_md_meam_find(pot, pw[0]) : -1, tb = pot ? ts_md_meam_find(pot, pw[1]) : -1;
     if (!rc && (ta < 0 || tb < 0)) rc = ts_error_set(TS_ERR_INVAL, "mixing: %s or %s is not an element of the potential", pw[0], pw[1]);
     double *xs = calloc((size_t)points, sizeof *xs), *H = calloc((size_t)points, sizeof *H),
@@ -468,8 +470,6 @@ static int cmd_mixing(int argc, char **argv)
     }
     if (!rc) rc = ts_run_write_ini(run, NULL);
     free(xs); free(H); free(He); free(dH); free(dHe); free(vol);
-    free(lib);
-    free(par);
     ts_md_meam_destroy(pot);
     ts_run_destroy(run);
     return rc ? ts_cli_fail(rc, "md mixing") : TS_EXIT_OK;
@@ -531,17 +531,8 @@ static int cmd_melt(int argc, char **argv)
     }
     ts_run *run = NULL;
     if ((rc = ts_run_create(out, "md melt", seed, &run))) return ts_cli_fail(rc, "md melt");
-    char *lib = NULL, *par = NULL;
-    int builtin = pa.lib == NULL;
-    if (builtin) {
-        rc = md_write_builtin_potential(ts_run_dir(run), &lib, &par);
-        pa.el[0] = "Ag";
-        pa.el[1] = "Cu";
-        pa.el[2] = "Sn";
-        pa.nel = 3;
-    }
     ts_md_meam *pot = NULL;
-    if (!rc) rc = ts_md_meam_load(builtin ? lib : pa.lib, builtin ? par : pa.par, pa.el, pa.nel, &pot);
+    rc = load_potential(run, &pa, 0, &pot);
     int t = pot ? ts_md_meam_find(pot, elem) : -1;
     if (!rc && t < 0) rc = ts_error_set(TS_ERR_INVAL, "melt: %s is not an element of the potential", elem);
     ts_md_crystal_props q;
@@ -675,8 +666,6 @@ static int cmd_melt(int argc, char **argv)
     ts_md_calc_destroy(c);
     ts_md_system_destroy(s);
     ts_md_meam_destroy(pot);
-    free(lib);
-    free(par);
     ts_run_destroy(run);
     return rc ? ts_cli_fail(rc, "md melt") : TS_EXIT_OK;
 }
