@@ -494,6 +494,29 @@ int ts_micro_forest_load(const char *path, ts_micro_forest **out)
         rc = ts_error_set(TS_ERR_FORMAT, "%s: corrupt forest header", path);
         goto out;
     }
+    {
+        /* The header's counts must match the file's size before anything is
+         * allocated: a corrupt header must not ask for terabytes. */
+        long here = ftell(fp);
+        if (here < 0 || fseek(fp, 0, SEEK_END) != 0) {
+            rc = ts_error_set(TS_ERR_IO, "%s: cannot seek", path);
+            goto out;
+        }
+        long end = ftell(fp);
+        if (end < 0 || fseek(fp, here, SEEK_SET) != 0) {
+            rc = ts_error_set(TS_ERR_IO, "%s: cannot seek", path);
+            goto out;
+        }
+        uint64_t want = (uint64_t)here + 4u * (uint64_t)hdr[0] +
+                        (uint64_t)hdr[3] * (16u + 4u * (uint64_t)hdr[2]);
+        if ((uint64_t)end != want) {
+            rc = ts_error_set(TS_ERR_FORMAT,
+                              "%s: forest header says %d trees, %d nodes, %d classes (%llu bytes), "
+                              "the file has %ld bytes",
+                              path, hdr[0], hdr[3], hdr[2], (unsigned long long)want, end);
+            goto out;
+        }
+    }
     f = calloc(1, sizeof *f);
     if (!f) {
         rc = ts_error_set(TS_ERR_NOMEM, "forest load: out of memory");

@@ -678,6 +678,20 @@ int ts_pf_sim_load(const ts_pf_params *p, const char *path, ts_pf_sim **out)
         ts_pf_sim_destroy(s);
         return ts_error_set(TS_ERR_FORMAT, "%s: truncated checkpoint", path);
     }
+    /* a corrupt file must not start a run that hangs (dt <= 0) or spreads NaN */
+    int bad = !(sc[0] >= 0 && isfinite(sc[0]) && sc[1] > 0 && isfinite(sc[1]) && isfinite(sc[2]) &&
+                isfinite(sc[3]) && isfinite(sc[4]) && cnt[0] >= 0 && cnt[1] >= 0 &&
+                (hdr[2] == 0 || hdr[2] == 1));
+    for (size_t i = 0; i < nP && !bad; i++)
+        bad = !isfinite(s->eta[i]) || !isfinite(s->pcum[i]) || !isfinite(s->deta_prev[i]);
+    for (size_t i = 0; i < n && !bad; i++) bad = !isfinite(s->c[i]) || !isfinite(s->dc_prev[i]);
+    for (size_t i = 0; i < 6 * nP && !bad; i++) bad = !isfinite(s->epl[i]);
+    if (bad) {
+        ts_pf_sim_destroy(s);
+        return ts_error_set(TS_ERR_FORMAT,
+                            "%s: corrupt checkpoint (non-finite field, negative time or step size <= 0)",
+                            path);
+    }
     s->have_prev = hdr[2];
     s->t = sc[0];
     s->dt = sc[1];
