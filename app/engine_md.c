@@ -84,7 +84,9 @@ static int cmd_props(int argc, char **argv)
     int rc = ts_cli_parse(argc, argv, "tinsel md props [--potential LIB PARAMS] [--elements E1 E2 ..] [--out DIR]",
                           "Zero-temperature properties: equilibrium lattice constants (zero stress), energies per "
                           "atom (eV), bulk moduli from a Birch-Murnaghan fit (GPa), cubic Cij by +-0.5 % strain "
-                          "(GPa), formation energies of B2/L1_2/D0_3 compounds (eV/atom) and vacancy formation "
+                          "(GPa), formation energies of B2/L1_2/D0_3 compounds and of the intermetallics "
+                          "D0a-Ag3Sn, Cu3Sn (Pmmn subcell) and eta'-Cu6Sn5 (built-in POSCAR files, atoms and "
+                          "cell relaxed; eV/atom), vacancy formation "
                           "energies (eV), next to the LAMMPS+KIM values for the built-in potential and the "
                           "numbers seed 004 states.",
                           opts, 3, NULL, 0, &npos);
@@ -101,7 +103,7 @@ static int cmd_props(int argc, char **argv)
     ts_md_meam *pot = NULL;
     rc = load_potential(run, &pa, 1, &pot);
     char *csv = ts_run_path(run, "props.csv"), *png = ts_run_path(run, "eos.png");
-    if (!rc) rc = md_props_table(pot, csv, builtin, 1, stdout);
+    if (!rc) rc = md_props_table(pot, csv, ts_run_dir(run), builtin, 1, stdout);
     if (!rc) rc = md_eos_plot(pot, png);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     free(csv);
@@ -686,7 +688,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     /* properties */
     path = ts_path_join(outdir, "props.csv");
     double t0 = ts_time_now();
-    if (!rc) rc = md_props_table(pot, path, 1, 0, NULL);
+    if (!rc) rc = md_props_table(pot, path, outdir, 1, 0, NULL);
     free(path);
     snprintf(rel, sizeof rel, "%sprops.csv", relprefix);
     if (!rc) ts_report_file(rep, rel, "table",

@@ -220,6 +220,12 @@ typedef struct {
  * the potential, starting from a0 (Å). */
 int ts_md_crystal_props_compute(const ts_md_meam *p, const char *kind, double a0,
                                 double covera, const int types[2], ts_md_crystal_props *out);
+/* Relax the atoms and all six cell components of s to zero stress (FIRE,
+ * then a CG polish): max |F| < 1e-6 eV/Å, every stress component < 1e-3 bar.
+ * s is updated in place (LAMMPS orientation kept); *res holds the final
+ * energy and stress. For structures read from files (e.g. the intermetallics
+ * in data/md/structures). */
+int ts_md_relax_full(const ts_md_meam *p, ts_md_system *s, ts_md_result *res);
 /* Vacancy formation energy (eV) in a relaxed n x n x n cell of kind at a. */
 int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const int types[2],
                          int n, double *evac);
