@@ -57,6 +57,28 @@ sed "s#^lattice = fcc#file = $W/ov.data#" "$W/in.ini" | grep -v composition > "$
 "$T" md run "$W/ov.ini" --out "$W/ovrun" > "$W/ov.txt" 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "overlap exit $rc"
 grep -q "overlap" "$W/ov.txt" || fail "no overlap message"
+# a built-in intermetallic POSCAR, replicated 2 x 1 x 2 (8 -> 32 atoms); CG
+# relaxation of atoms and cell, a few NVE steps
+cat > "$W/imc.ini" <<EOI
+[potential]
+library = $SRC/tests/oracles/md/potentials/AgCuSn.library.meam
+params = $SRC/tests/oracles/md/potentials/AgCuSn.meam
+[structure]
+file = $SRC/data/md/structures/Ag3Sn_D0a.poscar
+replicate = 2 1 2
+[minimize]
+algo = cg
+relax_box = true
+[md]
+steps = 5
+temperature = 10
+EOI
+"$T" md run "$W/imc.ini" --out "$W/imcrun" --quiet > "$W/imc.txt" 2>&1 || { cat "$W/imc.txt"; fail "poscar run"; }
+grep -q "^32 atoms" "$W/imcrun/final.data" || fail "replicate: expected 32 atoms"
+sed 's/replicate = 2 1 2/replicate = 2 0 2/' "$W/imc.ini" > "$W/imcbad.ini"
+"$T" md run "$W/imcbad.ini" --out "$W/imcbad" > "$W/imcbad.txt" 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "bad replicate exit $rc"
+grep -q "replicate" "$W/imcbad.txt" || fail "no replicate message"
 # usage error
 "$T" md run > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "usage exit $rc"
