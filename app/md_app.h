@@ -11,9 +11,11 @@ typedef struct {
     double a, covera, energy, c11, c12, c44; /* Å, -, eV/atom, GPa (NAN: not computed) */
 } md_ref_row;
 
-/* A text file compiled into the command (name without extension). */
+/* A text file compiled into the command (name without extension), one
+ * string per line (without the newline), NULL-terminated. */
 typedef struct {
-    const char *name, *text;
+    const char *name;
+    const char *const *lines;
 } md_text_file;
 /* data/md/structures/NAME.poscar (generated md_structures_gen.c; NULL-terminated). */
 extern const md_text_file md_imc_structures[];
@@ -22,9 +24,9 @@ extern const int md_imc_nstructures;
 /* LAMMPS+KIM oracle values for those structures (tests/md/golden/imc_lammps.csv). */
 typedef struct {
     const char *name;
-    double e0;          /* eV/atom, cell as in the file */
-    double e, a, b, c;  /* eV/atom and |a| |b| |c| (Å), box-relaxed */
-    double eform;       /* eV/atom vs relaxed fcc Ag, fcc Cu, diamond Sn */
+    double e0;         /* eV/atom, cell as in the file */
+    double e, a, b, c; /* eV/atom and |a| |b| |c| (Å), box-relaxed */
+    double eform;      /* eV/atom vs relaxed fcc Ag, fcc Cu, diamond Sn */
 } md_imc_ref;
 extern const md_imc_ref md_lammps_imc[];
 extern const int md_lammps_nimc;
@@ -54,7 +56,7 @@ typedef struct {
 
 /* Run MD on s writing thermo.csv/png, traj.extxyz, final.data, checkpoint
  * into the run folder; returns status. start_step for restarts. */
-int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
-                    const md_run_opts *o, long start_step, double *D_out);
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, const md_run_opts *o,
+                    long start_step, double *D_out);
 
 #endif

@@ -14,6 +14,15 @@ static int write_text(const char *path, const char *text)
     return ts_afile_commit(af);
 }
 
+static int write_lines(const char *path, const char *const *lines)
+{
+    ts_afile *af;
+    TS_TRY(ts_afile_open(path, &af));
+    for (; *lines; lines++)
+        fprintf(ts_afile_fp(af), "%s\n", *lines);
+    return ts_afile_commit(af);
+}
+
 int md_write_builtin_potential(const char *dir, char **lib, char **par)
 {
     *lib = ts_path_join(dir, "AgCuSn.library.meam");
@@ -92,7 +101,7 @@ static int imc_rows(const ts_md_meam *pot, ts_csv *csv, FILE *txt, const char *w
         snprintf(fname, sizeof fname, "%s.poscar", tf->name);
         char *path = ts_path_join(workdir, fname);
         if (!path) return ts_error_set(TS_ERR_NOMEM, "out of memory");
-        rc = write_text(path, tf->text);
+        rc = write_lines(path, tf->lines);
         ts_md_system *s = NULL;
         if (!rc && ts_md_read_poscar(path, names, nel, &s)) {
             /* an element of the structure is not in this potential */
@@ -136,15 +145,15 @@ static int imc_rows(const ts_md_meam *pot, ts_csv *csv, FILE *txt, const char *w
         if (!rc) rc = emit_row(csv, txt, tf->name, "E", r1.energy / s->n, L ? L->e : NAN, NAN, "eV/atom");
         if (!rc) rc = emit_row(csv, txt, tf->name, "E_form", ef, L ? L->eform : NAN, NAN, "eV/atom");
         /* seed 004: E(D0a-Ag3Sn) - E(L1_2-Ag3Sn) ~ +0.003 eV/atom (official
-         * potential); Cu3Sn: Pmmn below L1_2 (order only, no number) */
-        double l12 = !strcmp(tf->name, "Ag3Sn_D0a")   ? ef_ag3sn_l12
-                     : !strcmp(tf->name, "Cu3Sn_D0a") ? ef_cu3sn_l12
-                                                      : NAN;
+         * potential); Cu3Sn: Cmcm < Pmmn < L1_2 < D0_3 (order only, no number) */
+        double l12 = !strncmp(tf->name, "Ag3Sn_", 6)   ? ef_ag3sn_l12
+                     : !strncmp(tf->name, "Cu3Sn_", 6) ? ef_cu3sn_l12
+                                                       : NAN;
         if (!rc && isfinite(l12)) {
             double lref = NAN;
             if (L) {
-                const md_ref_row *R = lammps_row(!strcmp(tf->name, "Ag3Sn_D0a") ? "Ag3Sn_l12" : "Cu3Sn_l12");
-                const md_ref_row *A = lammps_row(!strcmp(tf->name, "Ag3Sn_D0a") ? "Ag_fcc" : "Cu_fcc");
+                const md_ref_row *R = lammps_row(!strncmp(tf->name, "Ag3Sn_", 6) ? "Ag3Sn_l12" : "Cu3Sn_l12");
+                const md_ref_row *A = lammps_row(!strncmp(tf->name, "Ag3Sn_", 6) ? "Ag_fcc" : "Cu_fcc");
                 const md_ref_row *B = lammps_row("Sn_dia");
                 if (R && A && B) lref = L->eform - (R->energy - 0.75 * A->energy - 0.25 * B->energy);
             }

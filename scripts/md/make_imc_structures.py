@@ -24,6 +24,13 @@ the structure type, see docs/md.md "Intermetallic structures"):
              80 atoms = 10 subcells along b): subcell a = 5.5210 (2d along x),
              stacking axis 4.3340 A, in-layer 47.781/10 = 4.7781 A; written in
              the Pmmn setting above (a, b_stack, c) = (5.5210, 4.3340, 4.7781).
+  Cu3Sn      the long-period Cmcm superstructure itself (80 atoms), same cell
+             (Mueller & Lidin 2014): ten D0a subcells along b (close-packed
+             layers normal to c), the Sn/Cu decoration shifted by a/2 (an
+             antiphase boundary) after every 5 subcells; this ideal APB model
+             has exactly the space group Cmcm in the published cell (checked
+             with spglib), its Wyckoff positions are listed below; the
+             published small displacements from it are not included.
   eta'-Cu6Sn5 C2/c (15, unique axis b, cell choice 1): a = 11.022, b = 7.282,
              c = 9.827 A, beta = 98.84 deg (Larsson, Stenberg & Lidin, Acta
              Cryst. B50 (1994) 636). NiAs-type subcell (a_h, c_h) with
@@ -46,6 +53,10 @@ PMMN2 = [  # No. 59 Pmmn, origin choice 2
 C2C = [  # No. 15 C2/c, unique axis b, cell choice 1, without the centring
     ((1, 1, 1), (0, 0, 0)), ((-1, 1, -1), (0, 0, .5)), ((-1, -1, -1), (0, 0, 0)),
     ((1, -1, 1), (0, 0, .5))]
+CMCM = [  # No. 63 Cmcm, standard setting, without the centring
+    ((1, 1, 1), (0, 0, 0)), ((-1, -1, 1), (0, 0, .5)), ((-1, 1, -1), (0, 0, .5)),
+    ((1, -1, -1), (0, 0, 0)), ((-1, -1, -1), (0, 0, 0)), ((1, 1, -1), (0, 0, .5)),
+    ((1, -1, 1), (0, 0, .5)), ((-1, 1, 1), (0, 0, 0))]
 CENT_C = [(0, 0, 0), (.5, .5, 0)]
 
 f = Fr
@@ -62,6 +73,24 @@ STRUCTS = {
         sites=[("Sn", "2a", 2, (f(1, 4), f(1, 4), f(2, 3))),
                ("Cu", "2b", 2, (f(1, 4), f(3, 4), f(1, 3))),
                ("Cu", "4f", 4, (f(0), f(1, 4), f(1, 6)))]),
+    "Cu3Sn_Cmcm": dict(
+        comment="Cu3Sn Cmcm(63) a,b,c from Mueller&Lidin Acta Cryst B70(2014)879; ideal APB model: D0a subcells, a/2 antiphase shift every 5",
+        cell=(5.5210, 47.781, 4.3340, 90.0), ops=CMCM, cent=CENT_C, number=63,
+        sites=[("Sn", "4c", 4, (f(0), f(1, 15), f(1, 4))),
+               ("Sn", "4c", 4, (f(1, 2), f(1, 30), f(3, 4))),
+               ("Sn", "4c", 4, (f(0), f(1, 6), f(1, 4))),
+               ("Sn", "4c", 4, (f(1, 2), f(2, 15), f(3, 4))),
+               ("Sn", "4c", 4, (f(0), f(4, 15), f(1, 4))),
+               ("Cu", "4c", 4, (f(0), f(1, 30), f(3, 4))),
+               ("Cu", "4c", 4, (f(1, 2), f(1, 15), f(1, 4))),
+               ("Cu", "4c", 4, (f(0), f(2, 15), f(3, 4))),
+               ("Cu", "4c", 4, (f(1, 2), f(1, 6), f(1, 4))),
+               ("Cu", "4c", 4, (f(0), f(7, 30), f(3, 4))),
+               ("Cu", "8g", 8, (f(3, 4), f(1, 60), f(1, 4))),
+               ("Cu", "8g", 8, (f(3, 4), f(1, 12), f(3, 4))),
+               ("Cu", "8g", 8, (f(3, 4), f(7, 60), f(1, 4))),
+               ("Cu", "8g", 8, (f(3, 4), f(11, 60), f(3, 4))),
+               ("Cu", "8g", 8, (f(3, 4), f(13, 60), f(1, 4)))]),
     "Cu6Sn5_eta1": dict(
         comment="eta'-Cu6Sn5 C2/c(15) a,b,c,beta from Larsson,Stenberg&Lidin Acta Cryst B50(1994)636; ideal NiAs-derived sites",
         cell=(11.022, 7.282, 9.827, 98.84), ops=C2C, cent=CENT_C, number=15,
@@ -123,13 +152,13 @@ def write(path, st, L, species, frac):
     with open(path, "w") as fh:
         fh.write(st["comment"] + "\n1.0\n")
         for row in L:
-            fh.write("  %.10f %.10f %.10f\n" % tuple(row + 0.0))
+            fh.write("  %.12f %.12f %.12f\n" % tuple(row + 0.0))
         fh.write("  " + " ".join(order) + "\n")
         fh.write("  " + " ".join(str(species.count(e)) for e in order) + "\nDirect\n")
         for e in order:
             for s, p in zip(species, frac):
                 if s == e:
-                    fh.write("  %.10f %.10f %.10f  %s\n" % (p[0], p[1], p[2], s))
+                    fh.write("  %.12f %.12f %.12f  %s\n" % (p[0], p[1], p[2], s))
 
 
 def main():

@@ -1,11 +1,14 @@
 /* Intermetallic structures of data/md/structures (written by
  * scripts/md/make_imc_structures.py from space group, lattice constants and
  * Wyckoff positions):
- *  - stoichiometry and atom counts (Ag3Sn 6+2, Cu3Sn 6+2, Cu6Sn5 24+20);
+ *  - stoichiometry and atom counts (Ag3Sn 6+2, Cu3Sn 6+2 and 60+20,
+ *    Cu6Sn5 24+20);
  *  - the cell is the published one (|a| |b| |c|, beta; volume a b c sin beta);
- *  - no overlaps: the nearest-neighbour distance of the D0a cells equals the
- *    analytic value of the ideal hcp-derived D0a sites,
- *    sqrt((b/2)^2 + min((a/4)^2 + (c/6)^2, (c/3)^2)) (to 1e-9 Å), and lies in 2.3..2.8 Å for
+ *  - no overlaps: the nearest-neighbour distance of the D0a cells and of the
+ *    Cmcm Cu3Sn superstructure equals the analytic value of the ideal
+ *    hcp-derived sites, sqrt((s/2)^2 + min((a/4)^2 + (c/6)^2, (c/3)^2)) with
+ *    s the stacking period and a x c the close-packed rectangle (1e-9 Å); lies
+ *    in 2.3..2.8 Å for
  *    eta'-Cu6Sn5 (ideal NiAs-derived sites; the shortest Cu-Sn contact);
  *  - energy per atom and stress of the cells as read against LAMMPS + KIM
  *    (tests/md/golden/imc_lammps.csv): 1e-9 eV/atom, 1e-3 bar (as the other
@@ -24,13 +27,16 @@ typedef struct {
     const char *name;
     int counts[3];        /* Ag Cu Sn */
     double a, b, c, beta; /* Å, degrees: as written (sources in the files) */
-    int d0a;
+    /* hcp-derived (D0a and its APB superstructure): row spacing 2d, stacking
+     * period (two layers) and in-layer rectangle side sqrt(3) d, Å; 0: not */
+    double a2d, stack, inlayer;
 } imc_case;
 
 static const imc_case cases[] = {
-    {"Ag3Sn_D0a", {6, 0, 2}, 5.968, 4.780, 5.184, 90.0, 1},
-    {"Cu3Sn_D0a", {0, 6, 2}, 5.5210, 4.3340, 4.7781, 90.0, 1},
-    {"Cu6Sn5_eta1", {0, 24, 20}, 11.022, 7.282, 9.827, 98.84, 0},
+    {"Ag3Sn_D0a", {6, 0, 2}, 5.968, 4.780, 5.184, 90.0, 5.968, 4.780, 5.184},
+    {"Cu3Sn_D0a", {0, 6, 2}, 5.5210, 4.3340, 4.7781, 90.0, 5.5210, 4.3340, 4.7781},
+    {"Cu3Sn_Cmcm", {0, 60, 20}, 5.5210, 47.781, 4.3340, 90.0, 5.5210, 4.3340, 4.7781},
+    {"Cu6Sn5_eta1", {0, 24, 20}, 11.022, 7.282, 9.827, 98.84, 0, 0, 0},
 };
 
 static double rowlen(const double *v)
@@ -112,11 +118,13 @@ static void test_imc(void)
         TS_CHECK_CLOSE(ts_md_system_volume(s), cs->a * cs->b * cs->c * sin(cs->beta * M_PI / 180.0), 1e-7, 0);
         TS_CHECK_OK(ts_md_system_check(s, 1e-9, 2.3));
         double dmin = min_distance(s);
-        if (cs->d0a) {
-            /* ideal D0a: an atom's neighbours in the next close-packed layer
-             * (b/2 away) sit at in-plane offsets (a/4, c/6) and (0, c/3) */
-            double dref =
-                sqrt(cs->b * cs->b / 4 + fmin(cs->a * cs->a / 16 + cs->c * cs->c / 36, cs->c * cs->c / 9));
+        if (cs->a2d > 0) {
+            /* ideal D0a sites: an atom's neighbours in the next close-packed
+             * layer (stack/2 away) sit at in-plane offsets (a2d/4, inlayer/6)
+             * and (0, inlayer/3); antiphase boundaries keep the lattice */
+            double h2 =
+                fmin(cs->a2d * cs->a2d / 16 + cs->inlayer * cs->inlayer / 36, cs->inlayer * cs->inlayer / 9);
+            double dref = sqrt(cs->stack * cs->stack / 4 + h2);
             TS_CHECK_CLOSE(dmin, dref, 1e-9, 0);
         } else {
             TS_CHECK(dmin > 2.3 && dmin < 2.8);

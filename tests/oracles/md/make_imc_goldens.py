@@ -29,7 +29,7 @@ import make_props_goldens as mp  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 STRUCT_DIR = os.path.join(ROOT, "data", "md", "structures")
-NAMES = ["Ag3Sn_D0a", "Cu3Sn_D0a", "Cu6Sn5_eta1"]
+NAMES = ["Ag3Sn_D0a", "Cu3Sn_D0a", "Cu3Sn_Cmcm", "Cu6Sn5_eta1"]
 
 HEAD = """kim init {model} metal
 boundary p p p
