@@ -339,7 +339,7 @@ static int cmd_run(int argc, char **argv)
                            .nhc_length = (int)chain,
                            .pressure = pressure,
                            .pdamp = pdamp,
-                           .seed = seed + (uint64_t)start_step};
+                           .seed = seed};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     if (!rc) ts_md_dyn_set_time(d, start_step * dt);
     if (!rc && resume) rc = ts_md_dyn_set_state(d, dstate, ndstate);

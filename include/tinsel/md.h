@@ -173,7 +173,8 @@ int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n);
 /* Integrator state for checkpoints: time (ps), NHC chain positions and
  * velocities (10 + 10), MTK strain rates (3), Langevin heat (eV).
  * get writes TS_MD_DYN_STATE_LEN values and returns the count. The Langevin
- * random stream is not part of it (restarts reseed). */
+ * noise of step k is drawn from the stream (seed, k), so a run resumed at
+ * the restored time continues the uninterrupted run's random sequence. */
 #define TS_MD_DYN_STATE_LEN 25
 int ts_md_dyn_get_state(const ts_md_dyn *d, double *state);
 int ts_md_dyn_set_state(ts_md_dyn *d, const double *state, int n);

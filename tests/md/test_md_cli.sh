@@ -45,6 +45,14 @@ sed 's/checkpoint_every = 20/checkpoint_every = 40/' "$W/in.ini" > "$W/half.ini"
 "$T" md run "$W/half.ini" --out "$W/rhalf" --resume --quiet > /dev/null 2>&1 || fail "half resume"
 a=$(tail -1 "$W/rfull/thermo.csv" | cut -d, -f7); b=$(tail -1 "$W/rhalf/thermo.csv" | cut -d, -f7)
 awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "restart diverged: $a vs $b"
+# the same for Langevin: the noise of step k is keyed by (seed, k), so the
+# resumed run draws the uninterrupted run's random numbers
+for f in full half; do sed 's/ensemble = nhc/ensemble = langevin/' "$W/$f.ini" > "$W/${f}L.ini"; done
+"$T" md run "$W/fullL.ini" --out "$W/rfullL" --quiet > /dev/null 2>&1 || fail "full langevin run"
+"$T" md run "$W/halfL.ini" --out "$W/rhalfL" --quiet > /dev/null 2>&1 || fail "half langevin run"
+"$T" md run "$W/halfL.ini" --out "$W/rhalfL" --resume --quiet > /dev/null 2>&1 || fail "half langevin resume"
+a=$(tail -1 "$W/rfullL/thermo.csv" | cut -d, -f4); b=$(tail -1 "$W/rhalfL/thermo.csv" | cut -d, -f4)
+awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "langevin restart diverged: $a vs $b"
 # bad input: unknown key -> exit 1 with file:line, no outputs
 printf '[potential]\nlibrary = x\nbogus = 1\n' > "$W/bad.ini"
 "$T" md run "$W/bad.ini" --out "$W/badrun" > "$W/bad.txt" 2>&1; rc=$?
