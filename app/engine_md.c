@@ -789,7 +789,8 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     snprintf(rel, sizeof rel, "%sprops.csv", relprefix);
     if (!rc)
         ts_report_file(rep, rel, "table",
-                       "0 K properties (a, E, B, Cij, formation and vacancy energies): tinsel vs LAMMPS+KIM "
+                       "0 K properties (a, E, B, Cij, formation energies incl. D0a-Ag3Sn, Cu3Sn and "
+                       "eta'-Cu6Sn5, vacancy energies): tinsel vs LAMMPS+KIM "
                        "vs seed 004");
     path = ts_path_join(outdir, "eos.png");
     if (!rc) rc = md_eos_plot(pot, path);
