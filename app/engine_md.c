@@ -85,16 +85,16 @@ static int cmd_props(int argc, char **argv)
     };
     if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
     int npos = 0;
-    int rc =
-        ts_cli_parse(argc, argv, "tinsel md props [--potential LIB PARAMS] [--elements E1 E2 ..] [--out DIR]",
-                     "Zero-temperature properties: equilibrium lattice constants (zero stress), energies per "
-                     "atom (eV), bulk moduli from a Birch-Murnaghan fit (GPa), cubic Cij by +-0.5 % strain "
-                     "(GPa), formation energies of B2/L1_2/D0_3 compounds and of the intermetallics "
-                     "D0a-Ag3Sn, Cu3Sn (Pmmn subcell) and eta'-Cu6Sn5 (built-in POSCAR files, atoms and "
-                     "cell relaxed; eV/atom), vacancy formation "
-                     "energies (eV), next to the LAMMPS+KIM values for the built-in potential and the "
-                     "numbers seed 004 states.",
-                     opts, 3, NULL, 0, &npos);
+    int rc = ts_cli_parse(
+        argc, argv, "tinsel md props [--potential LIB PARAMS] [--elements E1 E2 ..] [--out DIR]",
+        "Zero-temperature properties: equilibrium lattice constants (zero stress), energies per "
+        "atom (eV), bulk moduli from a Birch-Murnaghan fit (GPa), cubic Cij by +-0.5 % strain "
+        "(GPa), formation energies of B2/L1_2/D0_3 compounds and of the intermetallics "
+        "D0a-Ag3Sn, Cu3Sn (Pmmn subcell, 80-atom Cmcm) and eta'-Cu6Sn5 (built-in POSCAR files, atoms and "
+        "cell relaxed; eV/atom), vacancy formation "
+        "energies (eV), next to the LAMMPS+KIM values for the built-in potential and the "
+        "numbers seed 004 states.",
+        opts, 3, NULL, 0, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     ts_run *run = NULL;
