@@ -23,7 +23,8 @@ static int take_multi(int *argc, char **argv, pot_args *pa)
     for (int i = 0; i < *argc; i++) {
         if (!strcmp(argv[i], "--potential")) {
             if (i + 2 >= *argc || !strncmp(argv[i + 1], "--", 2) || !strncmp(argv[i + 2], "--", 2)) {
-                fprintf(stderr, "tinsel md: --potential needs two files: LIBRARY PARAMS (PARAMS may be NULL)\n");
+                fprintf(stderr,
+                        "tinsel md: --potential needs two files: LIBRARY PARAMS (PARAMS may be NULL)\n");
                 return TS_ERR_USAGE;
             }
             pa->lib = argv[i + 1];
@@ -75,19 +76,25 @@ static int cmd_props(int argc, char **argv)
     const char *out = "md-props";
     const char *dummy_pot = NULL, *dummy_el = NULL;
     ts_opt opts[] = {
-        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS", "LAMMPS MEAM library and parameter files (as in pair_coeff); default: built-in transcribed Ag-Cu-Sn set"},
-        {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..", "elements of the library to use, in the parameter file's order (default Ag Cu Sn)"},
+        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS",
+         "LAMMPS MEAM library and parameter files (as in pair_coeff); default: built-in transcribed Ag-Cu-Sn "
+         "set"},
+        {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..",
+         "elements of the library to use, in the parameter file's order (default Ag Cu Sn)"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder (props.csv, eos.png, run.ini)"},
     };
     if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
     int npos = 0;
-    int rc = ts_cli_parse(argc, argv, "tinsel md props [--potential LIB PARAMS] [--elements E1 E2 ..] [--out DIR]",
-                          "Zero-temperature properties: equilibrium lattice constants (zero stress), energies per "
-                          "atom (eV), bulk moduli from a Birch-Murnaghan fit (GPa), cubic Cij by +-0.5 % strain "
-                          "(GPa), formation energies of B2/L1_2/D0_3 compounds (eV/atom) and vacancy formation "
-                          "energies (eV), next to the LAMMPS+KIM values for the built-in potential and the "
-                          "numbers seed 004 states.",
-                          opts, 3, NULL, 0, &npos);
+    int rc = ts_cli_parse(
+        argc, argv, "tinsel md props [--potential LIB PARAMS] [--elements E1 E2 ..] [--out DIR]",
+        "Zero-temperature properties: equilibrium lattice constants (zero stress), energies per "
+        "atom (eV), bulk moduli from a Birch-Murnaghan fit (GPa), cubic Cij by +-0.5 % strain "
+        "(GPa), formation energies of B2/L1_2/D0_3 compounds and of the intermetallics "
+        "D0a-Ag3Sn, Cu3Sn (Pmmn subcell, 80-atom Cmcm) and eta'-Cu6Sn5 (built-in POSCAR files, atoms and "
+        "cell relaxed; eV/atom), vacancy formation "
+        "energies (eV), next to the LAMMPS+KIM values for the built-in potential and the "
+        "numbers seed 004 states.",
+        opts, 3, NULL, 0, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     ts_run *run = NULL;
@@ -101,7 +108,7 @@ static int cmd_props(int argc, char **argv)
     ts_md_meam *pot = NULL;
     rc = load_potential(run, &pa, 1, &pot);
     char *csv = ts_run_path(run, "props.csv"), *png = ts_run_path(run, "eos.png");
-    if (!rc) rc = md_props_table(pot, csv, builtin, 1, stdout);
+    if (!rc) rc = md_props_table(pot, csv, ts_run_dir(run), builtin, 1, stdout);
     if (!rc) rc = md_eos_plot(pot, png);
     if (!rc) rc = ts_run_write_ini(run, NULL);
     free(csv);
@@ -123,7 +130,8 @@ static int split_words(const char *s, char words[][16], int max)
 {
     int n = 0;
     while (*s && n < max) {
-        while (*s == ' ' || *s == ',' || *s == '\t') s++;
+        while (*s == ' ' || *s == ',' || *s == '\t')
+            s++;
         if (!*s) break;
         int k = 0;
         while (*s && *s != ' ' && *s != ',' && *s != '\t') {
@@ -143,24 +151,29 @@ static int cmd_run(int argc, char **argv)
     long threads = 0;
     int resume = 0;
     ts_opt opts[] = {
-        {"out", TS_OPT_STRING, &out, "DIR", "output folder (thermo.csv/png, traj.extxyz, final.data, checkpoint, run.ini)"},
+        {"out", TS_OPT_STRING, &out, "DIR",
+         "output folder (thermo.csv/png, traj.extxyz, final.data, checkpoint, run.ini)"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed (velocities, Langevin noise, random alloys)"},
         {"threads", TS_OPT_LONG, &threads, "N", "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
-        {"resume", TS_OPT_FLAG, &resume, NULL, "continue from DIR/checkpoint.data (positions, velocities, step)"},
+        {"resume", TS_OPT_FLAG, &resume, NULL,
+         "continue from DIR/checkpoint.data (positions, velocities, step)"},
     };
     char *pos[1];
     int npos = 0;
-    int rc = ts_cli_parse(argc, argv, "tinsel md run INPUT.ini [--out DIR] [--seed N] [--threads N] [--resume]",
-                          "Molecular dynamics with a LAMMPS-format 2NN MEAM potential. INPUT.ini sections: "
-                          "[potential] library, params, elements, type_map (element of each data-file atom type, as the second "
-                          "list of a LAMMPS pair_coeff line); [structure] file (LAMMPS data .data/.lmp, "
-                          "extended XYZ .xyz/.extxyz, POSCAR) or lattice (fcc bcc hcp dia bsn b2 l12 d03), a (A), "
-                          "covera, repeat (3 ints), types (element names of the sites), composition (fractions per "
-                          "element: random alloy), perturb (A); [minimize] algo (none fire cg), ftol (eV/A), "
-                          "relax_box; [md] ensemble (nve langevin nhc npt_iso npt_aniso), dt (ps, 0.002), steps, "
-                          "temperature (K), tdamp (ps, 0.1), chain (3), pressure (bar, 0), pdamp (ps, 1.0), skin (A, 1.0), thermo_every, dump_every, checkpoint_every, "
-                          "msd (true: per-element MSD and diffusion coefficients). Units: LAMMPS metal.",
-                          opts, 4, pos, 1, &npos);
+    int rc = ts_cli_parse(
+        argc, argv, "tinsel md run INPUT.ini [--out DIR] [--seed N] [--threads N] [--resume]",
+        "Molecular dynamics with a LAMMPS-format 2NN MEAM potential. INPUT.ini sections: "
+        "[potential] library, params, elements, type_map (element of each data-file atom type, as the second "
+        "list of a LAMMPS pair_coeff line); [structure] file (LAMMPS data .data/.lmp, "
+        "extended XYZ .xyz/.extxyz, POSCAR/.poscar/.vasp; replicate: 3 ints, copies of the file's cell) or "
+        "lattice (fcc bcc hcp dia bsn b2 l12 d03), a (A), "
+        "covera, repeat (3 ints), types (element names of the sites), composition (fractions per "
+        "element: random alloy), perturb (A); [minimize] algo (none fire cg), ftol (eV/A), "
+        "relax_box; [md] ensemble (nve langevin nhc npt_iso npt_aniso), dt (ps, 0.002), steps, "
+        "temperature (K), tdamp (ps, 0.1), chain (3), pressure (bar, 0), pdamp (ps, 1.0), skin (A, 1.0), "
+        "thermo_every, dump_every, checkpoint_every, "
+        "msd (true: per-element MSD and diffusion coefficients). Units: LAMMPS metal.",
+        opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     if (npos != 1) {
@@ -173,8 +186,8 @@ static int cmd_run(int argc, char **argv)
     double a, covera, perturb, ftol, dt, temp, tdamp, skin, pressure, pdamp;
     long chain, steps, thermo_every, dump_every, ckpt_every, maxiter;
     int relax_box, msd;
-    double *rep = NULL, *comp = NULL;
-    size_t nrep = 0, ncomp = 0;
+    double *rep = NULL, *comp = NULL, *repl = NULL;
+    size_t nrep = 0, ncomp = 0, nrepl = 0;
     static const char *const algos[] = {"none", "fire", "cg"};
     static const char *const enss[] = {"nve", "langevin", "nhc", "npt_iso", "npt_aniso"};
     int algo = 0, ens = 0;
@@ -187,6 +200,7 @@ static int cmd_run(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "structure", "a", 3.6141, 0.5, 50.0, &a);
     if (!rc) rc = ts_config_get_double(cfg, "structure", "covera", 0.0, 0.0, 10.0, &covera);
     if (!rc) rc = ts_config_get_doubles(cfg, "structure", "repeat", "4 4 4", &rep, &nrep);
+    if (!rc) rc = ts_config_get_doubles(cfg, "structure", "replicate", "1 1 1", &repl, &nrepl);
     if (!rc) rc = ts_config_get_string(cfg, "structure", "types", "", &types_s);
     if (!rc) rc = ts_config_get_doubles(cfg, "structure", "composition", "", &comp, &ncomp);
     if (!rc) rc = ts_config_get_double(cfg, "structure", "perturb", 0.0, 0.0, 1.0, &perturb);
@@ -211,10 +225,14 @@ static int cmd_run(int argc, char **argv)
     if (!rc && !lib[0]) rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] library is required", pos[0]);
     if (!rc && !file[0] && nrep != 3)
         rc = ts_error_set(TS_ERR_PARSE, "%s: [structure] repeat: expected three integers", pos[0]);
+    if (!rc && (nrepl != 3 || repl[0] < 1 || repl[1] < 1 || repl[2] < 1 || repl[0] != (int)repl[0] ||
+                repl[1] != (int)repl[1] || repl[2] != (int)repl[2] || repl[0] * repl[1] * repl[2] > 1e6))
+        rc = ts_error_set(TS_ERR_PARSE, "%s: [structure] replicate: expected three integers >= 1", pos[0]);
     char elw[TS_MD_MAXELT][16], tyw[2][16];
     const char *el[TS_MD_MAXELT];
     int nel = split_words(els, elw, TS_MD_MAXELT);
-    for (int e = 0; e < nel; e++) el[e] = elw[e];
+    for (int e = 0; e < nel; e++)
+        el[e] = elw[e];
     ts_md_meam *pot = NULL;
     ts_md_system *s = NULL;
     ts_run *run = NULL;
@@ -231,7 +249,8 @@ static int cmd_run(int argc, char **argv)
         FILE *fp = rc ? NULL : fopen(cs, "r");
         if (!rc && (!fp || fscanf(fp, "%ld", &start_step) != 1))
             rc = ts_error_set(TS_ERR_PARSE, "%s:1: cannot read the checkpoint step", cs);
-        while (!rc && ndstate < TS_MD_DYN_STATE_LEN && fscanf(fp, "%lf", &dstate[ndstate]) == 1) ndstate++;
+        while (!rc && ndstate < TS_MD_DYN_STATE_LEN && fscanf(fp, "%lf", &dstate[ndstate]) == 1)
+            ndstate++;
         if (!rc && ndstate != TS_MD_DYN_STATE_LEN)
             rc = ts_error_set(TS_ERR_PARSE, "%s:2: expected %d integrator state values, got %d", cs,
                               TS_MD_DYN_STATE_LEN, ndstate);
@@ -239,8 +258,11 @@ static int cmd_run(int argc, char **argv)
         free(cp);
         free(cs);
     } else if (!rc && file[0]) {
-        if (ext_is(file, ".xyz") || ext_is(file, ".extxyz")) rc = ts_md_read_extxyz(file, el, nel, &s);
-        else if (strstr(file, "POSCAR") || ext_is(file, ".vasp")) rc = ts_md_read_poscar(file, el, nel, &s);
+        if (ext_is(file, ".xyz") || ext_is(file, ".extxyz"))
+            rc = ts_md_read_extxyz(file, el, nel, &s);
+        else if (strstr(file, "POSCAR") || strstr(file, "CONTCAR") || ext_is(file, ".vasp") ||
+                 ext_is(file, ".poscar"))
+            rc = ts_md_read_poscar(file, el, nel, &s);
         else {
             rc = ts_md_read_lammps_data(file, &s);
             /* LAMMPS pair_coeff's second element list: data-file type k -> element */
@@ -249,28 +271,46 @@ static int cmd_run(int argc, char **argv)
             if (!rc && ntm > 0) {
                 int map[TS_MD_MAXELT];
                 if (ntm < s->ntypes)
-                    rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] type_map names %d element(s), the data file has %d atom types",
-                                      pos[0], ntm, s->ntypes);
+                    rc = ts_error_set(
+                        TS_ERR_PARSE,
+                        "%s: [potential] type_map names %d element(s), the data file has %d atom types",
+                        pos[0], ntm, s->ntypes);
                 for (int k = 0; k < ntm && !rc; k++) {
                     map[k] = ts_md_meam_find(pot, tm[k]);
                     if (map[k] < 0)
-                        rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] type_map: '%s' is not one of the elements", pos[0], tm[k]);
+                        rc = ts_error_set(TS_ERR_PARSE,
+                                          "%s: [potential] type_map: '%s' is not one of the elements", pos[0],
+                                          tm[k]);
                 }
-                for (int i = 0; i < (s ? s->n : 0) && !rc; i++) s->type[i] = map[s->type[i]];
+                for (int i = 0; i < (s ? s->n : 0) && !rc; i++)
+                    s->type[i] = map[s->type[i]];
             }
+        }
+        if (!rc && repl[0] * repl[1] * repl[2] > 1) {
+            int n3[3] = {(int)repl[0], (int)repl[1], (int)repl[2]};
+            ts_md_system *big = NULL;
+            rc = ts_md_replicate(s, n3, &big);
+            ts_md_system_destroy(s);
+            s = big;
         }
     } else if (!rc) {
         int types[2] = {0, 0}, nt = split_words(types_s, tyw, 2);
         for (int k = 0; k < nt && !rc; k++) {
             types[k] = ts_md_meam_find(pot, tyw[k]);
-            if (types[k] < 0) rc = ts_error_set(TS_ERR_PARSE, "%s: [structure] types: '%s' is not an element of the potential", pos[0], tyw[k]);
+            if (types[k] < 0)
+                rc = ts_error_set(TS_ERR_PARSE,
+                                  "%s: [structure] types: '%s' is not an element of the potential", pos[0],
+                                  tyw[k]);
         }
         if (nt == 1) types[1] = types[0];
         int n3[3] = {(int)rep[0], (int)rep[1], (int)rep[2]};
         if (!rc) rc = ts_md_build_lattice(lattice, a, covera, n3, types, &s);
         if (!rc && ncomp > 0) {
-            if ((int)ncomp != nel) rc = ts_error_set(TS_ERR_PARSE, "%s: [structure] composition: expected %d fractions", pos[0], nel);
-            else rc = ts_md_randomize_types(s, comp, nel, seed);
+            if ((int)ncomp != nel)
+                rc = ts_error_set(TS_ERR_PARSE, "%s: [structure] composition: expected %d fractions", pos[0],
+                                  nel);
+            else
+                rc = ts_md_randomize_types(s, comp, nel, seed);
         }
         if (!rc && perturb > 0) rc = ts_md_perturb(s, perturb, seed);
         if (!rc) ts_md_system_wrap(s); /* generated: map perturbed atoms back into the cell */
@@ -280,32 +320,47 @@ static int cmd_run(int argc, char **argv)
     if (!rc) rc = ts_md_calc_create(pot, skin, (int)threads, 0, &c);
     ts_md_result r;
     if (!rc && algo > 0) {
-        ts_md_min_params mp = {.algo = algo == 1 ? TS_MD_MIN_FIRE : TS_MD_MIN_CG, .ftol = ftol, .maxiter = maxiter,
-                               .relax_box = relax_box, .ptol = 1.0};
+        ts_md_min_params mp = {.algo = algo == 1 ? TS_MD_MIN_FIRE : TS_MD_MIN_CG,
+                               .ftol = ftol,
+                               .maxiter = maxiter,
+                               .relax_box = relax_box,
+                               .ptol = 1.0};
         long it = 0;
         rc = ts_md_minimize(&mp, c, s, &r, &it);
         if (!rc) printf("minimized in %ld iterations: E = %.8f eV/atom\n", it, r.energy / s->n);
     }
     if (!rc && !resume && steps > 0) rc = ts_md_velocities(s, temp, seed);
-    static const ts_md_ensemble ensv[] = {TS_MD_NVE, TS_MD_LANGEVIN, TS_MD_NHC, TS_MD_NPT_ISO, TS_MD_NPT_ANISO};
-    ts_md_dyn_params dp = {.ensemble = ensv[ens], .dt = dt, .temperature = temp, .tdamp = tdamp,
-                           .nhc_length = (int)chain, .pressure = pressure, .pdamp = pdamp,
-                           .seed = seed + (uint64_t)start_step};
+    static const ts_md_ensemble ensv[] = {TS_MD_NVE, TS_MD_LANGEVIN, TS_MD_NHC, TS_MD_NPT_ISO,
+                                          TS_MD_NPT_ANISO};
+    ts_md_dyn_params dp = {.ensemble = ensv[ens],
+                           .dt = dt,
+                           .temperature = temp,
+                           .tdamp = tdamp,
+                           .nhc_length = (int)chain,
+                           .pressure = pressure,
+                           .pdamp = pdamp,
+                           .seed = seed};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     if (!rc) ts_md_dyn_set_time(d, start_step * dt);
     if (!rc && resume) rc = ts_md_dyn_set_state(d, dstate, ndstate);
     double D[TS_MD_MAXELT] = {0};
-    md_run_opts ro = {.steps = steps, .thermo_every = thermo_every, .dump_every = dump_every,
-                      .checkpoint_every = ckpt_every, .msd = msd, .label = "md run"};
+    md_run_opts ro = {.steps = steps,
+                      .thermo_every = thermo_every,
+                      .dump_every = dump_every,
+                      .checkpoint_every = ckpt_every,
+                      .msd = msd,
+                      .label = "md run"};
     if (!rc) rc = md_run_dynamics(run, c, d, s, &ro, start_step, D);
     if (!rc) rc = ts_run_write_ini(run, cfg);
     if (!rc) {
         printf("md run: %d atoms, %ld steps; output in %s\n", s->n, steps, ts_run_dir(run));
         if (msd)
-            for (int e = 0; e < s->ntypes; e++) printf("  D(%s) = %.5g A^2/ps\n", s->elem[e], D[e]);
+            for (int e = 0; e < s->ntypes; e++)
+                printf("  D(%s) = %.5g A^2/ps\n", s->elem[e], D[e]);
     }
     free(rep);
     free(comp);
+    free(repl);
     ts_md_dyn_destroy(d);
     ts_md_calc_destroy(c);
     ts_md_system_destroy(s);
@@ -328,7 +383,8 @@ static int cmd_mixing(int argc, char **argv)
     long points = 5, equil = 2000, avg = 2000, rep = 4, threads = 0;
     uint64_t seed = 1;
     ts_opt opts[] = {
-        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS", "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
+        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS",
+         "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
         {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..", "elements of the library (default Ag Cu Sn)"},
         {"pair", TS_OPT_STRING, &pair_s, "A,B", "binary to scan"},
         {"temperature", TS_OPT_DOUBLE, &temp, "K", "liquid temperature"},
@@ -342,11 +398,12 @@ static int cmd_mixing(int argc, char **argv)
     };
     if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
     int npos = 0;
-    int rc = ts_cli_parse(argc, argv, "tinsel md mixing [--pair A,B] [--temperature K] [--points N] [--out DIR] ...",
-                          "Mixing enthalpy of the liquid along a binary (eV/atom) from MTK NPT runs at 0 bar: "
-                          "H = U + K + PV averaged after equilibration, dH(x) = H(x) - (1-x) H(0) - x H(1); the "
-                          "error bars are standard errors of 5 block averages.",
-                          opts, 11, NULL, 0, &npos);
+    int rc = ts_cli_parse(
+        argc, argv, "tinsel md mixing [--pair A,B] [--temperature K] [--points N] [--out DIR] ...",
+        "Mixing enthalpy of the liquid along a binary (eV/atom) from MTK NPT runs at 0 bar: "
+        "H = U + K + PV averaged after equilibration, dH(x) = H(x) - (1-x) H(0) - x H(1); the "
+        "error bars are standard errors of 5 block averages.",
+        opts, 11, NULL, 0, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     if (points < 3 || points > 41 || equil < 1 || avg < 5 || rep < 2 || rep > 20) {
@@ -363,7 +420,8 @@ static int cmd_mixing(int argc, char **argv)
     ts_md_meam *pot = NULL;
     rc = load_potential(run, &pa, 0, &pot);
     int ta = pot ? ts_md_meam_find(pot, pw[0]) : -1, tb = pot ? ts_md_meam_find(pot, pw[1]) : -1;
-    if (!rc && (ta < 0 || tb < 0)) rc = ts_error_set(TS_ERR_INVAL, "mixing: %s or %s is not an element of the potential", pw[0], pw[1]);
+    if (!rc && (ta < 0 || tb < 0))
+        rc = ts_error_set(TS_ERR_INVAL, "mixing: %s or %s is not an element of the potential", pw[0], pw[1]);
     double *xs = calloc((size_t)points, sizeof *xs), *H = calloc((size_t)points, sizeof *H),
            *He = calloc((size_t)points, sizeof *He), *dH = calloc((size_t)points, sizeof *dH),
            *dHe = calloc((size_t)points, sizeof *dHe), *vol = calloc((size_t)points, sizeof *vol);
@@ -388,7 +446,8 @@ static int cmd_mixing(int argc, char **argv)
             /* exactly round(x N) B atoms, placed at random */
             ts_rng *r = ts_rng_create(seed, 100 + (uint64_t)k);
             int nb = (int)lround(x * s->n);
-            for (int i = 0; i < s->n; i++) s->type[i] = ta;
+            for (int i = 0; i < s->n; i++)
+                s->type[i] = ta;
             for (int placed = 0; r && placed < nb;) {
                 int i = (int)ts_rng_uint(r, (uint64_t)s->n);
                 if (s->type[i] != tb) {
@@ -401,8 +460,13 @@ static int cmd_mixing(int argc, char **argv)
         if (!rc) rc = ts_md_system_bind(s, pot);
         if (!rc) rc = ts_md_calc_create(pot, 1.0, (int)threads, 0, &c);
         if (!rc) rc = ts_md_velocities(s, 2.0 * temp, seed + (uint64_t)k);
-        ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO, .dt = 0.002, .temperature = temp, .tdamp = 0.1,
-                               .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5};
+        ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO,
+                               .dt = 0.002,
+                               .temperature = temp,
+                               .tdamp = 0.1,
+                               .nhc_length = 3,
+                               .pressure = 0.0,
+                               .pdamp = 0.5};
         if (!rc) rc = ts_md_dyn_create(&dp, &d);
         ts_md_result res;
         long chunk = 10;
@@ -418,7 +482,8 @@ static int cmd_mixing(int argc, char **argv)
             for (long st = 0; st < nblk && !rc; st += chunk, m++) {
                 rc = ts_md_dyn_run(d, c, s, chunk, &res);
                 double ke = ts_md_kinetic_energy(s), V = ts_md_system_volume(s);
-                double P = (res.stress[0] + res.stress[1] + res.stress[2]) / 3.0 + 2.0 * ke / (3.0 * V) * TS_MD_EVA3_TO_BAR;
+                double P = (res.stress[0] + res.stress[1] + res.stress[2]) / 3.0 +
+                           2.0 * ke / (3.0 * V) * TS_MD_EVA3_TO_BAR;
                 hs += (res.energy + ke + P / TS_MD_EVA3_TO_BAR * V) / s->n;
                 vsum += V / s->n;
                 cnt++;
@@ -428,8 +493,10 @@ static int cmd_mixing(int argc, char **argv)
         }
         if (!rc) {
             double mean = 0, var = 0;
-            for (int b = 0; b < 5; b++) mean += blk[b] / 5;
-            for (int b = 0; b < 5; b++) var += (blk[b] - mean) * (blk[b] - mean) / 4;
+            for (int b = 0; b < 5; b++)
+                mean += blk[b] / 5;
+            for (int b = 0; b < 5; b++)
+                var += (blk[b] - mean) * (blk[b] - mean) / 4;
             xs[k] = x;
             H[k] = mean;
             He[k] = sqrt(var / 5);
@@ -441,7 +508,8 @@ static int cmd_mixing(int argc, char **argv)
     }
     ts_progress_destroy(prog);
     if (!rc) {
-        static const char *const hdr[] = {"x_B", "H_eV_per_atom", "H_err_eV", "dH_mix_eV_per_atom", "dH_err_eV", "volume_A3_per_atom"};
+        static const char *const hdr[] = {"x_B",       "H_eV_per_atom",     "H_err_eV", "dH_mix_eV_per_atom",
+                                          "dH_err_eV", "volume_A3_per_atom"};
         char *pc = ts_run_path(run, "mixing.csv"), *pp = ts_run_path(run, "mixing.png");
         ts_csv *csv = NULL;
         rc = ts_csv_open(pc, 6, hdr, &csv);
@@ -453,10 +521,13 @@ static int cmd_mixing(int argc, char **argv)
                                 xs[k] * xs[k] * He[points - 1] * He[points - 1]);
             double row[6] = {xs[k], H[k], He[k], dH[k], dHe[k], vol[k]};
             rc = ts_csv_row_d(csv, row);
-            printf("x_%s = %.3f  H = %.5f eV/atom  dH_mix = %+.5f +- %.5f eV/atom  V = %.3f A^3/atom\n", pw[1], xs[k], H[k], dH[k], dHe[k], vol[k]);
+            printf("x_%s = %.3f  H = %.5f eV/atom  dH_mix = %+.5f +- %.5f eV/atom  V = %.3f A^3/atom\n",
+                   pw[1], xs[k], H[k], dH[k], dHe[k], vol[k]);
         }
-        if (!rc) rc = ts_csv_close(csv);
-        else ts_csv_abort(csv);
+        if (!rc)
+            rc = ts_csv_close(csv);
+        else
+            ts_csv_abort(csv);
         char title[96], xl[64];
         snprintf(title, sizeof title, "Liquid %s-%s mixing enthalpy at %.0f K", pw[0], pw[1], temp);
         snprintf(xl, sizeof xl, "x(%s)", pw[1]);
@@ -469,7 +540,12 @@ static int cmd_mixing(int argc, char **argv)
         free(pp);
     }
     if (!rc) rc = ts_run_write_ini(run, NULL);
-    free(xs); free(H); free(He); free(dH); free(dHe); free(vol);
+    free(xs);
+    free(H);
+    free(He);
+    free(dH);
+    free(dHe);
+    free(vol);
     ts_md_meam_destroy(pot);
     ts_run_destroy(run);
     return rc ? ts_cli_fail(rc, "md mixing") : TS_EXIT_OK;
@@ -505,7 +581,8 @@ static int cmd_melt(int argc, char **argv)
     long trials = 5, steps = 5000, nxy = 4, nz = 10, threads = 0;
     uint64_t seed = 1;
     ts_opt opts[] = {
-        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS", "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
+        {"potential", TS_OPT_STRING, &dummy_pot, "LIB PARAMS",
+         "LAMMPS MEAM files (default: built-in Ag-Cu-Sn)"},
         {"elements", TS_OPT_STRING, &dummy_el, "E1 E2 ..", "elements of the library (default Ag Cu Sn)"},
         {"element", TS_OPT_STRING, &elem, "E", "fcc element to melt"},
         {"tguess", TS_OPT_DOUBLE, &tguess, "K", "centre of the temperature scan"},
@@ -520,13 +597,15 @@ static int cmd_melt(int argc, char **argv)
     };
     if (take_multi(&argc, argv, &pa)) return TS_EXIT_USAGE;
     int npos = 0;
-    int rc = ts_cli_parse(argc, argv, "tinsel md melt [--element E] [--tguess K] [--trials N] [--steps N] [--out DIR] ...",
-                          "Melting point (K) of an fcc element by solid-liquid coexistence in MTK NPT at 0 bar.",
-                          opts, 12, NULL, 0, &npos);
+    int rc = ts_cli_parse(
+        argc, argv, "tinsel md melt [--element E] [--tguess K] [--trials N] [--steps N] [--out DIR] ...",
+        "Melting point (K) of an fcc element by solid-liquid coexistence in MTK NPT at 0 bar.", opts, 12,
+        NULL, 0, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     if (trials < 2 || trials > 21 || steps < 100 || nxy < 2 || nz < 4 || !(tguess > 100)) {
-        fprintf(stderr, "tinsel md melt: need trials 2..21, steps >= 100, nxy >= 2, nz >= 4, tguess > 100 K\n");
+        fprintf(stderr,
+                "tinsel md melt: need trials 2..21, steps >= 100, nxy >= 2, nz >= 4, tguess > 100 K\n");
         return TS_EXIT_USAGE;
     }
     ts_run *run = NULL;
@@ -546,8 +625,14 @@ static int cmd_melt(int argc, char **argv)
     if (!rc) rc = ts_md_system_bind(s, pot);
     if (!rc) rc = ts_md_calc_create(pot, 1.0, (int)threads, 0, &c);
     /* 1: crystal at tguess, 0 bar */
-    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ANISO, .dt = 0.002, .temperature = tguess, .tdamp = 0.1,
-                           .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5, .seed = seed};
+    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ANISO,
+                           .dt = 0.002,
+                           .temperature = tguess,
+                           .tdamp = 0.1,
+                           .nhc_length = 3,
+                           .pressure = 0.0,
+                           .pdamp = 0.5,
+                           .seed = seed};
     if (!rc) rc = ts_md_velocities(s, tguess, seed);
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
     if (!rc) rc = ts_md_dyn_run(d, c, s, 1000, &r);
@@ -559,9 +644,13 @@ static int cmd_melt(int argc, char **argv)
     if (!rc && !frozen) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
     if (!rc) {
         ts_md_system_wrap(s);
-        for (int i = 0; i < s->n; i++) frozen[i] = s->x[3 * i + 2] < 0.5 * s->cell[8];
-        ts_md_dyn_params lp = {.ensemble = TS_MD_LANGEVIN, .dt = 0.002, .temperature = 2.5 * tguess,
-                               .tdamp = 0.05, .seed = seed + 1};
+        for (int i = 0; i < s->n; i++)
+            frozen[i] = s->x[3 * i + 2] < 0.5 * s->cell[8];
+        ts_md_dyn_params lp = {.ensemble = TS_MD_LANGEVIN,
+                               .dt = 0.002,
+                               .temperature = 2.5 * tguess,
+                               .tdamp = 0.05,
+                               .seed = seed + 1};
         rc = ts_md_dyn_create(&lp, &d);
         if (!rc) rc = ts_md_dyn_set_frozen(d, frozen, s->n);
         if (!rc) rc = ts_md_dyn_run(d, c, s, 3000, &r);
@@ -590,7 +679,10 @@ static int cmd_melt(int argc, char **argv)
     for (long k = 0; k < trials && !rc; k++) {
         T[k] = tguess + (k - 0.5 * (trials - 1)) * dT;
         ts_md_system *w = ts_md_system_copy(s);
-        if (!w) { rc = ts_error_code(); break; }
+        if (!w) {
+            rc = ts_error_code();
+            break;
+        }
         ts_md_calc_invalidate(c);
         dp.temperature = T[k];
         dp.seed = seed + 10 + (uint64_t)k;
@@ -646,8 +738,10 @@ static int cmd_melt(int argc, char **argv)
             double row[2] = {T[k], slope[k]};
             rc = ts_csv_row_d(csv, row);
         }
-        if (!rc) rc = ts_csv_close(csv);
-        else ts_csv_abort(csv);
+        if (!rc)
+            rc = ts_csv_close(csv);
+        else
+            ts_csv_abort(csv);
         char title[128];
         snprintf(title, sizeof title, "%s solid-liquid coexistence: Tm = %.0f K", elem, Tm);
         ts_plot *pl = ts_plot_create(title, "time (ps)", "potential energy (eV/atom)");
@@ -662,7 +756,10 @@ static int cmd_melt(int argc, char **argv)
         free(pp);
     }
     if (!rc) rc = ts_run_write_ini(run, NULL);
-    free(T); free(slope); free(tt); free(uu);
+    free(T);
+    free(slope);
+    free(tt);
+    free(uu);
     ts_md_calc_destroy(c);
     ts_md_system_destroy(s);
     ts_md_meam_destroy(pot);
@@ -680,18 +777,21 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     int rc = md_write_builtin_potential(outdir, &lib, &par);
     if (!rc) rc = ts_md_meam_load(lib, par, el, 3, &pot);
     ts_report_section(rep, "md: 2NN MEAM for Ag-Cu-Sn");
-    ts_report_text(rep, "Potential: third-party transcription of Ko, Lee, Kim (2022) (not the official NIST "
-                        "files; see docs/md.md). Energies and forces agree with LAMMPS + the KIM MEAM driver to "
-                        "1e-13 eV/atom on 19 oracle cells (ctest md_meam_oracle).");
+    ts_report_text(rep,
+                   "Potential: third-party transcription of Ko, Lee, Kim (2022) (not the official NIST "
+                   "files; see docs/md.md). Energies and forces agree with LAMMPS + the KIM MEAM driver to "
+                   "1e-13 eV/atom on 19 oracle cells (ctest md_meam_oracle).");
     /* properties */
     path = ts_path_join(outdir, "props.csv");
     double t0 = ts_time_now();
-    if (!rc) rc = md_props_table(pot, path, 1, 0, NULL);
+    if (!rc) rc = md_props_table(pot, path, outdir, 1, 0, NULL);
     free(path);
     snprintf(rel, sizeof rel, "%sprops.csv", relprefix);
-    if (!rc) ts_report_file(rep, rel, "table",
-                            "0 K properties (a, E, B, Cij, formation and vacancy energies): tinsel vs LAMMPS+KIM "
-                            "vs seed 004");
+    if (!rc)
+        ts_report_file(rep, rel, "table",
+                       "0 K properties (a, E, B, Cij, formation energies incl. D0a-Ag3Sn, Cu3Sn and "
+                       "eta'-Cu6Sn5, vacancy energies): tinsel vs LAMMPS+KIM "
+                       "vs seed 004");
     path = ts_path_join(outdir, "eos.png");
     if (!rc) rc = md_eos_plot(pot, path);
     free(path);
@@ -712,28 +812,40 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
     if (!rc) rc = ts_md_system_bind(s, pot);
     if (!rc) rc = ts_md_calc_create(pot, 1.0, 0, 0, &c);
     if (!rc) rc = ts_md_velocities(s, 2400.0, seed);
-    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO, .dt = 0.002, .temperature = 1200.0, .tdamp = 0.1,
-                           .nhc_length = 3, .pressure = 0.0, .pdamp = 0.5};
+    ts_md_dyn_params dp = {.ensemble = TS_MD_NPT_ISO,
+                           .dt = 0.002,
+                           .temperature = 1200.0,
+                           .tdamp = 0.1,
+                           .nhc_length = 3,
+                           .pressure = 0.0,
+                           .pdamp = 0.5};
     if (!rc) rc = ts_md_dyn_create(&dp, &d);
-    md_run_opts ro = {.steps = 1000, .thermo_every = 10, .dump_every = 250, .checkpoint_every = 0, .msd = 1,
+    md_run_opts ro = {.steps = 1000,
+                      .thermo_every = 10,
+                      .dump_every = 250,
+                      .checkpoint_every = 0,
+                      .msd = 1,
                       .label = "md demo"};
     t0 = ts_time_now();
     if (!rc) rc = md_run_dynamics(run, c, d, s, &ro, 0, D);
     if (!rc) {
         static const char *const f[][2] = {{"thermo.csv", "table"}, {"thermo.png", "plot"},
-                                           {"energy.png", "plot"}, {"msd.png", "plot"},
+                                           {"energy.png", "plot"},  {"msd.png", "plot"},
                                            {"traj.extxyz", "data"}, {"final.data", "data"}};
-        static const char *const what[] = {"thermodynamics per 0.02 ps", "temperature vs time",
+        static const char *const what[] = {"thermodynamics per 0.02 ps",
+                                           "temperature vs time",
                                            "total energy K + U (NPT: not conserved alone)",
                                            "mean-square displacement per element",
-                                           "trajectory (extended XYZ, OVITO)", "final state (LAMMPS data)"};
+                                           "trajectory (extended XYZ, OVITO)",
+                                           "final state (LAMMPS data)"};
         for (int k = 0; k < 6; k++) {
             snprintf(rel, sizeof rel, "%sliquid/%s", relprefix, f[k][0]);
             ts_report_file(rep, rel, f[k][1], what[k]);
         }
-        ts_report_text(rep, "Liquid Ag0.2Cu0.2Sn0.6 (256 atoms from a random fcc start), MTK NPT at 1200 K and "
-                            "0 bar with a Nose-Hoover chain, 2 ps: final volume %.2f A^3/atom; D(Ag) = %.3g, "
-                            "D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). A 2 ps run: indicative only.",
+        ts_report_text(rep,
+                       "Liquid Ag0.2Cu0.2Sn0.6 (256 atoms from a random fcc start), MTK NPT at 1200 K and "
+                       "0 bar with a Nose-Hoover chain, 2 ps: final volume %.2f A^3/atom; D(Ag) = %.3g, "
+                       "D(Cu) = %.3g, D(Sn) = %.3g A^2/ps (%.1f s). A 2 ps run: indicative only.",
                        ts_md_system_volume(s) / s->n, D[0], D[1], D[2], ts_time_now() - t0);
     }
     ts_md_dyn_destroy(d);
@@ -749,7 +861,8 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
 
 static const ts_command md_commands[] = {
     {"run", "molecular dynamics from an INI file (NVE, Langevin, NHC, MTK NPT; minimisation)", cmd_run},
-    {"props", "0 K properties of a MEAM potential (lattice, energies, B, Cij, vacancy, formation)", cmd_props},
+    {"props", "0 K properties of a MEAM potential (lattice, energies, B, Cij, vacancy, formation)",
+     cmd_props},
     {"mixing", "liquid mixing enthalpy along a binary from MTK NPT runs (e.g. Ag-Sn at 1500 K)", cmd_mixing},
     {"melt", "melting point of an fcc element by solid-liquid coexistence (MTK NPT)", cmd_melt},
 };

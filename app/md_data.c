@@ -196,3 +196,14 @@ const md_ref_row md_lammps_props[] = {
     {"solution_Sn_in_Cu", "fcc333", 1, 2, NAN, NAN, 0.72185687, NAN, NAN, NAN},
 };
 const int md_lammps_nprops = (int)(sizeof md_lammps_props / sizeof md_lammps_props[0]);
+
+/* LAMMPS + KIM oracle values for the built-in intermetallic structures (copied from
+ * tests/md/golden/imc_lammps.csv, tests/oracles/md/make_imc_goldens.py): E/atom of the cell
+ * as read, then box-relaxed E/atom, |a| |b| |c| (Å) and the formation energy per atom. */
+const md_imc_ref md_lammps_imc[] = {
+    {"Ag3Sn_D0a", -2.908946046208, -2.928638525807, 6.02064138, 4.91016227, 5.21897623, -0.0074429058},
+    {"Cu3Sn_D0a", -3.350022877623, -3.428646489465, 5.52937475, 4.46947634, 4.98768963, 0.0060235628},
+    {"Cu3Sn_Cmcm", -3.349707323500, -3.430453042218, 5.54212483, 49.75140589, 4.47155945, 0.0042170100},
+    {"Cu6Sn5_eta1", -3.089524613053, -3.327026067721, 11.08851402, 7.60538656, 10.14492644, 0.0258503949},
+};
+const int md_lammps_nimc = (int)(sizeof md_lammps_imc / sizeof md_lammps_imc[0]);

@@ -14,6 +14,15 @@ static int write_text(const char *path, const char *text)
     return ts_afile_commit(af);
 }
 
+static int write_lines(const char *path, const char *const *lines)
+{
+    ts_afile *af;
+    TS_TRY(ts_afile_open(path, &af));
+    for (; *lines; lines++)
+        fprintf(ts_afile_fp(af), "%s\n", *lines);
+    return ts_afile_commit(af);
+}
+
 int md_write_builtin_potential(const char *dir, char **lib, char **par)
 {
     *lib = ts_path_join(dir, "AgCuSn.library.meam");
@@ -33,22 +42,14 @@ typedef struct {
 } md_struct;
 
 static const md_struct structs[] = {
-    {"Ag_fcc", "fcc", "Ag", "Ag", 4.07, 0, -2.85},
-    {"Cu_fcc", "fcc", "Cu", "Cu", 3.61, 0, -3.54},
-    {"Sn_fcc", "fcc", "Sn", "Sn", 4.9, 0, NAN},
-    {"Ag_bcc", "bcc", "Ag", "Ag", 3.25, 0, NAN},
-    {"Cu_bcc", "bcc", "Cu", "Cu", 2.87, 0, NAN},
-    {"Ag_hcp", "hcp", "Ag", "Ag", 2.88, 0, NAN},
-    {"Cu_hcp", "hcp", "Cu", "Cu", 2.55, 0, NAN},
-    {"Sn_dia", "dia", "Sn", "Sn", 6.58, 0, NAN},
-    {"Sn_bsn", "bsn", "Sn", "Sn", 5.86, 0.547, NAN},
-    {"AgCu_b2", "b2", "Ag", "Cu", 3.1, 0, NAN},
-    {"AgSn_b2", "b2", "Ag", "Sn", 3.3, 0, NAN},
-    {"CuSn_b2", "b2", "Cu", "Sn", 3.2, 0, NAN},
-    {"Ag3Sn_l12", "l12", "Ag", "Sn", 4.26, 0, NAN},
-    {"Cu3Sn_l12", "l12", "Cu", "Sn", 3.97, 0, NAN},
-    {"Cu3Ag_l12", "l12", "Cu", "Ag", 3.8, 0, NAN},
-    {"Ag3Cu_l12", "l12", "Ag", "Cu", 3.95, 0, NAN},
+    {"Ag_fcc", "fcc", "Ag", "Ag", 4.07, 0, -2.85},   {"Cu_fcc", "fcc", "Cu", "Cu", 3.61, 0, -3.54},
+    {"Sn_fcc", "fcc", "Sn", "Sn", 4.9, 0, NAN},      {"Ag_bcc", "bcc", "Ag", "Ag", 3.25, 0, NAN},
+    {"Cu_bcc", "bcc", "Cu", "Cu", 2.87, 0, NAN},     {"Ag_hcp", "hcp", "Ag", "Ag", 2.88, 0, NAN},
+    {"Cu_hcp", "hcp", "Cu", "Cu", 2.55, 0, NAN},     {"Sn_dia", "dia", "Sn", "Sn", 6.58, 0, NAN},
+    {"Sn_bsn", "bsn", "Sn", "Sn", 5.86, 0.547, NAN}, {"AgCu_b2", "b2", "Ag", "Cu", 3.1, 0, NAN},
+    {"AgSn_b2", "b2", "Ag", "Sn", 3.3, 0, NAN},      {"CuSn_b2", "b2", "Cu", "Sn", 3.2, 0, NAN},
+    {"Ag3Sn_l12", "l12", "Ag", "Sn", 4.26, 0, NAN},  {"Cu3Sn_l12", "l12", "Cu", "Sn", 3.97, 0, NAN},
+    {"Cu3Ag_l12", "l12", "Cu", "Ag", 3.8, 0, NAN},   {"Ag3Cu_l12", "l12", "Ag", "Cu", 3.95, 0, NAN},
     {"Cu3Sn_d03", "d03", "Cu", "Sn", 6.1, 0, NAN},
 };
 
@@ -59,8 +60,113 @@ static const md_ref_row *lammps_row(const char *name)
     return NULL;
 }
 
-int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps, int with_surfaces,
-                   FILE *txt)
+static int emit_row(ts_csv *csv, FILE *txt, const char *name, const char *prop, double v, double ref,
+                    double seed, const char *unit)
+{
+    int rc = ts_csv_cell_s(csv, name);
+    if (!rc) rc = ts_csv_cell_s(csv, prop);
+    if (!rc) rc = ts_csv_cell_d(csv, v);
+    if (!rc) rc = ts_csv_cell_d(csv, ref);
+    if (!rc) rc = ts_csv_cell_d(csv, seed);
+    if (!rc) rc = ts_csv_cell_s(csv, unit);
+    if (!rc) rc = ts_csv_end_row(csv);
+    if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  %s\n", name, prop, v, ref, seed, unit);
+    return rc;
+}
+
+static const md_imc_ref *lammps_imc(const char *name)
+{
+    for (int k = 0; k < md_lammps_nimc; k++)
+        if (!strcmp(md_lammps_imc[k].name, name)) return &md_lammps_imc[k];
+    return NULL;
+}
+
+/* Intermetallics from the built-in POSCAR files: the file is written into
+ * workdir and read back (so the run folder holds the exact input), its energy
+ * per atom is computed as published, then atoms and cell are relaxed
+ * (ts_md_relax_full); formation energy per atom against ecoh[] (the lowest
+ * elemental structures of the table). ef_l12: formation energies of L1_2
+ * Ag3Sn and Cu3Sn (NAN if not computed) for the D0a - L1_2 difference the
+ * seed states for Ag3Sn. */
+static int imc_rows(const ts_md_meam *pot, ts_csv *csv, FILE *txt, const char *workdir, int with_lammps,
+                    const double *ecoh, double ef_ag3sn_l12, double ef_cu3sn_l12)
+{
+    int nel = ts_md_meam_nelements(pot), rc = 0;
+    const char *names[TS_MD_MAXELT];
+    for (int e = 0; e < nel; e++)
+        names[e] = ts_md_meam_element(pot, e);
+    for (int k = 0; k < md_imc_nstructures && !rc; k++) {
+        const md_text_file *tf = &md_imc_structures[k];
+        char fname[128];
+        snprintf(fname, sizeof fname, "%s.poscar", tf->name);
+        char *path = ts_path_join(workdir, fname);
+        if (!path) return ts_error_set(TS_ERR_NOMEM, "out of memory");
+        rc = write_lines(path, tf->lines);
+        ts_md_system *s = NULL;
+        if (!rc && ts_md_read_poscar(path, names, nel, &s)) {
+            /* an element of the structure is not in this potential */
+            ts_log_warn("props: %s: %s (skipped)", tf->name, ts_error_message());
+            ts_error_clear();
+            free(path);
+            continue;
+        }
+        free(path);
+        if (rc) break;
+        int count[TS_MD_MAXELT] = {0};
+        for (int i = 0; i < s->n; i++)
+            count[s->type[i]]++;
+        int refs_ok = 1;
+        for (int e = 0; e < nel; e++)
+            if (count[e] && !isfinite(ecoh[e])) refs_ok = 0;
+        ts_md_calc *c = NULL;
+        ts_md_result r0, r1;
+        rc = ts_md_system_bind(s, pot);
+        if (!rc) rc = ts_md_calc_create(pot, 1.0, 0, 0, &c);
+        if (!rc) rc = ts_md_calc_compute(c, s, &r0, NULL);
+        ts_md_calc_destroy(c);
+        if (!rc) rc = ts_md_relax_full(pot, s, &r1);
+        if (rc) {
+            ts_md_system_destroy(s);
+            break;
+        }
+        double len[3];
+        for (int q = 0; q < 3; q++)
+            len[q] = sqrt(s->cell[3 * q] * s->cell[3 * q] + s->cell[3 * q + 1] * s->cell[3 * q + 1] +
+                          s->cell[3 * q + 2] * s->cell[3 * q + 2]);
+        double ef = r1.energy / s->n;
+        for (int e = 0; e < nel; e++)
+            ef -= (double)count[e] / s->n * ecoh[e];
+        if (!refs_ok) ef = NAN;
+        const md_imc_ref *L = with_lammps ? lammps_imc(tf->name) : NULL;
+        rc = emit_row(csv, txt, tf->name, "E_as_read", r0.energy / s->n, L ? L->e0 : NAN, NAN, "eV/atom");
+        if (!rc) rc = emit_row(csv, txt, tf->name, "a", len[0], L ? L->a : NAN, NAN, "A");
+        if (!rc) rc = emit_row(csv, txt, tf->name, "b", len[1], L ? L->b : NAN, NAN, "A");
+        if (!rc) rc = emit_row(csv, txt, tf->name, "c", len[2], L ? L->c : NAN, NAN, "A");
+        if (!rc) rc = emit_row(csv, txt, tf->name, "E", r1.energy / s->n, L ? L->e : NAN, NAN, "eV/atom");
+        if (!rc) rc = emit_row(csv, txt, tf->name, "E_form", ef, L ? L->eform : NAN, NAN, "eV/atom");
+        /* seed 004: E(D0a-Ag3Sn) - E(L1_2-Ag3Sn) ~ +0.003 eV/atom (official
+         * potential); Cu3Sn: Cmcm < Pmmn < L1_2 < D0_3 (order only, no number) */
+        double l12 = !strncmp(tf->name, "Ag3Sn_", 6)   ? ef_ag3sn_l12
+                     : !strncmp(tf->name, "Cu3Sn_", 6) ? ef_cu3sn_l12
+                                                       : NAN;
+        if (!rc && isfinite(l12)) {
+            double lref = NAN;
+            if (L) {
+                const md_ref_row *R = lammps_row(!strncmp(tf->name, "Ag3Sn_", 6) ? "Ag3Sn_l12" : "Cu3Sn_l12");
+                const md_ref_row *A = lammps_row(!strncmp(tf->name, "Ag3Sn_", 6) ? "Ag_fcc" : "Cu_fcc");
+                const md_ref_row *B = lammps_row("Sn_dia");
+                if (R && A && B) lref = L->eform - (R->energy - 0.75 * A->energy - 0.25 * B->energy);
+            }
+            rc = emit_row(csv, txt, tf->name, "E_form-L12", ef - l12, lref,
+                          !strcmp(tf->name, "Ag3Sn_D0a") ? 0.003 : NAN, "eV/atom");
+        }
+        ts_md_system_destroy(s);
+    }
+    return rc;
+}
+
+int md_props_table(const ts_md_meam *pot, const char *csv_path, const char *workdir, int with_lammps,
+                   int with_surfaces, FILE *txt)
 {
     static const char *const hdr[] = {"structure", "property", "tinsel", "lammps_kim", "seed_004", "unit"};
     ts_csv *csv;
@@ -68,8 +174,9 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
     int rc = 0;
     int nst = (int)(sizeof structs / sizeof structs[0]);
     double ecoh[TS_MD_MAXELT];
-    for (int e = 0; e < TS_MD_MAXELT; e++) ecoh[e] = INFINITY;
-    double e_struct[64];
+    for (int e = 0; e < TS_MD_MAXELT; e++)
+        ecoh[e] = INFINITY;
+    double e_struct[64], ef_ag3sn_l12 = NAN, ef_cu3sn_l12 = NAN;
     if (txt)
         fprintf(txt, "%-11s %-10s %14s %14s %10s\n", "structure", "property", "tinsel", "LAMMPS+KIM",
                 "seed 004");
@@ -105,7 +212,8 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         };
         int hex = !strcmp(st->kind, "hcp") || !strcmp(st->kind, "bsn");
         if (hex) /* no LAMMPS Cij for the non-cubic cells */
-            for (int r = 4; r < 7; r++) rows[r].ref = NAN;
+            for (int r = 4; r < 7; r++)
+                rows[r].ref = NAN;
         for (int r = 0; r < 10 && !rc; r++) {
             if (r == 1 && !hex) continue;
             if (r >= 7 && !hex) continue;
@@ -117,8 +225,8 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
             if (!rc) rc = ts_csv_cell_s(csv, rows[r].unit);
             if (!rc) rc = ts_csv_end_row(csv);
             if (txt)
-                fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  %s\n", st->name, rows[r].prop,
-                        rows[r].v, rows[r].ref, rows[r].seed, rows[r].unit);
+                fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  %s\n", st->name, rows[r].prop, rows[r].v,
+                        rows[r].ref, rows[r].seed, rows[r].unit);
         }
     }
     /* formation energies of the compounds relative to the lowest pure
@@ -129,14 +237,18 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         int t0 = ts_md_meam_find(pot, st->el0), t1 = ts_md_meam_find(pot, st->el1);
         double x1 = !strcmp(st->kind, "b2") ? 0.5 : 0.25;
         double ef = e_struct[k] - (1 - x1) * ecoh[t0] - x1 * ecoh[t1];
+        if (!strcmp(st->name, "Ag3Sn_l12")) ef_ag3sn_l12 = ef;
+        if (!strcmp(st->name, "Cu3Sn_l12")) ef_cu3sn_l12 = ef;
         double ref = NAN;
         if (with_lammps) {
             const md_ref_row *L = lammps_row(st->name);
             double m0 = INFINITY, m1 = INFINITY;
             for (int q = 0; q < md_lammps_nprops; q++) {
                 const md_ref_row *R = &md_lammps_props[q];
-                if (R->type0 == R->type1 && R->type0 == t0 && !strncmp(R->name, st->el0, 2) && R->energy < m0) m0 = R->energy;
-                if (R->type0 == R->type1 && R->type0 == t1 && !strncmp(R->name, st->el1, 2) && R->energy < m1) m1 = R->energy;
+                if (R->type0 == R->type1 && R->type0 == t0 && !strncmp(R->name, st->el0, 2) && R->energy < m0)
+                    m0 = R->energy;
+                if (R->type0 == R->type1 && R->type0 == t1 && !strncmp(R->name, st->el1, 2) && R->energy < m1)
+                    m1 = R->energy;
             }
             if (L && isfinite(m0) && isfinite(m1)) ref = L->energy - (1 - x1) * m0 - x1 * m1;
         }
@@ -150,6 +262,7 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         if (txt)
             fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  eV/atom\n", st->name, "E_form", ef, ref, "nan");
     }
+    if (!rc && workdir) rc = imc_rows(pot, csv, txt, workdir, with_lammps, ecoh, ef_ag3sn_l12, ef_cu3sn_l12);
     /* vacancy formation energies in 3x3x3 fcc Ag and Cu */
     const char *vel[2] = {"Ag", "Cu"};
     for (int v = 0; v < 2 && !rc; v++) {
@@ -207,8 +320,10 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
             if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10s  J/m^2\n", name, prop, g, ref, "nan");
         }
     }
-    static const struct { const char *host, *sol; double seed; } sols[] = {
-        {"Ag", "Sn", -0.151}, {"Cu", "Sn", NAN}, {"Ag", "Cu", NAN}, {"Cu", "Ag", NAN}};
+    static const struct {
+        const char *host, *sol;
+        double seed;
+    } sols[] = {{"Ag", "Sn", -0.151}, {"Cu", "Sn", NAN}, {"Ag", "Cu", NAN}, {"Cu", "Ag", NAN}};
     for (int k = 0; k < 4 && !rc; k++) {
         int th = ts_md_meam_find(pot, sols[k].host), ts = ts_md_meam_find(pot, sols[k].sol);
         const md_ref_row *L = lammps_row(!strcmp(sols[k].host, "Ag") ? "Ag_fcc" : "Cu_fcc");
@@ -230,7 +345,8 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
         if (!rc) rc = ts_csv_cell_d(csv, sols[k].seed);
         if (!rc) rc = ts_csv_cell_s(csv, "eV");
         if (!rc) rc = ts_csv_end_row(csv);
-        if (txt) fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  eV\n", name, "dH_sol", dh, ref, sols[k].seed);
+        if (txt)
+            fprintf(txt, "%-11s %-10s %14.6f %14.6f %10.3f  eV\n", name, "dH_sol", dh, ref, sols[k].seed);
     }
     if (rc) {
         ts_csv_abort(csv);
@@ -241,12 +357,16 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, int with_lammps,
 
 int md_eos_plot(const ts_md_meam *pot, const char *png_path)
 {
-    ts_plot *pl = ts_plot_create("Equations of state (2NN MEAM)", "volume per atom (A^3)",
-                                 "energy per atom (eV)");
+    ts_plot *pl =
+        ts_plot_create("Equations of state (2NN MEAM)", "volume per atom (A^3)", "energy per atom (eV)");
     if (!pl) return ts_error_set(TS_ERR_NOMEM, "out of memory (plot)");
-    static const struct { const char *label, *kind, *el; double a; } cs[] = {
-        {"Ag fcc", "fcc", "Ag", 4.0728}, {"Cu fcc", "fcc", "Cu", 3.6141},
-        {"Sn diamond", "dia", "Sn", 6.5813}, {"Sn fcc", "fcc", "Sn", 4.6336}};
+    static const struct {
+        const char *label, *kind, *el;
+        double a;
+    } cs[] = {{"Ag fcc", "fcc", "Ag", 4.0728},
+              {"Cu fcc", "fcc", "Cu", 3.6141},
+              {"Sn diamond", "dia", "Sn", 6.5813},
+              {"Sn fcc", "fcc", "Sn", 4.6336}};
     int rc = 0;
     for (int k = 0; k < 4 && !rc; k++) {
         int t = ts_md_meam_find(pot, cs[k].el);
@@ -298,16 +418,17 @@ static int write_checkpoint(ts_run *run, const ts_md_system *s, const ts_md_dyn 
     return rc;
 }
 
-int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
-                    const md_run_opts *o, long start_step, double *D_out)
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, const md_run_opts *o,
+                    long start_step, double *D_out)
 {
     int ne = s->ntypes, rc = 0, n = s->n;
-    static const char *const base[] = {"step", "time_ps", "temperature_K", "potential_eV",
-                                       "kinetic_eV", "total_eV", "conserved_eV", "pressure_bar",
-                                       "volume_A3"};
+    static const char *const base[] = {"step",         "time_ps",      "temperature_K",
+                                       "potential_eV", "kinetic_eV",   "total_eV",
+                                       "conserved_eV", "pressure_bar", "volume_A3"};
     const char *hdr[9 + TS_MD_MAXELT];
     char msdname[TS_MD_MAXELT][32];
-    for (int k = 0; k < 9; k++) hdr[k] = base[k];
+    for (int k = 0; k < 9; k++)
+        hdr[k] = base[k];
     int ncol = 9;
     if (o->msd)
         for (int e = 0; e < ne; e++) {
@@ -337,7 +458,8 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
         }
     }
     int count[TS_MD_MAXELT] = {0};
-    for (int i = 0; i < n; i++) count[s->type[i]]++;
+    for (int i = 0; i < n; i++)
+        count[s->type[i]]++;
     double inv[9];
     ts_md_result r;
     if ((rc = ts_md_dyn_run(d, c, s, 0, &r))) goto out;
@@ -373,7 +495,8 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
             inv[8] = (h[0] * h[4] - h[1] * h[3]) / det;
             for (int i = 0; i < n; i++) {
                 double dx[3], f[3];
-                for (int q = 0; q < 3; q++) dx[q] = s->x[3 * i + q] - xprev[3 * i + q];
+                for (int q = 0; q < 3; q++)
+                    dx[q] = s->x[3 * i + q] - xprev[3 * i + q];
                 for (int q = 0; q < 3; q++) {
                     f[q] = dx[0] * inv[q] + dx[1] * inv[3 + q] + dx[2] * inv[6 + q];
                     f[q] -= nearbyint(f[q]);
@@ -386,10 +509,17 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s,
         if (o->thermo_every > 0 && step % o->thermo_every == 0) {
             double ke = ts_md_kinetic_energy(s), vol = ts_md_system_volume(s);
             double T = ts_md_temperature(s);
-            double P = (r.stress[0] + r.stress[1] + r.stress[2]) / 3.0 +
-                       2.0 * ke / (3.0 * vol) * TS_MD_EVA3_TO_BAR;
-            double row[9 + TS_MD_MAXELT] = {(double)gstep, ts_md_dyn_time(d), T, r.energy, ke,
-                                            ke + r.energy, ts_md_dyn_conserved(d, s, &r), P, vol};
+            double P =
+                (r.stress[0] + r.stress[1] + r.stress[2]) / 3.0 + 2.0 * ke / (3.0 * vol) * TS_MD_EVA3_TO_BAR;
+            double row[9 + TS_MD_MAXELT] = {(double)gstep,
+                                            ts_md_dyn_time(d),
+                                            T,
+                                            r.energy,
+                                            ke,
+                                            ke + r.energy,
+                                            ts_md_dyn_conserved(d, s, &r),
+                                            P,
+                                            vol};
             int k = 9;
             if (o->msd)
                 for (int e = 0; e < ne; e++) {

@@ -173,7 +173,8 @@ int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n);
 /* Integrator state for checkpoints: time (ps), NHC chain positions and
  * velocities (10 + 10), MTK strain rates (3), Langevin heat (eV).
  * get writes TS_MD_DYN_STATE_LEN values and returns the count. The Langevin
- * random stream is not part of it (restarts reseed). */
+ * noise of step k is drawn from the stream (seed, k), so a run resumed at
+ * the restored time continues the uninterrupted run's random sequence. */
 #define TS_MD_DYN_STATE_LEN 25
 int ts_md_dyn_get_state(const ts_md_dyn *d, double *state);
 int ts_md_dyn_set_state(ts_md_dyn *d, const double *state, int n);
@@ -220,6 +221,12 @@ typedef struct {
  * the potential, starting from a0 (Å). */
 int ts_md_crystal_props_compute(const ts_md_meam *p, const char *kind, double a0,
                                 double covera, const int types[2], ts_md_crystal_props *out);
+/* Relax the atoms and all six cell components of s to zero stress (FIRE,
+ * then a CG polish): max |F| < 1e-6 eV/Å, every stress component < 1e-3 bar.
+ * s is updated in place (LAMMPS orientation kept); *res holds the final
+ * energy and stress. For structures read from files (e.g. the intermetallics
+ * in data/md/structures). */
+int ts_md_relax_full(const ts_md_meam *p, ts_md_system *s, ts_md_result *res);
 /* Vacancy formation energy (eV) in a relaxed n x n x n cell of kind at a. */
 int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const int types[2],
                          int n, double *evac);

@@ -269,6 +269,13 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
             nhc_half(d, s, 0.5 * dt);
             break;
         case TS_MD_LANGEVIN: {
+            /* the noise of step k comes from its own stream (seed, k): a run
+             * resumed from a checkpoint (time restored) draws exactly the
+             * numbers the uninterrupted run draws */
+            uint64_t k = (uint64_t)llround(d->time / dt);
+            ts_rng_destroy(d->rng);
+            d->rng = ts_rng_create(d->p.seed, 0x4c616e67ULL + k);
+            if (!d->rng) return ts_error_set(TS_ERR_NOMEM, "out of memory (rng)");
             kick(s, 0.5 * dt);
             freeze(d, s);
             drift(s, 0.5 * dt);

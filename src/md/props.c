@@ -157,6 +157,23 @@ out:
     return rc;
 }
 
+int ts_md_relax_full(const ts_md_meam *p, ts_md_system *s, ts_md_result *res)
+{
+    ts_md_calc *c = NULL;
+    TS_TRY(ts_md_system_bind(s, p));
+    TS_TRY(ts_md_calc_create(p, 1.0, 0, 0, &c));
+    /* FIRE brings the cell close (0.1 bar); CG with the slope-based line
+     * search then converges the atoms and the cell to 1e-3 bar */
+    ts_md_min_params mf = {.algo = TS_MD_MIN_FIRE, .ftol = 1e-4, .maxiter = 20000, .relax_box = 1,
+                           .ptol = 0.1};
+    ts_md_min_params mc = {.algo = TS_MD_MIN_CG, .ftol = 1e-6, .maxiter = 20000, .relax_box = 1,
+                           .ptol = 1e-3};
+    int rc = ts_md_minimize(&mf, c, s, res, NULL);
+    if (!rc) rc = ts_md_minimize(&mc, c, s, res, NULL);
+    ts_md_calc_destroy(c);
+    return rc;
+}
+
 int ts_md_vacancy_energy(const ts_md_meam *p, const char *kind, double a, const int types[2],
                          int n, double *evac)
 {

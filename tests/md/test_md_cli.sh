@@ -45,6 +45,14 @@ sed 's/checkpoint_every = 20/checkpoint_every = 40/' "$W/in.ini" > "$W/half.ini"
 "$T" md run "$W/half.ini" --out "$W/rhalf" --resume --quiet > /dev/null 2>&1 || fail "half resume"
 a=$(tail -1 "$W/rfull/thermo.csv" | cut -d, -f7); b=$(tail -1 "$W/rhalf/thermo.csv" | cut -d, -f7)
 awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "restart diverged: $a vs $b"
+# the same for Langevin: the noise of step k is keyed by (seed, k), so the
+# resumed run draws the uninterrupted run's random numbers
+for f in full half; do sed 's/ensemble = nhc/ensemble = langevin/' "$W/$f.ini" > "$W/${f}L.ini"; done
+"$T" md run "$W/fullL.ini" --out "$W/rfullL" --quiet > /dev/null 2>&1 || fail "full langevin run"
+"$T" md run "$W/halfL.ini" --out "$W/rhalfL" --quiet > /dev/null 2>&1 || fail "half langevin run"
+"$T" md run "$W/halfL.ini" --out "$W/rhalfL" --resume --quiet > /dev/null 2>&1 || fail "half langevin resume"
+a=$(tail -1 "$W/rfullL/thermo.csv" | cut -d, -f4); b=$(tail -1 "$W/rhalfL/thermo.csv" | cut -d, -f4)
+awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "langevin restart diverged: $a vs $b"
 # bad input: unknown key -> exit 1 with file:line, no outputs
 printf '[potential]\nlibrary = x\nbogus = 1\n' > "$W/bad.ini"
 "$T" md run "$W/bad.ini" --out "$W/badrun" > "$W/bad.txt" 2>&1; rc=$?
@@ -57,6 +65,28 @@ sed "s#^lattice = fcc#file = $W/ov.data#" "$W/in.ini" | grep -v composition > "$
 "$T" md run "$W/ov.ini" --out "$W/ovrun" > "$W/ov.txt" 2>&1; rc=$?
 [ $rc -eq 1 ] || fail "overlap exit $rc"
 grep -q "overlap" "$W/ov.txt" || fail "no overlap message"
+# a built-in intermetallic POSCAR, replicated 2 x 1 x 2 (8 -> 32 atoms); CG
+# relaxation of atoms and cell, a few NVE steps
+cat > "$W/imc.ini" <<EOI
+[potential]
+library = $SRC/tests/oracles/md/potentials/AgCuSn.library.meam
+params = $SRC/tests/oracles/md/potentials/AgCuSn.meam
+[structure]
+file = $SRC/data/md/structures/Ag3Sn_D0a.poscar
+replicate = 2 1 2
+[minimize]
+algo = cg
+relax_box = true
+[md]
+steps = 5
+temperature = 10
+EOI
+"$T" md run "$W/imc.ini" --out "$W/imcrun" --quiet > "$W/imc.txt" 2>&1 || { cat "$W/imc.txt"; fail "poscar run"; }
+grep -q "^32 atoms" "$W/imcrun/final.data" || fail "replicate: expected 32 atoms"
+sed 's/replicate = 2 1 2/replicate = 2 0 2/' "$W/imc.ini" > "$W/imcbad.ini"
+"$T" md run "$W/imcbad.ini" --out "$W/imcbad" > "$W/imcbad.txt" 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "bad replicate exit $rc"
+grep -q "replicate" "$W/imcbad.txt" || fail "no replicate message"
 # usage error
 "$T" md run > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "usage exit $rc"
