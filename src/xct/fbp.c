@@ -209,7 +209,7 @@ static void bp_kernel(int n, float *acc, const float *Qi, double tb, double c)
 int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, float *img)
 {
     int n = g->n, nd = g->ndet, na = g->nang;
-    int margin = (int)ceil(0.7072 * n + fabs(g->center - nd / 2.0)) + 4;
+    int margin = xct_bp_margin(n, nd, g->center);
     int ndp = nd + 2 * margin;
     float *Q = calloc((size_t)na * ndp, sizeof *Q);
     double *cs = malloc((size_t)na * 2 * sizeof *cs);
@@ -228,19 +228,36 @@ int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, fl
     double c0 = (double)(n / 2);
     /* t + margin >= 0 for every pixel, so (int) truncation is floor */
     double off = g->center + margin;
-#pragma omp parallel for schedule(static) if (!xct_in_parallel())
-    for (int r = 0; r < n; r++) {
-        float *acc = img + (size_t)r * n;
-        for (int col = 0; col < n; col++) acc[col] = 0;
-        for (int i = 0; i < na; i++) {
-            const float *Qi = Q + (size_t)i * ndp;
-            double c = cs[i];
-            double tb = off - c0 * c + (c0 - r) * sn[i];
-            bp_kernel(n, acc, Qi, tb, c);
+    int simd = xct_use_avx512(), err = 0;
+#pragma omp parallel if (!xct_in_parallel())
+    {
+        double *tb = simd ? malloc((size_t)na * sizeof *tb) : NULL;
+        if (simd && !tb) {
+#pragma omp atomic write
+            err = 1;
         }
+#pragma omp for schedule(static)
+        for (int r = 0; r < n; r++) {
+            float *acc = img + (size_t)r * n;
+            if (simd) {
+                if (!tb) continue;
+                for (int i = 0; i < na; i++) tb[i] = off - c0 * cs[i] + (c0 - r) * sn[i];
+                xct_bp_row_avx512(n, acc, Q, (size_t)ndp, na, tb, cs);
+                continue;
+            }
+            for (int col = 0; col < n; col++) acc[col] = 0;
+            for (int i = 0; i < na; i++) {
+                const float *Qi = Q + (size_t)i * ndp;
+                double c = cs[i];
+                double t0 = off - c0 * c + (c0 - r) * sn[i];
+                bp_kernel(n, acc, Qi, t0, c);
+            }
+        }
+        free(tb);
     }
     free(Q);
     free(cs);
+    if (err) return ts_error_set(TS_ERR_NOMEM, "backproject: out of memory");
     return 0;
 }
 
