@@ -211,6 +211,8 @@ int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, fl
     int n = g->n, nd = g->ndet, na = g->nang;
     int margin = xct_bp_margin(n, nd, g->center);
     int ndp = nd + 2 * margin;
+    int simd = xct_use_avx512(), err = 0;
+    /* Q: weighted, zero-extended rows */
     float *Q = calloc((size_t)na * ndp, sizeof *Q);
     double *cs = malloc((size_t)na * 2 * sizeof *cs);
     if (!Q || !cs) {
@@ -228,10 +230,9 @@ int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, fl
     double c0 = (double)(n / 2);
     /* t + margin >= 0 for every pixel, so (int) truncation is floor */
     double off = g->center + margin;
-    int simd = xct_use_avx512(), err = 0;
 #pragma omp parallel if (!xct_in_parallel())
     {
-        double *tb = simd ? malloc((size_t)na * sizeof *tb) : NULL;
+        double *tb = simd ? malloc((size_t)na * sizeof *tb + xct_row_ws_size(na)) : NULL;
         if (simd && !tb) {
 #pragma omp atomic write
             err = 1;
@@ -242,7 +243,7 @@ int ts_xct_backproject(const ts_xct_geom *g, const float *q, const double *w, fl
             if (simd) {
                 if (!tb) continue;
                 for (int i = 0; i < na; i++) tb[i] = off - c0 * cs[i] + (c0 - r) * sn[i];
-                xct_bp_row_avx512(n, acc, Q, (size_t)ndp, na, tb, cs);
+                xct_bp_row_avx512(n, acc, Q, (size_t)ndp, na, tb, cs, tb + na);
                 continue;
             }
             for (int col = 0; col < n; col++) acc[col] = 0;

@@ -47,14 +47,15 @@ static inline int xct_in_parallel(void)
 #define XCT_HAVE_AVX512 0
 #endif
 int xct_use_avx512(void);
-void xct_bp_row_avx512(int n, float *acc, const float *Q, size_t ndp, int na, const double *tb,
-                       const double *c);
+size_t xct_row_ws_size(int na);
+void xct_bp_row_avx512(int n, float *acc, const float *Q, size_t ndp, int na,
+                       const double *tb, const double *c, void *ws);
 void xct_adj_row_avx512(int n, float *acc, const float *Y, size_t ndp, int na, const double *tb,
-                        const double *c, const float *ia);
+                        const double *c, const float *ia, void *ws);
 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0, double bm,
-                          double inv, float ia, float *y);
+                          double inv, float ia, int m_begin, int m_end, int add, float *y);
 /* Zero margin (bins) on each side of a padded projection row such that every
- * pixel of an n x n image, and 64 columns past its right edge, maps inside it
+ * pixel of an n x n image, and 128 columns past its right edge, maps inside it
  * with 40 samples to spare (the AVX-512 kernels' 32-sample windows). */
 int xct_bp_margin(int n, int ndet, double center);
 
