@@ -219,7 +219,8 @@ T512 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0
         __m512 s0 = _mm512_setzero_ps(), s1 = s0;
         const __m512d vbm = _mm512_set1_pd(bm), vca = _mm512_set1_pd(pad + ca);
         /* rows in chunks of up to 512 (pos[] holds 64 x 8) */
-        for (int m0 = (int)lo, mhi = (int)hi; m0 <= mhi; m0 += 512) {
+        int mlo = (int)lo, mhi = hi >= lo ? (int)hi : mlo - 1; /* lo in [m_begin, m_end) */
+        for (int m0 = mlo; m0 <= mhi; m0 += 512) {
             int cnt = mhi - m0 + 1 < 512 ? mhi - m0 + 1 : 512;
             for (int g = 0; g < cnt; g += 8)
                 positions8(_mm512_fmadd_pd(_mm512_add_pd(moff, _mm512_set1_pd(m0 + g)), vbm, vca),
