@@ -7,7 +7,9 @@
  * Hamming, Hann). The angular integral uses ts_xct_angle_weights (= pi/K for
  * a full uniform scan, as scikit-image's iradon). Backprojection is
  * pixel-driven with linear interpolation on the zero-extended filtered
- * projection. Lengths in pixels. */
+ * projection (as iradon) -- not the Joseph adjoint of joseph.c, whose
+ * footprint is a triangle of half-width max(|cos|, |sin|). Filtering in
+ * single precision (FFTW r2c/c2r). Lengths in pixels. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,10 +195,11 @@ int ts_xct_backproject_ref(const ts_xct_geom *g, const float *q, const double *w
     return 0;
 }
 
-/* acc[col] += linear interpolation of Qi at t = tb + col c (t >= 0).
- * (Measured alternatives on the AMD EPYC test machine: explicit AVX2 gathers
- * were 1.6x slower, a window-load + permute kernel 1.2x faster; this plain
- * loop, vectorised by the compiler, was kept.) */
+/* acc[col] += linear interpolation of Qi at t = tb + col c (t >= 0): the
+ * portable kernel, vectorised by the compiler (gathers). On CPUs with AVX-512
+ * the row kernel xct_bp_row_avx512 (simd512.c) is used instead: no gathers,
+ * 6-8x faster at 512^2 x 360 (docs/xct.md, Performance). Measured dead ends
+ * on the AVX2 path: explicit AVX2 gathers were 1.6x slower than this loop. */
 XCT_CLONES
 static void bp_kernel(int n, float *acc, const float *Qi, double tb, double c)
 {

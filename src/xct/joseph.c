@@ -9,7 +9,10 @@
  * which the reference kernels evaluate directly. The fast forward kernel
  * marches rays (parallel over angles); the fast adjoint gathers per pixel
  * (parallel over image rows), so both are race-free and exactly transposes
- * of each other up to rounding. Lengths in pixels (xct.h). */
+ * of each other up to rounding. On CPUs with AVX-512 their inner loops are
+ * the gather-free kernels of simd512.c (the forward then also blocks the image
+ * rows in chunks of FWD_CHUNK for the L2 cache); the portable loops stay for
+ * other CPUs and for TINSEL_XCT_SIMD=generic. Lengths in pixels (xct.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
