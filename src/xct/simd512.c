@@ -60,7 +60,6 @@ T512 static inline void positions8(__m512d t0, double span, int *base, float *fr
     __m256 f = _mm512_cvtpd_ps(_mm512_sub_pd(t0, _mm512_cvtepi32_pd(b)));
     _mm256_storeu_si256((__m256i *)base, b);
     _mm256_storeu_ps(fr, f);
-
 }
 
 /* r[k] + f (r[k+1] - r[k]) at the 16 positions fr + dj of the 32-sample
@@ -94,13 +93,15 @@ typedef struct {
     float dj[16];
 } row_pos;
 
-size_t xct_row_ws_size(int na) { return (size_t)na * sizeof(row_pos) + 64; }
+size_t xct_row_ws_size(int na)
+{
+    return (size_t)na * sizeof(row_pos) + 64;
+}
 
 T512 static void row_positions(int col0, int na, const double *tb, const double *c, row_pos *ws)
 {
     const __m512 lane = lane_f();
-    const __m512d colv =
-        _mm512_add_pd(_mm512_setr_pd(0, 16, 32, 48, 64, 80, 96, 112), _mm512_set1_pd(col0));
+    const __m512d colv = _mm512_add_pd(_mm512_setr_pd(0, 16, 32, 48, 64, 80, 96, 112), _mm512_set1_pd(col0));
     for (int i = 0; i < na; i++) {
         positions8(_mm512_fmadd_pd(colv, _mm512_set1_pd(c[i]), _mm512_set1_pd(tb[i])),
                    c[i] < 0 ? 15 * c[i] : 0, ws[i].base, ws[i].fr);
@@ -108,7 +109,10 @@ T512 static void row_positions(int col0, int na, const double *tb, const double 
     }
 }
 
-static row_pos *ws_align(void *ws) { return (row_pos *)(((size_t)ws + 63) & ~(size_t)63); }
+static row_pos *ws_align(void *ws)
+{
+    return (row_pos *)(((size_t)ws + 63) & ~(size_t)63);
+}
 
 /* FBP, one image row: acc[col] = sum_i Q_i(t), t = tb[i] + col c[i], with
  * linear interpolation Q_i(t) = Q_i[k] + f (Q_i[k+1] - Q_i[k]), k = floor(t),
@@ -117,19 +121,17 @@ static row_pos *ws_align(void *ws) { return (row_pos *)(((size_t)ws + 63) & ~(si
  * t + 32 < ndp for col in [0, n + 127]. tb: [na] row offsets, c: [na]
  * cos theta, ws: xct_row_ws_size(na) bytes. Columns in chunks of 128 (8
  * accumulators in registers). */
-T512 void xct_bp_row_avx512(int n, float *acc, const float *Q, size_t ndp,
-                            int na, const double *tb, const double *c, void *ws)
+T512 void xct_bp_row_avx512(int n, float *acc, const float *Q, size_t ndp, int na, const double *tb,
+                            const double *c, void *ws)
 {
     row_pos *P = ws_align(ws);
     for (int col0 = 0; col0 < n; col0 += 128) {
         row_positions(col0, na, tb, c, P);
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0,
-               s7 = s0;
+        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         for (int i = 0; i < na; i++) {
             const float *Qi = Q + (size_t)i * ndp;
             const __m512 dj = _mm512_load_ps(P[i].dj);
-#define XCT_BP(b)                                                                             \
-    s##b = _mm512_add_ps(s##b, lerp16p(Qi + P[i].base[b], P[i].fr[b], dj));
+#define XCT_BP(b) s##b = _mm512_add_ps(s##b, lerp16p(Qi + P[i].base[b], P[i].fr[b], dj));
             XCT_UNROLL8(XCT_BP)
 #undef XCT_BP
         }
@@ -144,32 +146,31 @@ T512 void xct_bp_row_avx512(int n, float *acc, const float *Q, size_t ndp,
  * w1 = max(0, 1 - (1 - d) ia), ia = 1/a; Y_i already scaled by ia (so the
  * result is the matrix element max(0, 1 - |k - k_p|/a)/a). Same padding
  * contract, workspace and chunking as xct_bp_row_avx512. */
-T512 void xct_adj_row_avx512(int n, float *acc, const float *Y, size_t ndp, int na,
-                             const double *tb, const double *c, const float *ia, void *ws)
+T512 void xct_adj_row_avx512(int n, float *acc, const float *Y, size_t ndp, int na, const double *tb,
+                             const double *c, const float *ia, void *ws)
 {
     const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
     const __m512i ione = _mm512_set1_epi32(1);
     row_pos *P = ws_align(ws);
     for (int col0 = 0; col0 < n; col0 += 128) {
         row_positions(col0, na, tb, c, P);
-        __m512 s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero,
-               s7 = zero;
+        __m512 s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
         for (int i = 0; i < na; i++) {
             const float *Yi = Y + (size_t)i * ndp;
             const __m512 dj = _mm512_load_ps(P[i].dj);
             const __m512 va = _mm512_set1_ps(ia[i]), v1a = _mm512_set1_ps(1.0f - ia[i]);
-#define XCT_ADJ(b)                                                                            \
-    {                                                                                         \
-        const float *r = Yi + P[i].base[b];                                                   \
-        __m512 ul = _mm512_add_ps(dj, _mm512_set1_ps(P[i].fr[b]));                            \
-        __m512i idx = _mm512_cvttps_epi32(ul);                                                \
-        __m512 d = _mm512_reduce_ps(ul, 1);                                                   \
-        __m512 lo = _mm512_loadu_ps(r), hi = _mm512_loadu_ps(r + 16);                         \
-        __m512 y0 = _mm512_permutex2var_ps(lo, idx, hi);                                      \
-        __m512 y1 = _mm512_permutex2var_ps(lo, _mm512_add_epi32(idx, ione), hi);              \
-        __m512 w0 = _mm512_max_ps(_mm512_fnmadd_ps(d, va, one), zero);                        \
-        __m512 w1 = _mm512_max_ps(_mm512_fmadd_ps(d, va, v1a), zero);                         \
-        s##b = _mm512_fmadd_ps(w1, y1, _mm512_fmadd_ps(w0, y0, s##b));                        \
+#define XCT_ADJ(b)                                                                                           \
+    {                                                                                                        \
+        const float *r = Yi + P[i].base[b];                                                                  \
+        __m512 ul = _mm512_add_ps(dj, _mm512_set1_ps(P[i].fr[b]));                                           \
+        __m512i idx = _mm512_cvttps_epi32(ul);                                                               \
+        __m512 d = _mm512_reduce_ps(ul, 1);                                                                  \
+        __m512 lo = _mm512_loadu_ps(r), hi = _mm512_loadu_ps(r + 16);                                        \
+        __m512 y0 = _mm512_permutex2var_ps(lo, idx, hi);                                                     \
+        __m512 y1 = _mm512_permutex2var_ps(lo, _mm512_add_epi32(idx, ione), hi);                             \
+        __m512 w0 = _mm512_max_ps(_mm512_fnmadd_ps(d, va, one), zero);                                       \
+        __m512 w1 = _mm512_max_ps(_mm512_fmadd_ps(d, va, v1a), zero);                                        \
+        s##b = _mm512_fmadd_ps(w1, y1, _mm512_fmadd_ps(w0, y0, s##b));                                       \
     }
             XCT_UNROLL8(XCT_ADJ)
 #undef XCT_ADJ
@@ -189,8 +190,8 @@ T512 void xct_adj_row_avx512(int n, float *acc, const float *Y, size_t ndp, int 
  * (8 rows at a time, positions8); pass 2 sums into two independent sums.
  * Only rows m_begin <= m < m_end are visited (cache blocking by the caller);
  * add != 0 adds to y instead of overwriting it. */
-T512 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0, double bm,
-                               double inv, float ia, int m_begin, int m_end, int add, float *y)
+T512 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0, double bm, double inv,
+                               float ia, int m_begin, int m_end, int add, float *y)
 {
     const size_t np = (size_t)n + 2 * (size_t)pad;
     const __m512 dj = _mm512_mul_ps(lane_f(), _mm512_set1_ps((float)inv));
@@ -223,16 +224,17 @@ T512 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0
         for (int m0 = mlo; m0 <= mhi; m0 += 512) {
             int cnt = mhi - m0 + 1 < 512 ? mhi - m0 + 1 : 512;
             for (int g = 0; g < cnt; g += 8)
-                positions8(_mm512_fmadd_pd(_mm512_add_pd(moff, _mm512_set1_pd(m0 + g)), vbm, vca),
-                           span, pos[g / 8].base, pos[g / 8].fr);
+                positions8(_mm512_fmadd_pd(_mm512_add_pd(moff, _mm512_set1_pd(m0 + g)), vbm, vca), span,
+                           pos[g / 8].base, pos[g / 8].fr);
             const float *R = M + (size_t)m0 * np;
             int j = 0;
             for (; j + 1 < cnt; j += 2, R += 2 * np) {
                 s0 = _mm512_add_ps(s0, lerp16p(R + pos[j / 8].base[j % 8], pos[j / 8].fr[j % 8], dj));
-                s1 = _mm512_add_ps(s1, lerp16p(R + np + pos[j / 8].base[j % 8 + 1],
-                                               pos[j / 8].fr[j % 8 + 1], dj));
+                s1 = _mm512_add_ps(
+                    s1, lerp16p(R + np + pos[j / 8].base[j % 8 + 1], pos[j / 8].fr[j % 8 + 1], dj));
             }
-            if (j < cnt) s0 = _mm512_add_ps(s0, lerp16p(R + pos[j / 8].base[j % 8], pos[j / 8].fr[j % 8], dj));
+            if (j < cnt)
+                s0 = _mm512_add_ps(s0, lerp16p(R + pos[j / 8].base[j % 8], pos[j / 8].fr[j % 8], dj));
         }
         __m512 v = _mm512_mul_ps(_mm512_add_ps(s0, s1), _mm512_set1_ps(ia));
         int cnt = nd - k0;
@@ -246,6 +248,9 @@ T512 void xct_fwd_angle_avx512(int n, int nd, int pad, const float *M, double b0
 
 #else
 
-int xct_use_avx512(void) { return 0; }
+int xct_use_avx512(void)
+{
+    return 0;
+}
 
 #endif
