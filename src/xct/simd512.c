@@ -105,8 +105,10 @@ T512 static void row_positions(int col0, int na, const double *tb, const double 
     for (int i = 0; i < na; i++) {
         positions8(_mm512_fmadd_pd(colv, _mm512_set1_pd(c[i]), _mm512_set1_pd(tb[i])),
                    c[i] < 0 ? 15 * c[i] : 0, ws[i].base, ws[i].fr);
-        _mm512_storeu_ps(ws[i].dj, _mm512_mul_ps(lane, _mm512_set1_ps((float)c[i])));
     }
+    if (col0 == 0) /* lane offsets: the same for every chunk */
+        for (int i = 0; i < na; i++)
+            _mm512_storeu_ps(ws[i].dj, _mm512_mul_ps(lane, _mm512_set1_ps((float)c[i])));
 }
 
 static row_pos *ws_align(void *ws)
