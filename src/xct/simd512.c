@@ -10,7 +10,11 @@
  * vector loads and r[i_j], r[i_j + 1] are two two-table permutes (vpermt2ps)
  * of it, with window-relative indices i_j - b. Window-relative positions are
  * small (< 24), so they are formed in float from the double u_0 - b without
- * losing the fraction's precision (error ~1e-6 of a sample).
+ * losing the fraction's precision (error ~1e-6 of a sample). Index and
+ * fraction both truncate (vcvttps2dq, vreduceps with round-toward-zero): a
+ * position rounded to -1e-7 then extrapolates from sample 0 by -1e-7 instead
+ * of jumping a sample (floor for the fraction and truncation for the index
+ * disagree there).
  *
  * Kernels (equations in joseph.c and fbp.c):
  *   xct_bp_row_avx512     FBP row:     acc[col] = sum_i Q_i(t_i(col))
@@ -68,7 +72,7 @@ T512 static inline __m512 lerp16p(const float *r, float fr, __m512 dj)
 {
     __m512 ul = _mm512_add_ps(dj, _mm512_set1_ps(fr));
     __m512i idx = _mm512_cvttps_epi32(ul);
-    __m512 f = _mm512_reduce_ps(ul, 1);
+    __m512 f = _mm512_reduce_ps(ul, 3); /* ul - trunc(ul), consistent with idx */
     __m512 lo = _mm512_loadu_ps(r), hi = _mm512_loadu_ps(r + 16);
     __m512 a = _mm512_permutex2var_ps(lo, idx, hi);
     __m512 b = _mm512_permutex2var_ps(lo, _mm512_add_epi32(idx, _mm512_set1_epi32(1)), hi);
@@ -166,7 +170,7 @@ T512 void xct_adj_row_avx512(int n, float *acc, const float *Y, size_t ndp, int 
         const float *r = Yi + P[i].base[b];                                                                  \
         __m512 ul = _mm512_add_ps(dj, _mm512_set1_ps(P[i].fr[b]));                                           \
         __m512i idx = _mm512_cvttps_epi32(ul);                                                               \
-        __m512 d = _mm512_reduce_ps(ul, 1);                                                                  \
+        __m512 d = _mm512_reduce_ps(ul, 3);                                                                  \
         __m512 lo = _mm512_loadu_ps(r), hi = _mm512_loadu_ps(r + 16);                                        \
         __m512 y0 = _mm512_permutex2var_ps(lo, idx, hi);                                                     \
         __m512 y1 = _mm512_permutex2var_ps(lo, _mm512_add_epi32(idx, ione), hi);                             \
