@@ -43,7 +43,8 @@ int xct_use_avx512(void)
 {
     const char *e = getenv("TINSEL_XCT_SIMD");
     if (e && strcmp(e, "generic") == 0) return 0;
-    __builtin_cpu_init();
+    /* no __builtin_cpu_init(): libgcc's constructor has run before any
+     * caller, and calling it here from several threads would race */
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 }
 
