@@ -123,7 +123,10 @@ const char *ts_xct_filter_name(ts_xct_filter f);
  * projection to the next power of two >= 2 ndet (at least 64) before
  * filtering (no circular wrap-around); pad == 0 filters at length ndet.
  * Backprojection: pixel-driven, linear interpolation, weighted by
- * ts_xct_angle_weights. Parallel over rows with OpenMP. */
+ * ts_xct_angle_weights (not the Joseph adjoint). Parallel over rows with
+ * OpenMP. The projector and the backprojection use AVX-512 kernels on CPUs
+ * that have AVX-512F/DQ; the environment variable TINSEL_XCT_SIMD=generic
+ * selects the portable loops (results agree to float rounding, ~1e-6). */
 int ts_xct_fbp(const ts_xct_geom *g, ts_xct_filter filter, int pad, const float *sino,
                float *img);
 /* The same backprojection, serial and written plainly (reference for tests).

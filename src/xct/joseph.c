@@ -9,7 +9,10 @@
  * which the reference kernels evaluate directly. The fast forward kernel
  * marches rays (parallel over angles); the fast adjoint gathers per pixel
  * (parallel over image rows), so both are race-free and exactly transposes
- * of each other up to rounding. Lengths in pixels (xct.h). */
+ * of each other up to rounding. On CPUs with AVX-512 their inner loops are
+ * the gather-free kernels of simd512.c (the forward then also blocks the image
+ * rows in chunks of FWD_CHUNK for the L2 cache); the portable loops stay for
+ * other CPUs and for TINSEL_XCT_SIMD=generic. Lengths in pixels (xct.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@ typedef struct {
     double center, cx, cy;
     double *cs, *sn, *a; /* [nang] cos, sin, max(|cos|,|sin|) */
     int *steep;          /* [nang] 1 if |sin| >= |cos| (march over columns) */
+    float *ia;           /* [nang] 1/a in float (AVX-512 adjoint) */
 } joseph_ctx;
 
 
@@ -135,23 +139,53 @@ static void adj_kernel(int n, float *xr, const float *Yi, double tb, double c, d
     }
 }
 
+/* Padding (zeros) of the image rows for the AVX-512 forward kernel. */
+#define FWD_PAD512 40
+/* Rows per cache block of the AVX-512 forward kernel. */
+#define FWD_CHUNK 128
+
 static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
 {
     const joseph_ctx *J = op->ctx;
-    int n = J->n, nd = J->ndet, np = n + 4;
-    /* padded copies: P[r][2 + col] = x[r][col], PT[col][2 + r] = x[r][col] */
-    float *P = calloc((size_t)n * np * 2, sizeof *P);
+    int n = J->n, nd = J->ndet;
+    int simd = xct_use_avx512();
+    /* padded copies: P[r][pad + col] = x[r][col], PT[col][pad + r] = x[r][col]
+     * (pad 2 for the portable kernel, FWD_PAD512 for the AVX-512 one) */
+    int pad = simd ? FWD_PAD512 : 2, np = n + 2 * pad;
+    size_t npad = (size_t)n * np;
+    float *P = calloc(npad * 2, sizeof *P);
     TS_CHECK_ALLOC(P);
-    float *PT = P + (size_t)n * np;
+    float *PT = P + npad;
     for (int r = 0; r < n; r++)
         for (int col = 0; col < n; col++) {
             float v = x[(size_t)r * n + col];
-            P[(size_t)r * np + 2 + col] = v;
-            PT[(size_t)col * np + 2 + r] = v;
+            P[(size_t)r * np + pad + col] = v;
+            PT[(size_t)col * np + pad + r] = v;
         }
     int err = 0;
+    if (simd) {
+        /* cache blocking: rows in chunks of FWD_CHUNK (both padded copies of
+         * a chunk stay in L2) for all angles; a static schedule gives every
+         * angle to the same thread in every chunk, so nowait is safe */
+#pragma omp parallel if (!xct_in_parallel())
+        for (int m0 = 0; m0 < n; m0 += FWD_CHUNK) {
+            int m1 = m0 + FWD_CHUNK < n ? m0 + FWD_CHUNK : n;
+#pragma omp for schedule(static) nowait
+            for (int i = 0; i < J->nang; i++) {
+                double b0, bm, inv;
+                march_coeffs(J, i, &b0, &bm, &inv);
+                xct_fwd_angle_avx512(n, nd, pad, J->steep[i] ? PT : P, b0, bm, inv, J->ia[i], m0,
+                                     m1, m0 > 0, y + (size_t)i * nd);
+            }
+        }
+        free(P);
+        return 0;
+    }
 #pragma omp parallel for schedule(dynamic, 1) if (!xct_in_parallel())
     for (int i = 0; i < J->nang; i++) {
+        double b0, bm, inv;
+        march_coeffs(J, i, &b0, &bm, &inv);
+        const float *M = J->steep[i] ? PT : P;
         double *acc = malloc((size_t)nd * sizeof *acc);
         if (!acc) {
 #pragma omp atomic write
@@ -159,9 +193,6 @@ static int joseph_forward(const ts_xct_op *op, const float *x, float *y)
             continue;
         }
         for (int k = 0; k < nd; k++) acc[k] = 0;
-        double b0, bm, inv;
-        march_coeffs(J, i, &b0, &bm, &inv);
-        const float *M = J->steep[i] ? PT : P;
         for (int m = 0; m < n; m++) {
             const float *row = M + (size_t)m * np;
             double base = b0 + m * bm;
@@ -195,27 +226,55 @@ static int joseph_adjoint(const ts_xct_op *op, const float *y, float *x)
 {
     const joseph_ctx *J = op->ctx;
     int n = J->n, nd = J->ndet, na = J->nang;
-    /* zero margin so any pixel's footprint indexes inside the padded rows */
-    int margin = (int)ceil(0.7072 * n + fabs(J->center - nd / 2.0)) + 4;
+    /* zero margin so any pixel's footprint (and the AVX-512 windows) index
+     * inside the padded rows */
+    int margin = xct_bp_margin(n, nd, J->center);
     int ndp = nd + 2 * margin;
+    int simd = xct_use_avx512(), err = 0;
     float *Y = calloc((size_t)na * ndp, sizeof *Y);
     TS_CHECK_ALLOC(Y);
-    for (int i = 0; i < na; i++)
-        memcpy(Y + (size_t)i * ndp + margin, y + (size_t)i * nd, (size_t)nd * sizeof *y);
-#pragma omp parallel for schedule(static) if (!xct_in_parallel())
-    for (int r = 0; r < n; r++) {
-        float *xr = x + (size_t)r * n;
-        double yv = J->cy - r;
-        for (int col = 0; col < n; col++) xr[col] = 0;
-        for (int i = 0; i < na; i++) {
-            const float *Yi = Y + (size_t)i * ndp; /* padded: bin k at Yi[k + margin] */
-            double c = J->cs[i], ia = 1.0 / J->a[i];
-            /* t = k_p + margin >= 0, so truncation is floor (no libm call) */
-            double tb = J->center + margin - J->cx * c + yv * J->sn[i];
-            adj_kernel(n, xr, Yi, tb, c, ia);
+    for (int i = 0; i < na; i++) {
+        float *Yi = Y + (size_t)i * ndp + margin;
+        const float *yi = y + (size_t)i * nd;
+        if (simd) { /* 1/a folded into the data */
+            float ia = J->ia[i];
+            for (int k = 0; k < nd; k++) Yi[k] = yi[k] * ia;
+        } else {
+            memcpy(Yi, yi, (size_t)nd * sizeof *y);
         }
     }
+#pragma omp parallel if (!xct_in_parallel())
+    {
+        double *tb = simd ? malloc((size_t)na * sizeof *tb + xct_row_ws_size(na)) : NULL;
+        if (simd && !tb) {
+#pragma omp atomic write
+            err = 1;
+        }
+#pragma omp for schedule(static)
+        for (int r = 0; r < n; r++) {
+            float *xr = x + (size_t)r * n;
+            double yv = J->cy - r;
+            if (simd) {
+                if (!tb) continue;
+                /* t = k_p + margin >= 0, so truncation is floor */
+                for (int i = 0; i < na; i++)
+                    tb[i] = J->center + margin - J->cx * J->cs[i] + yv * J->sn[i];
+                xct_adj_row_avx512(n, xr, Y, (size_t)ndp, na, tb, J->cs, J->ia, tb + na);
+                continue;
+            }
+            for (int col = 0; col < n; col++) xr[col] = 0;
+            for (int i = 0; i < na; i++) {
+                const float *Yi = Y + (size_t)i * ndp; /* padded: bin k at Yi[k + margin] */
+                double c = J->cs[i], ia = 1.0 / J->a[i];
+                /* t = k_p + margin >= 0, so truncation is floor (no libm call) */
+                double tb0 = J->center + margin - J->cx * c + yv * J->sn[i];
+                adj_kernel(n, xr, Yi, tb0, c, ia);
+            }
+        }
+        free(tb);
+    }
     free(Y);
+    if (err) return ts_error_set(TS_ERR_NOMEM, "joseph adjoint: out of memory");
     return 0;
 }
 
@@ -317,7 +376,7 @@ int ts_xct_op_joseph_create(const ts_xct_geom *g, ts_xct_op **out)
     TS_CHECK_ALLOC(op);
     joseph_ctx *J = calloc(1, sizeof *J);
     size_t na = (size_t)g->nang;
-    if (J) J->cs = malloc(na * 3 * sizeof(double) + na * sizeof(int));
+    if (J) J->cs = malloc(na * 3 * sizeof(double) + na * (sizeof(int) + sizeof(float)));
     op->block_start = malloc((na + 1) * sizeof *op->block_start);
     if (!J || !J->cs || !op->block_start) {
         joseph_free(J);
@@ -328,6 +387,7 @@ int ts_xct_op_joseph_create(const ts_xct_geom *g, ts_xct_op **out)
     J->sn = J->cs + na;
     J->a = J->sn + na;
     J->steep = (int *)(J->a + na);
+    J->ia = (float *)(J->steep + na);
     J->n = g->n;
     J->ndet = g->ndet;
     J->nang = g->nang;
@@ -338,6 +398,7 @@ int ts_xct_op_joseph_create(const ts_xct_geom *g, ts_xct_op **out)
         J->sn[i] = sin(g->theta[i]);
         J->a[i] = fmax(fabs(J->cs[i]), fabs(J->sn[i]));
         J->steep[i] = fabs(J->sn[i]) >= fabs(J->cs[i]);
+        J->ia[i] = (float)(1.0 / J->a[i]);
         op->block_start[i] = i * (size_t)g->ndet;
     }
     op->block_start[na] = na * (size_t)g->ndet;
