@@ -466,6 +466,14 @@ void ts_em_jmodel_G(const ts_em_jmodel *m, const double *j, double *G);
 int ts_em_jmodel_stress(const ts_em_jmodel *m, const double *phi, double *sig);
 /* Adjoint of ts_em_jmodel_stress: dphi[2 nseg][K] = (∂σ/∂ϕ)^T dsig. */
 int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, double *dphi);
+/* Batched fast variants of the two above for D draws at once, one segment s
+ * per call (its two ends only; segments may run in parallel): arrays are
+ * [2 nseg][K][D] with the D draws contiguous. stress_seg overwrites
+ * sig's rows of s's ends (zero at a void end); adjoint_seg overwrites
+ * dphi's rows of s's ends. Tested against the unbatched reference. */
+void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig);
+void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi);
+int ts_em_jmodel_nseg(const ts_em_jmodel *m);
 /* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
  * the junction stresses continuous and conserve flux at every t_n, by one
  * sparse LU of the (constant) lag-1 system and forward substitution in time.
@@ -555,6 +563,9 @@ const ts_em_tree *ts_em_bpinn_tree(const ts_em_bpinn *b);
  * gradient with respect to the flat parameters theta[nparams] for the
  * training draws (exposed for the finite-difference test). grad may be NULL. */
 int ts_em_bpinn_loss(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
+/* The same by the simple reference kernel (one draw, one network call at a
+ * time); ts_em_bpinn_loss uses the batched kernel, tested against this one. */
+int ts_em_bpinn_loss_ref(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
 double *ts_em_bpinn_map(ts_em_bpinn *b); /* [nparams], borrowed, writable */
 
 #ifdef __cplusplus

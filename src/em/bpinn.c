@@ -22,23 +22,7 @@
 #include "tinsel/core.h"
 #include "tinsel/em.h"
 #include "tinsel/nn.h"
-
-#define J0 1e9
-#define KSIG 1e-8
-#define NIN 5
-
-struct ts_em_bpinn {
-    ts_em_tree *tree;
-    ts_em_params p;
-    double t_end, Gs;
-    int K, H, nj, np, S, D, nthreads;
-    ts_em_jmodel *jm;
-    int *jd, *jends, *joff; /* [nj], [nj][4], [nj+1] */
-    double *map, *theta;    /* [np], [S][np] */
-    double *jtrain;         /* [D][nseg] */
-    double noise_sd, prior_sd;
-    double accept, step, map_loss, train_s;
-};
+#include "bpinn_priv.h"
 
 void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
 {
@@ -72,6 +56,7 @@ void ts_em_bpinn_destroy(ts_em_bpinn *b)
     free(b->map);
     free(b->theta);
     free(b->jtrain);
+    bp_work_destroy(b->work);
     free(b);
 }
 
@@ -286,7 +271,7 @@ int ts_em_bpinn_flux_error(const ts_em_bpinn *b, const double *j, double *rel)
 /* Σ over draws of the squared scaled jumps (sum, count) and the gradient of
  * Σ r² with respect to theta (accumulated into grad when not NULL).
  * Per-draw buffers, summed in draw order: thread-count independent. */
-static int sq_jumps(const ts_em_bpinn *b, const double *theta, double *sum, long *count, double *grad)
+static int sq_jumps_ref(const ts_em_bpinn *b, const double *theta, double *sum, long *count, double *grad)
 {
     int K = b->K, H = b->H, ns = b->tree->nwire, D = b->D, np = b->np;
     size_t ne = (size_t)2 * ns * K;
@@ -384,12 +369,50 @@ static int sq_jumps(const ts_em_bpinn *b, const double *theta, double *sum, long
     return 0;
 }
 
+static long jump_count(const ts_em_bpinn *b)
+{
+    long c = 0;
+    for (int q = 0; q < b->nj; q++) c += (long)(b->jd[q] - 1) * b->K;
+    return c * b->D;
+}
+
+/* Σ r² and its gradient by the batched kernel (bpinn_batch.c) on the
+ * training draws; the workspace is created on first use. */
+static int sq_jumps(const ts_em_bpinn *b, const double *theta, double *sum, long *count, double *grad)
+{
+    if (!b->work) {
+        int nthr = b->nthreads > 0 ? b->nthreads : omp_get_max_threads();
+        /* small problems: a parallel region per gradient costs more than it saves */
+        if (b->nthreads <= 0 && (long)b->tree->nwire * b->D < 256) nthr = 1;
+        bp_work *w = NULL;
+        TS_TRY(bp_work_create(b, b->D, nthr, &w));
+        bp_work_set_draws(b, w, b->jtrain);
+        ((ts_em_bpinn *)b)->work = w; /* cache: logically const */
+    }
+    *sum = bp_eval(b, b->work, theta, grad);
+    *count = jump_count(b);
+    ((ts_em_bpinn *)b)->n_eval++;
+    return 0;
+}
+
 int ts_em_bpinn_loss(const ts_em_bpinn *b, const double *theta, double *loss, double *grad)
 {
-    double s;
-    long c;
-    if (grad) memset(grad, 0, (size_t)b->np * sizeof(double));
+    double s = 0;
+    long c = 0;
     TS_TRY(sq_jumps(b, theta, &s, &c, grad));
+    double inv = c > 0 ? 1.0 / c : 0.0;
+    *loss = s * inv;
+    if (grad)
+        for (int i = 0; i < b->np; i++) grad[i] *= inv;
+    return 0;
+}
+
+int ts_em_bpinn_loss_ref(const ts_em_bpinn *b, const double *theta, double *loss, double *grad)
+{
+    double s = 0;
+    long c = 0;
+    if (grad) memset(grad, 0, (size_t)b->np * sizeof(double));
+    TS_TRY(sq_jumps_ref(b, theta, &s, &c, grad));
     double inv = c > 0 ? 1.0 / c : 0.0;
     *loss = s * inv;
     if (grad)
@@ -402,7 +425,6 @@ static int potential(const ts_em_bpinn *b, const double *theta, double *U, doubl
 {
     double s;
     long c;
-    memset(grad, 0, (size_t)b->np * sizeof(double));
     TS_TRY(sq_jumps(b, theta, &s, &c, grad));
     double a = 1.0 / (2 * b->noise_sd * b->noise_sd), ip = 1.0 / (b->prior_sd * b->prior_sd), pr = 0;
     for (int i = 0; i < b->np; i++) {
@@ -623,6 +645,9 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
     return 0;
 }
 
+/* Prediction in batches of draws through the batched kernel (forward only):
+ * per batch and posterior sample one evaluation of all junction networks
+ * and segments, then Welford over samples per draw and vertex. */
 int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndraws, uint64_t seed, double *mean,
                         double *std, double *std_input, double *std_post)
 {
@@ -630,65 +655,61 @@ int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndr
     if (v->sigma_D0 != 0 || v->sigma_T_K != 0)
         return ts_error_set(TS_ERR_UNSUPPORTED, "bpinn: only current variation is a network input (sigma_D0 = sigma_T = 0)");
     int K = b->K, ns = b->tree->nwire, nv = b->tree->nvert, S = b->S > 0 ? b->S : 1;
-    size_t nq = (size_t)(K + 1) * nv, ne = (size_t)2 * ns * K;
+    size_t nq = (size_t)(K + 1) * nv;
+    int Db = ndraws < 32 ? (int)ndraws : 32;
+    int nthr = b->nthreads > 0 ? b->nthreads : omp_get_max_threads();
+    if (b->nthreads <= 0 && (long)ns * Db < 256) nthr = 1;
     /* per draw: posterior mean and variance (population over samples) */
     double *pm = malloc((size_t)ndraws * nq * sizeof(double)), *pv = malloc((size_t)ndraws * nq * sizeof(double));
-    if (!pm || !pv) {
-        free(pm);
-        free(pv);
-        return ts_error_set(TS_ERR_NOMEM, "out of memory (%ld draws x %zu values)", ndraws, nq);
-    }
-    int err = 0;
-    int nthr = b->nthreads > 0 ? b->nthreads : omp_get_max_threads();
-#pragma omp parallel num_threads(nthr)
-    {
-        double *j = malloc((size_t)ns * sizeof(double)), *G = malloc((size_t)ns * sizeof(double)),
-               *phi = malloc(ne * sizeof(double)), *sig = malloc(ne * sizeof(double)),
-               *sv = malloc(nq * sizeof(double)), *scr = malloc((size_t)(2 * b->H + 4) * sizeof(double));
-        if (!j || !G || !phi || !sig || !sv || !scr) {
-#pragma omp atomic write
-            err = TS_ERR_NOMEM;
+    double *J = malloc((size_t)Db * ns * sizeof(double));
+    int *vfirst = calloc((size_t)nv + 1, sizeof(int)), *vends = malloc((size_t)2 * ns * sizeof(int));
+    bp_work *w = NULL;
+    int rc = (!pm || !pv || !J || !vfirst || !vends) ? ts_error_set(TS_ERR_NOMEM, "out of memory (%ld draws x %zu values)", ndraws, nq) : 0;
+    if (!rc) rc = bp_work_create(b, Db, nthr, &w);
+    if (!rc) { /* vertex -> ends (CSR) */
+        for (int s = 0; s < ns; s++) vfirst[b->tree->wa[s] + 1]++, vfirst[b->tree->wb[s] + 1]++;
+        for (int i = 0; i < nv; i++) vfirst[i + 1] += vfirst[i];
+        int *fill = calloc((size_t)nv + 1, sizeof(int));
+        if (!fill) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        for (int s = 0; s < ns && !rc; s++) {
+            vends[vfirst[b->tree->wa[s]] + fill[b->tree->wa[s]]++] = 2 * s;
+            vends[vfirst[b->tree->wb[s]] + fill[b->tree->wb[s]]++] = 2 * s + 1;
         }
-#pragma omp for schedule(dynamic, 1)
-        for (long d = 0; d < ndraws; d++) {
-            int stop;
-#pragma omp atomic read
-            stop = err;
-            if (stop) continue;
-            if (ts_em_variation_draw(v, b->tree->j_mean, ns, seed, (uint64_t)d, j, NULL, NULL)) {
-#pragma omp atomic write
-                err = TS_ERR_RANGE;
-                continue;
-            }
-            ts_em_jmodel_G(b->jm, j, G);
-            double *m = pm + (size_t)d * nq, *va = pv + (size_t)d * nq;
-            memset(m, 0, nq * sizeof(double));
-            memset(va, 0, nq * sizeof(double));
-            for (int s = 0; s < S; s++) {
-                fluxes(b, b->S > 0 ? b->theta + (size_t)s * b->np : b->map, j, G, phi, scr);
-                ts_em_jmodel_stress(b->jm, phi, sig);
-                ts_em_jmodel_vertex_stress(b->jm, sig, sv);
-                for (size_t q = 0; q < nq; q++) { /* Welford over samples */
-                    double dl = sv[q] - m[q];
-                    m[q] += dl / (s + 1);
-                    va[q] += dl * (sv[q] - m[q]);
-                }
-            }
-            for (size_t q = 0; q < nq; q++) va[q] /= S;
+        free(fill);
+    }
+    for (long d0 = 0; d0 < ndraws && !rc; d0 += Db) {
+        int nb = (int)(ndraws - d0 < Db ? ndraws - d0 : Db);
+        for (int d = 0; d < Db && !rc; d++) /* a short last batch repeats its last draw (ignored) */
+            rc = ts_em_variation_draw(v, b->tree->j_mean, ns, seed, (uint64_t)(d0 + (d < nb ? d : nb - 1)),
+                                      J + (size_t)d * ns, NULL, NULL);
+        if (rc) break;
+        bp_work_set_draws(b, w, J);
+        for (int d = 0; d < nb; d++) {
+            memset(pm + (size_t)(d0 + d) * nq, 0, nq * sizeof(double));
+            memset(pv + (size_t)(d0 + d) * nq, 0, nq * sizeof(double));
         }
-        free(j);
-        free(G);
-        free(phi);
-        free(sig);
-        free(sv);
-        free(scr);
+        for (int s = 0; s < S; s++) {
+            bp_forward_stress(b, w, b->S > 0 ? b->theta + (size_t)s * b->np : b->map);
+#pragma omp parallel for num_threads(nthr) schedule(static)
+            for (int vx = 0; vx < nv; vx++) {
+                int deg = vfirst[vx + 1] - vfirst[vx];
+                for (int n = 0; n < K; n++)
+                    for (int d = 0; d < nb; d++) {
+                        double acc = 0;
+                        for (int k = vfirst[vx]; k < vfirst[vx + 1]; k++) acc += w->sig[((size_t)vends[k] * K + n) * Db + d];
+                        double x = vx == b->tree->void_vertex || deg == 0 ? 0.0 : acc / deg;
+                        size_t qi = (size_t)(d0 + d) * nq + (size_t)(n + 1) * nv + vx;
+                        double dl = x - pm[qi]; /* Welford over samples */
+                        pm[qi] += dl / (s + 1);
+                        pv[qi] += dl * (x - pm[qi]);
+                    }
+            }
+        }
+        for (int d = 0; d < nb; d++)
+            for (size_t q = 0; q < nq; q++) pv[(size_t)(d0 + d) * nq + q] /= S;
+        if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in predict");
     }
-    if (err) {
-        free(pm);
-        free(pv);
-        return ts_error_set(err, "bpinn predict: %s", err == TS_ERR_NOMEM ? "out of memory" : "bad variation");
-    }
-    for (size_t q = 0; q < nq; q++) {
+    for (size_t q = 0; q < nq && !rc; q++) {
         double mu = 0, m2 = 0, vp = 0;
         for (long d = 0; d < ndraws; d++) {
             double x = pm[(size_t)d * nq + q], dl = x - mu;
@@ -702,9 +723,13 @@ int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndr
         if (std_input) std_input[q] = sqrt(vin);
         if (std_post) std_post[q] = sqrt(vpo);
     }
+    bp_work_destroy(w);
     free(pm);
     free(pv);
-    return 0;
+    free(J);
+    free(vfirst);
+    free(vends);
+    return rc;
 }
 
 /* ------------------------------------------------------------ files */

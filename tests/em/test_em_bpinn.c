@@ -3,10 +3,13 @@
  * (independent discretisation) with convergence in K, the adjoint identity
  * <A ϕ, s> = <ϕ, Aᵀ s>, the BPINN loss gradient against central
  * differences, save/load round trip, and a small calibration check. */
+#include <float.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ts_test.h"
 #include "tinsel/em.h"
+#include "../../src/em/bpinn_priv.h"
 
 #define YEAR 3.15576e7
 #define FLUX_TOL 0.15 /* measured 0.085 for the quick-test model */
@@ -111,6 +114,74 @@ static void test_oracle_vs_fv(void)
     ts_em_tree_destroy(t);
 }
 
+/* Batched per-segment kernels vs the unbatched reference, and the
+ * polynomial tanh vs libm. */
+static void test_batched_kernels(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(15, 6, p.thickness, &p, &t));
+    if (!t) return;
+    int K = 9, D = 3, ns = t->nwire;
+    ts_em_jmodel *m = NULL;
+    TS_CHECK_OK(ts_em_jmodel_create(t, &p, 2e8, K, &m));
+    size_t n = (size_t)2 * ns * K;
+    double *x = malloc(n * D * sizeof(double)), *y = malloc(n * D * sizeof(double)), *xb = malloc(n * D * sizeof(double)),
+           *yb = malloc(n * D * sizeof(double)), *r1 = malloc(n * sizeof(double)), *r2 = malloc(n * sizeof(double)),
+           *x1 = malloc(n * sizeof(double));
+    ts_rng *r = ts_rng_create(9, 0);
+    double w1 = 0, w2 = 0, s1 = 0, s2 = 0;
+    if (m && x && y && xb && yb && r1 && r2 && x1 && r) {
+        for (size_t i = 0; i < n * D; i++) x[i] = ts_rng_normal(r, 0, 1e13);
+        for (int s = 0; s < ns; s++) {
+            ts_em_jmodel_stress_seg(m, s, D, x, xb);
+            ts_em_jmodel_adjoint_seg(m, s, D, x, yb);
+        }
+        for (int d = 0; d < D; d++) {
+            for (size_t e = 0; e < (size_t)2 * ns; e++)
+                for (int k = 0; k < K; k++) x1[e * K + k] = x[(e * K + k) * D + d];
+            for (int e = 0; e < 2 * ns; e++) { /* void ends: no stress, no gradient */
+                int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
+                if (v == t->void_vertex)
+                    for (int k = 0; k < K; k++) x1[(size_t)e * K + k] = 0;
+            }
+            ts_em_jmodel_stress(m, x1, r1);
+            TS_CHECK_OK(ts_em_jmodel_stress_adjoint(m, x1, r2));
+            for (size_t e = 0; e < (size_t)2 * ns; e++)
+                for (int k = 0; k < K; k++) {
+                    int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
+                    if (v == t->void_vertex) continue;
+                    w1 = fmax(w1, fabs(r1[e * K + k] - xb[(e * K + k) * D + d]));
+                    w2 = fmax(w2, fabs(r2[e * K + k] - yb[(e * K + k) * D + d]));
+                    s1 = fmax(s1, fabs(r1[e * K + k]));
+                    s2 = fmax(s2, fabs(r2[e * K + k]));
+                }
+        }
+        /* summation by parts reorders O(K) terms: 1e-12 of the largest value */
+        TS_CHECK_MSG(w1 <= 1e-12 * s1, "batched stress: %.3g of %.3g", w1, s1);
+        TS_CHECK_MSG(w2 <= 1e-12 * s2, "batched adjoint: %.3g of %.3g", w2, s2);
+    }
+    double tw = 0, z[2001];
+    for (int i = 0; i <= 2000; i++) z[i] = -25 + 0.025 * i + 1e-4 * sin(i);
+    double z0[2001];
+    memcpy(z0, z, sizeof z);
+    bp_tanh(2001, z);
+    for (int i = 0; i <= 2000; i++) tw = fmax(tw, fabs(z[i] - tanh(z0[i])));
+    /* a few ulp of 1 */
+    TS_CHECK_MSG(tw <= 4 * DBL_EPSILON, "polynomial tanh vs libm: %.3g", tw);
+    ts_rng_destroy(r);
+    free(x);
+    free(y);
+    free(xb);
+    free(yb);
+    free(r1);
+    free(r2);
+    free(x1);
+    ts_em_jmodel_destroy(m);
+    ts_em_tree_destroy(t);
+}
+
 static void test_adjoint_and_errors(void)
 {
     ts_em_params p;
@@ -197,6 +268,16 @@ static void test_bpinn_gradient(void)
         worst = fmax(worst, fabs(fd - g[i]) / (fabs(fd) + 1e-6 * L));
     }
     TS_CHECK_MSG(worst < 1e-5, "gradient vs central differences: %.3g", worst);
+    /* batched kernel vs the reference kernel: same sums in another order
+     * and a polynomial tanh (2e-16 absolute): 1e-12 relative + 1e-14 of the
+     * largest gradient component */
+    double *gr = malloc((size_t)np * sizeof(double)), Lr = 0, gmax = 0, gw = 0;
+    TS_CHECK_OK(ts_em_bpinn_loss_ref(b, th, &Lr, gr));
+    TS_CHECK_CLOSE(L, Lr, 1e-12 * Lr, 0);
+    for (int i = 0; i < np && g && gr; i++) gmax = fmax(gmax, fabs(gr[i]));
+    for (int i = 0; i < np && g && gr; i++) gw = fmax(gw, fabs(g[i] - gr[i]) - 1e-12 * fabs(gr[i]));
+    TS_CHECK_MSG(gw <= 1e-14 * gmax, "batched vs reference gradient: %.3g of %.3g", gw, gmax);
+    free(gr);
     free(g);
     ts_em_bpinn_destroy(b);
     ts_em_tree_destroy(t);
@@ -319,6 +400,7 @@ int main(void)
     ts_progress_set_quiet(1);
     TS_RUN(test_oracle_vs_fv);
     TS_RUN(test_adjoint_and_errors);
+    TS_RUN(test_batched_kernels);
     TS_RUN(test_bpinn_gradient);
     TS_RUN(test_bpinn_calibration);
     return ts_test_summary();
