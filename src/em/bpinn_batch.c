@@ -29,14 +29,20 @@
 /* tanh x = sign(x) (1 - 2/(e^{2|x|} + 1)), e^y with y = k ln2 + r,
  * |r| <= ln2/2, degree-13 Taylor polynomial (truncation < 1e-17) and 2^k
  * from the exponent bits. Absolute error ~2e-16 against libm's tanh
- * (tested); the backward pass uses 1 - tanh², consistent with this value. */
-void bp_tanh(int n, double *x)
+ * (tested); the backward pass uses 1 - tanh², consistent with this value.
+ * GCC if-converts (and so vectorises) the clamp only without trapping math;
+ * no value changes, FP exceptions are not used anywhere in tinsel. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-trapping-math")))
+#endif
+TS_EM_SIMD_CLONES void bp_tanh(int n, double *x)
 {
     const double LOG2E = 1.4426950408889634, LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
     const double SHIFT = 6755399441055744.0; /* 1.5 * 2^52: round to integer in the low bits */
 #pragma omp simd
     for (int i = 0; i < n; i++) {
-        double v = x[i], y = fmin(2.0 * fabs(v), 40.0);
+        double v = x[i], y = 2.0 * fabs(v);
+        y = y < 40.0 ? y : 40.0;
         double kd = y * LOG2E + SHIFT;
         double kf = kd - SHIFT;
         double r = (y - kf * LN2_HI) - kf * LN2_LO;
@@ -56,7 +62,7 @@ void bp_tanh(int n, double *x)
         p = p * r + 1.0;
         uint64_t kb;
         memcpy(&kb, &kd, sizeof kb);
-        uint64_t eb = (kb + 1023u) << 52; /* low bits of kd hold k (0..58) */
+        uint64_t eb = (kb + 1023u) << 52; /* low bits of kd hold k (0..58); high bits shift out */
         double sc;
         memcpy(&sc, &eb, sizeof sc);
         double t = 1.0 - 2.0 / (p * sc + 1.0);
@@ -134,7 +140,7 @@ static double arm_sign(const struct ts_em_bpinn *b, int e) { return b->tree->wid
 
 /* Sweep 1 for junction q: activations into h1, h2 (rows r = n D + d) and
  * the arm fluxes into phi. scr: per-thread scratch. */
-static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, int q, double *scr)
+TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, int q, double *scr)
 {
     int H = b->H, D = w->D, KD = w->KD, ns = b->tree->nwire, dq = b->jd[q], o = dq - 1;
     const double *W1 = theta + b->joff[q], *b1 = W1 + NIN * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H,
@@ -153,6 +159,7 @@ static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const doub
         double t = w->tn[r / D];
         const double *cd = c + (size_t)(r % D) * H;
         double *hr = h1 + (size_t)r * H;
+#pragma omp simd
         for (int i = 0; i < H; i++) hr[i] = cd[i] + W1[i * NIN] * t;
     }
     bp_tanh(KD * H, h1);
@@ -165,6 +172,7 @@ static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const doub
         for (int k = 0; k < H; k++) {
             double hk = hr[k];
             const double *wk = W2T + (size_t)k * H;
+#pragma omp simd
             for (int i = 0; i < H; i++) a[i] += hk * wk[i];
         }
     }
@@ -180,6 +188,7 @@ static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const doub
         for (int r = 0; r < KD; r++) {
             const double *hr = h2 + (size_t)r * H;
             double y = b3[a];
+#pragma omp simd reduction(+ : y)
             for (int k = 0; k < H; k++) y += wa[k] * hr[k];
             double psi = y * b->Gs;
             pe[r] = psi - w->G[(size_t)(r % D) * ns + e / 2];
@@ -190,7 +199,7 @@ static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const doub
 }
 
 /* Sweep 3 for junction q: Σ r² and ∂(Σ r²)/∂σ at its arm ends. */
-static double junction_jumps(const struct ts_em_bpinn *b, bp_work *w, int q, int grad)
+TS_EM_SIMD_CLONES static double junction_jumps(const struct ts_em_bpinn *b, bp_work *w, int q, int grad)
 {
     int KD = w->KD, dq = b->jd[q];
     const int *E = b->jends + 4 * q;
@@ -200,6 +209,7 @@ static double junction_jumps(const struct ts_em_bpinn *b, bp_work *w, int q, int
     for (int k = 1; k < dq; k++) {
         const double *sa = w->sig + (size_t)E[k] * KD, *sb = w->sig + (size_t)E[k - 1] * KD;
         double *ga = w->dsig + (size_t)E[k] * KD, *gb = w->dsig + (size_t)E[k - 1] * KD;
+#pragma omp simd reduction(+ : acc)
         for (int r = 0; r < KD; r++) {
             double x = KSIG * (sa[r] - sb[r]);
             acc += x * x;
@@ -213,7 +223,7 @@ static double junction_jumps(const struct ts_em_bpinn *b, bp_work *w, int q, int
 }
 
 /* Sweep 5 for junction q: its slice of the gradient (overwritten). */
-static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, double *grad, int q,
+TS_EM_SIMD_CLONES static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, double *grad, int q,
                               double *scr)
 {
     int H = b->H, D = w->D, KD = w->KD, dq = b->jd[q], o = dq - 1;
@@ -242,11 +252,13 @@ static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const dou
             const double *wa = W3 + (size_t)a * H;
             double *ga = gW3 + (size_t)a * H;
             gb3[a] += g;
+#pragma omp simd
             for (int k = 0; k < H; k++) {
                 ga[k] += g * hr[k];
                 dr[k] += g * wa[k];
             }
         }
+#pragma omp simd
         for (int k = 0; k < H; k++) dr[k] *= 1 - hr[k] * hr[k];
     }
     /* hidden layer 2 and ∂/∂h1 */
@@ -259,11 +271,13 @@ static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const dou
             const double *wi = W2 + (size_t)i * H;
             double *gi = gW2 + (size_t)i * H;
             gb2[i] += g;
+#pragma omp simd
             for (int k = 0; k < H; k++) {
                 gi[k] += g * hr[k];
                 er[k] += g * wi[k];
             }
         }
+#pragma omp simd
         for (int k = 0; k < H; k++) er[k] *= 1 - hr[k] * hr[k];
     }
     /* first layer: inputs (t_n, x_j(d)) */
@@ -273,6 +287,7 @@ static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const dou
     for (int r = 0; r < KD; r++) {
         const double *er = d1 + (size_t)r * H;
         double t = w->tn[r / D], *s = sd + (size_t)(r % D) * H;
+#pragma omp simd
         for (int i = 0; i < H; i++) {
             gW1[i * NIN] += er[i] * t;
             s[i] += er[i];

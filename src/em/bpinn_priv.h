@@ -28,6 +28,15 @@ struct ts_em_bpinn {
     struct bp_work *work;   /* batched kernel over the training draws (training only) */
 };
 
+/* The batched kernels are compiled twice on x86-64 with GCC: for x86-64-v3 (AVX2 + FMA)
+ * (4-wide, chosen at load time when the CPU has it) and for the baseline
+ * (2-wide SSE2); results differ only by FMA rounding. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(TS_NO_CLONES)
+#define TS_EM_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TS_EM_SIMD_CLONES
+#endif
+
 /* Batched evaluation of all junction networks and the junction model for D
  * current draws at once (bpinn_batch.c). Arrays are laid out row r = n D + d
  * (time step n, draw d) so that the D draws are contiguous, matching

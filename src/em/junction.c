@@ -17,6 +17,7 @@
 
 #include "tinsel/core.h"
 #include "tinsel/em.h"
+#include "bpinn_priv.h"
 
 enum { END_BLOCKED = 0, END_ARM = 1, END_VOID = 2 };
 
@@ -310,7 +311,7 @@ int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, doubl
  * ts_em_jmodel_stress summed by parts) and its transpose
  * dϕ_b[k] = Σ_a Σ_{n>=k} dσ_a[n] Rd_ab[n-k]. One segment per call, so the
  * caller can run segments in parallel (each writes only its own ends). */
-void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig)
+TS_EM_SIMD_CLONES void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig)
 {
     int K = m->K;
     for (int a = 0; a < 2; a++) {
@@ -327,6 +328,7 @@ void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *
                 for (int k = 0; k <= n; k++) {
                     double c = r[n - k];
                     const double *fk = f + (size_t)k * D;
+#pragma omp simd
                     for (int d = 0; d < D; d++) o[d] += c * fk[d];
                 }
             }
@@ -334,7 +336,7 @@ void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *
     }
 }
 
-void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi)
+TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi)
 {
     int K = m->K;
     for (int b = 0; b < 2; b++) {
@@ -351,6 +353,7 @@ void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double 
                 for (int n = k; n < K; n++) {
                     double c = r[n - k];
                     const double *gn = g + (size_t)n * D;
+#pragma omp simd
                     for (int d = 0; d < D; d++) o[d] += c * gn[d];
                 }
             }
