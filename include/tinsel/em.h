@@ -486,6 +486,29 @@ int ts_em_jmodel_set_dense(ts_em_jmodel *m, int dense);
  * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
 void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);
 
+/* ------------------------------- mean-field variational inference (#10) */
+
+/* A potential U(θ) = -log p(θ | data) + const and its gradient grad[n];
+ * returns 0 or a negative ts_status. */
+typedef int (*ts_em_potential_fn)(void *ctx, const double *theta, double *U, double *grad);
+
+typedef struct {
+    int steps;      /* Adam steps, 300 */
+    int mc;         /* draws of ε per step, 1 */
+    double lr;      /* Adam rate (cosine-decayed to 1 %), 1e-2 */
+    double init_sd; /* initial s_i, 1e-4 */
+    uint64_t seed;  /* 1 */
+} ts_em_vi_options;
+
+void ts_em_vi_options_default(ts_em_vi_options *o);
+/* Mean-field Gaussian VI (src/em/vi.c): q(θ) = Π N(mu_i, exp(2 logsd_i)),
+ * fitted by maximising the ELBO with reparameterised stochastic gradients
+ * and Adam. mu[n] holds the start on entry (e.g. the MAP) and the fitted
+ * means on return; logsd[n] is output only. *neg_elbo (may be NULL): the
+ * averaged negative ELBO up to a constant. Deterministic in o->seed. */
+int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options *o, double *mu, double *logsd,
+                 double *neg_elbo);
+
 /* ------------------------------------------------------ BPINN (#10) */
 
 /* Bayesian physics-informed network of seed 003 Sec. IV on the junction
