@@ -474,6 +474,9 @@ int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, doubl
 void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig);
 void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi);
 int ts_em_jmodel_nseg(const ts_em_jmodel *m);
+/* Pulse response Rd[K] of segment s: σ at end a (0/1) for ϕ = 1 on (0, Δt]
+ * at end b, lags 1..K (borrowed); NULL when either end is the void. */
+const double *ts_em_jmodel_pulse(const ts_em_jmodel *m, int s, int a, int b);
 /* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
  * the junction stresses continuous and conserve flux at every t_n, by one
  * sparse LU of the (constant) lag-1 system and forward substitution in time.
@@ -526,20 +529,28 @@ typedef struct {
     int hidden;          /* units per hidden layer, 8 */
     int K;               /* time steps of the junction model, 20 */
     double prior_sd;     /* 1 */
-    double noise_sd;     /* 1e-3 (= 1e5 Pa on a stress jump) */
+    double noise_sd;     /* 0 (default): empirical Bayes, the MAP's rms scaled jump; > 0: fixed (1e-3 = 1e5 Pa on a jump) */
     int train_draws;     /* current draws in the likelihood, 8 */
     int adam_steps;      /* 1500 */
     int bfgs_steps;      /* GSL vector BFGS2 iterations after Adam (refines the MAP), 0 */
     double adam_lr;      /* 1e-2, cosine-decayed to 1e-4 */
-    int burnin;          /* HMC iterations with step adaptation, 50 */
-    int samples;         /* posterior samples kept, 40 */
-    int leapfrog;        /* leapfrog steps per iteration, 10 */
+    int burnin;          /* HMC iterations with step adaptation, 30 */
+    int samples;         /* posterior samples kept, 20 */
+    int leapfrog;        /* leapfrog steps per iteration, 5 */
     double step0;        /* initial leapfrog step, 1e-3 */
     double target_accept; /* 0.65 */
     uint64_t seed;       /* 1 */
     ts_em_variation var; /* of the training draws */
     int nthreads;        /* 0: OpenMP default */
+    int method;          /* TS_EM_BPINN_HMC (default) or TS_EM_BPINN_VI */
+    int lsq_rounds;      /* variable projection: exact output-layer solves during and after Adam, 0 */
+    int vi_steps;        /* VI: Adam steps on the ELBO, 300 */
+    int vi_mc;           /* VI: draws of ε per step, 1 */
+    double vi_lr;        /* VI: rate, 1e-2 */
+    double vi_init_sd;   /* VI: initial posterior sd of every weight, 1e-4 */
 } ts_em_bpinn_options;
+
+enum { TS_EM_BPINN_HMC = 0, TS_EM_BPINN_VI = 1 };
 
 void ts_em_bpinn_options_default(ts_em_bpinn_options *o);
 
@@ -555,6 +566,12 @@ void ts_em_bpinn_destroy(ts_em_bpinn *b);
 void ts_em_bpinn_info(const ts_em_bpinn *b, double *accept, double *step, double *map_loss, double *train_s,
                       int *nparams, int *nsamples);
 const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b);
+/* Wall time of the training phases (setup: junction model and draws; MAP:
+ * Adam + BFGS; posterior: HMC or VI), the number of loss + gradient
+ * evaluations, and the likelihood sd used by the posterior (the MAP's rms
+ * scaled jump when noise_sd = 0 was asked for). Any pointer may be NULL. */
+void ts_em_bpinn_timing(const ts_em_bpinn *b, double *setup_s, double *map_s, double *post_s, long *n_eval,
+                        double *noise_sd);
 /* Arm-end gradients phi[2 nseg][K] for current densities j[nwire] with
  * posterior sample s (s = -1: the MAP weights). */
 int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi);

@@ -30,19 +30,25 @@ void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
     o->hidden = 8;
     o->K = 20;
     o->prior_sd = 1.0;
-    o->noise_sd = 1e-3;
+    o->noise_sd = 0; /* empirical Bayes */
     o->train_draws = 8;
     o->adam_steps = 1500;
     o->bfgs_steps = 0;
     o->adam_lr = 1e-2;
-    o->burnin = 50;
-    o->samples = 40;
-    o->leapfrog = 10;
+    o->burnin = 30;
+    o->samples = 20;
+    o->leapfrog = 5;
     o->step0 = 1e-3;
     o->target_accept = 0.65;
     o->seed = 1;
     ts_em_variation_default(&o->var);
     o->nthreads = 0;
+    o->method = TS_EM_BPINN_HMC;
+    o->lsq_rounds = 0;
+    o->vi_steps = 300;
+    o->vi_mc = 1;
+    o->vi_lr = 1e-2;
+    o->vi_init_sd = 1e-4;
 }
 
 void ts_em_bpinn_destroy(ts_em_bpinn *b)
@@ -61,6 +67,16 @@ void ts_em_bpinn_destroy(ts_em_bpinn *b)
 }
 
 const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b) { return b->jm; }
+
+void ts_em_bpinn_timing(const ts_em_bpinn *b, double *setup_s, double *map_s, double *post_s, long *n_eval,
+                        double *noise_sd)
+{
+    if (setup_s) *setup_s = b->t_phase[0];
+    if (map_s) *map_s = b->t_phase[1];
+    if (post_s) *post_s = b->t_phase[2];
+    if (n_eval) *n_eval = b->n_eval;
+    if (noise_sd) *noise_sd = b->noise_sd;
+}
 const ts_em_tree *ts_em_bpinn_tree(const ts_em_bpinn *b) { return b->tree; }
 double *ts_em_bpinn_map(ts_em_bpinn *b) { return b->map; }
 const ts_em_params *ts_em_bpinn_params(const ts_em_bpinn *b) { return &b->p; }
@@ -493,23 +509,31 @@ static int map_bfgs(ts_em_bpinn *b, int iters)
     return rc;
 }
 
+static int vi_potential(void *ctx, const double *theta, double *U, double *grad)
+{
+    return potential(ctx, theta, U, grad);
+}
+
 int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, const ts_em_bpinn_options *o,
                       ts_em_bpinn **out)
 {
     *out = NULL;
     if (!t || !p || !o) return ts_error_set(TS_ERR_INVAL, "ts_em_bpinn_train: NULL argument");
-    if (o->K < 1 || o->train_draws < 1 || o->adam_steps < 0 || o->bfgs_steps < 0 || o->burnin < 0 || o->samples < 1 || o->leapfrog < 1 ||
-        !(o->step0 > 0) || !(o->noise_sd > 0) || !(o->prior_sd > 0) || !(o->target_accept > 0 && o->target_accept < 1) ||
-        !(o->adam_lr > 0))
+    if (o->K < 1 || o->train_draws < 1 || o->adam_steps < 0 || o->bfgs_steps < 0 || o->burnin < 0 || o->samples < 1 || o->leapfrog < 1 || o->lsq_rounds < 0 ||
+        !(o->step0 > 0) || !(o->prior_sd > 0) || !(o->target_accept > 0 && o->target_accept < 1) ||
+        !(o->adam_lr > 0) || !(o->noise_sd >= 0) || (o->method != TS_EM_BPINN_HMC && o->method != TS_EM_BPINN_VI) ||
+        (o->method == TS_EM_BPINN_VI && (o->vi_steps < 1 || o->vi_mc < 1 || !(o->vi_lr > 0) || !(o->vi_init_sd > 0))))
         return ts_error_set(TS_ERR_RANGE, "bpinn options: need K, train_draws, samples, leapfrog >= 1, adam_steps, "
-                                          "burnin >= 0, step, noise_sd, prior_sd, adam_lr > 0, target_accept in (0,1)");
+                                          "burnin >= 0, step, prior_sd, adam_lr > 0, noise_sd >= 0 (0: auto), "
+                                          "target_accept in (0,1), method hmc|vi (vi: steps, mc >= 1, lr, init_sd > 0)");
     if (o->var.sigma_D0 != 0 || o->var.sigma_T_K != 0)
         return ts_error_set(TS_ERR_UNSUPPORTED, "bpinn: only current variation is a network input (sigma_D0 = sigma_T = 0)");
     double wall0 = ts_time_now();
     ts_em_bpinn *b;
     TS_TRY(bpinn_setup(t, p, t_end, o->K, o->hidden, &b));
-    b->noise_sd = o->noise_sd;
+    b->noise_sd = o->noise_sd > 0 ? o->noise_sd : 1e-3; /* auto (0): 1e-3 for the MAP, then the MAP's misfit */
     b->prior_sd = o->prior_sd;
+    b->method = o->method;
     b->D = o->train_draws;
     b->nthreads = o->nthreads;
     int ns = t->nwire, np = b->np, rc = 0;
@@ -534,6 +558,7 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
         for (int i = 0; i < H * H; i++) W2[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)H));
         for (int i = 0; i < oo * H; i++) W3[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)H));
     }
+    b->t_phase[0] = ts_time_now() - wall0;
     /* Adam on U (MAP) with cosine decay of the rate to 1e-2 of it */
     ts_progress *prog = rc ? NULL : ts_progress_create("bpinn", (double)(o->adam_steps + o->burnin + o->samples), "iter");
     double U = 0;
@@ -546,89 +571,125 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
             m2[i] = 0.999 * m2[i] + 0.001 * g[i] * g[i];
             b->map[i] -= lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + 1e-12);
         }
+        /* variable projection rounds: exact output layer every adam_steps/lsq_rounds steps */
+        if (!rc && o->lsq_rounds > 0 && (it + 1) % ((o->adam_steps + o->lsq_rounds - 1) / o->lsq_rounds) == 0) {
+            rc = bp_output_lsq(b, b->work, b->map);
+            memset(m1, 0, (size_t)np * sizeof(double)); /* restart Adam's moments at the new point */
+            memset(m2, 0, (size_t)np * sizeof(double));
+        }
         if (it % 50 == 0) ts_progress_update(prog, it, NULL);
         if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in the MAP phase");
     }
     if (!rc && o->bfgs_steps > 0) rc = map_bfgs(b, o->bfgs_steps);
-    if (!rc) rc = ts_em_bpinn_loss(b, b->map, &b->map_loss, NULL);
-    /* HMC from the MAP */
-    memcpy(th, b->map, (size_t)np * sizeof(double));
-    if (!rc) rc = potential(b, th, &U, g);
-    /* reasonable first step (Hoffman & Gelman alg. 4): double (or halve)
-     * the step until the one-step acceptance crosses 1/2 */
-    double eps = o->step0;
-    for (int tries = 0, dir = 0; tries < 60 && !rc; tries++) {
-        double *x = m1, U1 = 0, K0 = 0, K1 = 0;
-        for (int i = 0; i < np; i++) {
-            mom[i] = ts_rng_normal(rng, 0, 1);
-            K0 += 0.5 * mom[i] * mom[i];
-        }
-        for (int i = 0; i < np; i++) x[i] = th[i] + eps * (mom[i] - 0.5 * eps * g[i]);
-        int r1 = potential(b, x, &U1, g1);
-        if (r1 && r1 != TS_ERR_NUMERIC) {
-            rc = r1;
-            break;
-        }
-        for (int i = 0; i < np; i++) {
-            double pm = mom[i] - 0.5 * eps * g[i] - 0.5 * eps * g1[i];
-            K1 += 0.5 * pm * pm;
-        }
-        double la = r1 ? -INFINITY : (U + K0) - (U1 + K1);
-        int up = la > log(0.5);
-        if (dir == 0) dir = up ? 1 : -1;
-        else if ((dir > 0) != up) break;
-        eps = dir > 0 ? 2 * eps : 0.5 * eps;
+    if (!rc && o->lsq_rounds > 0) { /* the last word on the output layer (also with adam_steps = 0) */
+        if (!b->work) rc = potential(b, b->map, &U, g);
+        if (!rc) rc = bp_output_lsq(b, b->work, b->map);
     }
-    double mu = log(10 * eps), Hbar = 0, logeps_bar = 0;
-    long acc = 0;
-    int kept = 0;
-    for (int it = 0; it < o->burnin + o->samples && !rc; it++) {
-        for (int i = 0; i < np; i++) mom[i] = ts_rng_normal(rng, 0, 1);
-        double K0 = 0;
-        for (int i = 0; i < np; i++) K0 += 0.5 * mom[i] * mom[i];
-        double *x = m1; /* reuse as the proposal */
-        memcpy(x, th, (size_t)np * sizeof(double));
-        memcpy(g1, g, (size_t)np * sizeof(double));
-        double U1 = U;
-        for (int l = 0; l < o->leapfrog && !rc; l++) {
-            for (int i = 0; i < np; i++) mom[i] -= 0.5 * eps * g1[i];
-            for (int i = 0; i < np; i++) x[i] += eps * mom[i];
-            rc = potential(b, x, &U1, g1);
-            for (int i = 0; i < np; i++) mom[i] -= 0.5 * eps * g1[i];
+    if (!rc) rc = ts_em_bpinn_loss(b, b->map, &b->map_loss, NULL);
+    b->t_phase[1] = ts_time_now() - wall0 - b->t_phase[0];
+    /* empirical Bayes (noise_sd = 0): the ML estimate of the jump noise is
+     * the MAP's rms scaled jump, so the likelihood matches the misfit the
+     * network actually leaves */
+    if (!rc && o->noise_sd == 0) b->noise_sd = sqrt(b->map_loss) > 1e-12 ? sqrt(b->map_loss) : 1e-12;
+    if (!rc && o->method == TS_EM_BPINN_VI) {
+        /* mean-field VI from the MAP; posterior samples drawn from q */
+        ts_em_vi_options vo;
+        ts_em_vi_options_default(&vo);
+        vo.steps = o->vi_steps;
+        vo.mc = o->vi_mc;
+        vo.lr = o->vi_lr;
+        vo.init_sd = o->vi_init_sd;
+        vo.seed = o->seed;
+        memcpy(th, b->map, (size_t)np * sizeof(double));
+        rc = ts_em_vi_fit(vi_potential, b, np, &vo, th, m2, &U);
+        double lsum = 0;
+        for (int s = 0; s < o->samples && !rc; s++)
+            for (int i = 0; i < np; i++) b->theta[(size_t)s * np + i] = th[i] + exp(m2[i]) * ts_rng_normal(rng, 0, 1);
+        for (int i = 0; i < np && !rc; i++) lsum += m2[i];
+        b->S = rc ? 0 : o->samples;
+        b->accept = NAN;
+        b->step = np > 0 ? exp(lsum / np) : 0; /* geometric mean of the posterior sd */
+    } else if (!rc) {
+        /* HMC from the MAP */
+        memcpy(th, b->map, (size_t)np * sizeof(double));
+        if (!rc) rc = potential(b, th, &U, g);
+        /* reasonable first step (Hoffman & Gelman alg. 4): double (or halve)
+         * the step until the one-step acceptance crosses 1/2 */
+        double eps = o->step0;
+        for (int tries = 0, dir = 0; tries < 60 && !rc; tries++) {
+            double *x = m1, U1 = 0, K0 = 0, K1 = 0;
+            for (int i = 0; i < np; i++) {
+                mom[i] = ts_rng_normal(rng, 0, 1);
+                K0 += 0.5 * mom[i] * mom[i];
+            }
+            for (int i = 0; i < np; i++) x[i] = th[i] + eps * (mom[i] - 0.5 * eps * g[i]);
+            int r1 = potential(b, x, &U1, g1);
+            if (r1 && r1 != TS_ERR_NUMERIC) {
+                rc = r1;
+                break;
+            }
+            for (int i = 0; i < np; i++) {
+                double pm = mom[i] - 0.5 * eps * g[i] - 0.5 * eps * g1[i];
+                K1 += 0.5 * pm * pm;
+            }
+            double la = r1 ? -INFINITY : (U + K0) - (U1 + K1);
+            int up = la > log(0.5);
+            if (dir == 0) dir = up ? 1 : -1;
+            else if ((dir > 0) != up) break;
+            eps = dir > 0 ? 2 * eps : 0.5 * eps;
         }
-        if (rc) {
-            if (rc == TS_ERR_NUMERIC) rc = 0, U1 = INFINITY; /* divergent trajectory: reject */
-            else break;
+        double mu = log(10 * eps), Hbar = 0, logeps_bar = 0;
+        long acc = 0;
+        int kept = 0;
+        for (int it = 0; it < o->burnin + o->samples && !rc; it++) {
+            for (int i = 0; i < np; i++) mom[i] = ts_rng_normal(rng, 0, 1);
+            double K0 = 0;
+            for (int i = 0; i < np; i++) K0 += 0.5 * mom[i] * mom[i];
+            double *x = m1; /* reuse as the proposal */
+            memcpy(x, th, (size_t)np * sizeof(double));
+            memcpy(g1, g, (size_t)np * sizeof(double));
+            double U1 = U;
+            for (int l = 0; l < o->leapfrog && !rc; l++) {
+                for (int i = 0; i < np; i++) mom[i] -= 0.5 * eps * g1[i];
+                for (int i = 0; i < np; i++) x[i] += eps * mom[i];
+                rc = potential(b, x, &U1, g1);
+                for (int i = 0; i < np; i++) mom[i] -= 0.5 * eps * g1[i];
+            }
+            if (rc) {
+                if (rc == TS_ERR_NUMERIC) rc = 0, U1 = INFINITY; /* divergent trajectory: reject */
+                else break;
+            }
+            double K1 = 0;
+            for (int i = 0; i < np; i++) K1 += 0.5 * mom[i] * mom[i];
+            double dH = (U + K0) - (U1 + K1);
+            double alpha = isfinite(dH) ? (dH >= 0 ? 1.0 : exp(dH)) : 0.0;
+            if (ts_rng_uniform(rng) < alpha) {
+                memcpy(th, x, (size_t)np * sizeof(double));
+                memcpy(g, g1, (size_t)np * sizeof(double));
+                U = U1;
+                if (it >= o->burnin) acc++;
+            }
+            if (it < o->burnin) { /* dual averaging (Hoffman & Gelman alg. 5: gamma 0.05, t0 10, kappa 0.75) */
+                double mm = it + 1;
+                Hbar = (1 - 1 / (mm + 10)) * Hbar + (o->target_accept - alpha) / (mm + 10);
+                double le = mu - sqrt(mm) / 0.05 * Hbar;
+                double w = pow(mm, -0.75);
+                logeps_bar = w * le + (1 - w) * logeps_bar;
+                eps = exp(le);
+                if (it == o->burnin - 1) eps = exp(logeps_bar);
+            } else {
+                memcpy(b->theta + (size_t)kept * np, th, (size_t)np * sizeof(double));
+                kept++;
+            }
+            ts_progress_update(prog, o->adam_steps + it + 1, NULL);
+            if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in HMC");
         }
-        double K1 = 0;
-        for (int i = 0; i < np; i++) K1 += 0.5 * mom[i] * mom[i];
-        double dH = (U + K0) - (U1 + K1);
-        double alpha = isfinite(dH) ? (dH >= 0 ? 1.0 : exp(dH)) : 0.0;
-        if (ts_rng_uniform(rng) < alpha) {
-            memcpy(th, x, (size_t)np * sizeof(double));
-            memcpy(g, g1, (size_t)np * sizeof(double));
-            U = U1;
-            if (it >= o->burnin) acc++;
-        }
-        if (it < o->burnin) { /* dual averaging (Hoffman & Gelman alg. 5: gamma 0.05, t0 10, kappa 0.75) */
-            double mm = it + 1;
-            Hbar = (1 - 1 / (mm + 10)) * Hbar + (o->target_accept - alpha) / (mm + 10);
-            double le = mu - sqrt(mm) / 0.05 * Hbar;
-            double w = pow(mm, -0.75);
-            logeps_bar = w * le + (1 - w) * logeps_bar;
-            eps = exp(le);
-            if (it == o->burnin - 1) eps = exp(logeps_bar);
-        } else {
-            memcpy(b->theta + (size_t)kept * np, th, (size_t)np * sizeof(double));
-            kept++;
-        }
-        ts_progress_update(prog, o->adam_steps + it + 1, NULL);
-        if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted in HMC");
+        b->S = kept;
+        b->accept = o->samples > 0 ? (double)acc / o->samples : 0;
+        b->step = eps;
     }
     ts_progress_destroy(prog);
-    b->S = kept;
-    b->accept = o->samples > 0 ? (double)acc / o->samples : 0;
-    b->step = eps;
+    b->t_phase[2] = ts_time_now() - wall0 - b->t_phase[0] - b->t_phase[1];
     free(g);
     free(m1);
     free(m2);

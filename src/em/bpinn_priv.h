@@ -63,6 +63,11 @@ void bp_work_set_draws(const struct ts_em_bpinn *b, bp_work *w, const double *J)
 double bp_eval(const struct ts_em_bpinn *b, bp_work *w, const double *theta, double *grad);
 /* Forward only: w->phi and w->sig (end stresses, Pa) for weights theta. */
 void bp_forward_stress(const struct ts_em_bpinn *b, bp_work *w, const double *theta);
+/* Variable projection (bpinn_lsq.c): replace the output-layer weights of
+ * every junction network in theta by the exact ridge least-squares optimum
+ * for the current hidden layers (likelihood sd b->noise_sd, prior sd
+ * b->prior_sd) on w's draws. */
+int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta);
 /* tanh to ~2 ulp absolute (vectorisable polynomial exp), y[i] = tanh(x[i]). */
 void bp_tanh(int n, double *x);
 

@@ -363,6 +363,12 @@ TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, in
 
 int ts_em_jmodel_nseg(const ts_em_jmodel *m) { return m->ns; }
 
+const double *ts_em_jmodel_pulse(const ts_em_jmodel *m, int s, int a, int b)
+{
+    if (m->etype[2 * s + a] == END_VOID || m->etype[2 * s + b] == END_VOID) return NULL;
+    return m->Rd + ((size_t)s * 4 + 2 * a + b) * m->K;
+}
+
 int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi)
 {
     int K = m->K, ns = m->ns, nu = m->nu;
