@@ -35,9 +35,11 @@
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-trapping-math")))
 #endif
-TS_EM_SIMD_CLONES void bp_tanh(int n, double *x)
+TS_EM_SIMD_CLONES void
+bp_tanh(int n, double *x)
 {
-    const double LOG2E = 1.4426950408889634, LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+    const double LOG2E = 1.4426950408889634, LN2_HI = 6.93147180369123816490e-01,
+                 LN2_LO = 1.90821492927058770002e-10;
     const double SHIFT = 6755399441055744.0; /* 1.5 * 2^52: round to integer in the low bits */
 #pragma omp simd
     for (int i = 0; i < n; i++) {
@@ -111,12 +113,13 @@ int bp_work_create(const struct ts_em_bpinn *b, int D, int nthr, bp_work **out)
     w->dphi = calloc(ne, sizeof(double));
     w->lossq = calloc((size_t)b->nj + 1, sizeof(double));
     w->scr = malloc((size_t)nthr * w->scr_len * sizeof(double));
-    if (!w->G || !w->xj || !w->tn || !w->h1 || !w->h2 || !w->phi || !w->sig || !w->dsig || !w->dphi || !w->lossq ||
-        !w->scr) {
+    if (!w->G || !w->xj || !w->tn || !w->h1 || !w->h2 || !w->phi || !w->sig || !w->dsig || !w->dphi ||
+        !w->lossq || !w->scr) {
         bp_work_destroy(w);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for the BPINN workspace (%d draws)", D);
     }
-    for (int n = 0; n < K; n++) w->tn[n] = (n + 1) * (b->t_end / K) / b->t_end;
+    for (int n = 0; n < K; n++)
+        w->tn[n] = (n + 1) * (b->t_end / K) / b->t_end;
     *out = w;
     return 0;
 }
@@ -124,25 +127,33 @@ int bp_work_create(const struct ts_em_bpinn *b, int D, int nthr, bp_work **out)
 void bp_work_set_draws(const struct ts_em_bpinn *b, bp_work *w, const double *J)
 {
     int ns = b->tree->nwire, D = w->D, K = b->K;
-    for (int d = 0; d < D; d++) ts_em_jmodel_G(b->jm, J + (size_t)d * ns, w->G + (size_t)d * ns);
+    for (int d = 0; d < D; d++)
+        ts_em_jmodel_G(b->jm, J + (size_t)d * ns, w->G + (size_t)d * ns);
     for (int q = 0; q < b->nj; q++)
         for (int d = 0; d < D; d++)
             for (int k = 0; k < 4; k++)
-                w->xj[((size_t)q * D + d) * 4 + k] = k < b->jd[q] ? J[(size_t)d * ns + b->jends[4 * q + k] / 2] / J0 : 0.0;
+                w->xj[((size_t)q * D + d) * 4 + k] =
+                    k < b->jd[q] ? J[(size_t)d * ns + b->jends[4 * q + k] / 2] / J0 : 0.0;
     /* every end starts at the blocked value -G; junction arms are overwritten
      * by each forward pass, void ends are never read */
     for (int e = 0; e < 2 * ns; e++)
         for (int n = 0; n < K; n++)
-            for (int d = 0; d < D; d++) w->phi[((size_t)e * K + n) * D + d] = -w->G[(size_t)d * ns + e / 2];
+            for (int d = 0; d < D; d++)
+                w->phi[((size_t)e * K + n) * D + d] = -w->G[(size_t)d * ns + e / 2];
 }
 
-static double arm_sign(const struct ts_em_bpinn *b, int e) { return b->tree->width[e / 2] * (e % 2 ? 1.0 : -1.0); }
+static double arm_sign(const struct ts_em_bpinn *b, int e)
+{
+    return b->tree->width[e / 2] * (e % 2 ? 1.0 : -1.0);
+}
 
 /* Sweep 1 for junction q: activations into h1, h2 (rows r = n D + d) and
  * the arm fluxes into phi. scr: per-thread scratch. */
-TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, int q, double *scr)
+static inline __attribute__((always_inline)) void junction_forward_h(const struct ts_em_bpinn *b, bp_work *w,
+                                                                     const double *theta, int q, double *scr,
+                                                                     const int H)
 {
-    int H = b->H, D = w->D, KD = w->KD, ns = b->tree->nwire, dq = b->jd[q], o = dq - 1;
+    int D = w->D, KD = w->KD, ns = b->tree->nwire, dq = b->jd[q], o = dq - 1;
     const double *W1 = theta + b->joff[q], *b1 = W1 + NIN * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H,
                  *b3 = W3 + o * H;
     const int *E = b->jends + 4 * q;
@@ -152,7 +163,8 @@ TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_w
     for (int d = 0; d < D; d++)
         for (int i = 0; i < H; i++) {
             double a = b1[i];
-            for (int k = 0; k < 4; k++) a += W1[i * NIN + 1 + k] * xj[d * 4 + k];
+            for (int k = 0; k < 4; k++)
+                a += W1[i * NIN + 1 + k] * xj[d * 4 + k];
             c[d * H + i] = a;
         }
     for (int r = 0; r < KD; r++) {
@@ -160,27 +172,32 @@ TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_w
         const double *cd = c + (size_t)(r % D) * H;
         double *hr = h1 + (size_t)r * H;
 #pragma omp simd
-        for (int i = 0; i < H; i++) hr[i] = cd[i] + W1[i * NIN] * t;
+        for (int i = 0; i < H; i++)
+            hr[i] = cd[i] + W1[i * NIN] * t;
     }
     bp_tanh(KD * H, h1);
     for (int i = 0; i < H; i++)
-        for (int k = 0; k < H; k++) W2T[k * H + i] = W2[i * H + k];
+        for (int k = 0; k < H; k++)
+            W2T[k * H + i] = W2[i * H + k];
     for (int r = 0; r < KD; r++) {
         double *a = h2 + (size_t)r * H;
         const double *hr = h1 + (size_t)r * H;
-        for (int i = 0; i < H; i++) a[i] = b2[i];
+        for (int i = 0; i < H; i++)
+            a[i] = b2[i];
         for (int k = 0; k < H; k++) {
             double hk = hr[k];
             const double *wk = W2T + (size_t)k * H;
 #pragma omp simd
-            for (int i = 0; i < H; i++) a[i] += hk * wk[i];
+            for (int i = 0; i < H; i++)
+                a[i] += hk * wk[i];
         }
     }
     bp_tanh(KD * H, h2);
     int last = E[dq - 1];
     double cl = arm_sign(b, last);
     double *pl = w->phi + (size_t)last * KD;
-    for (int r = 0; r < KD; r++) pl[r] = 0;
+    for (int r = 0; r < KD; r++)
+        pl[r] = 0;
     for (int a = 0; a < o; a++) {
         int e = E[a];
         double ca = arm_sign(b, e), *pe = w->phi + (size_t)e * KD;
@@ -189,13 +206,15 @@ TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_w
             const double *hr = h2 + (size_t)r * H;
             double y = b3[a];
 #pragma omp simd reduction(+ : y)
-            for (int k = 0; k < H; k++) y += wa[k] * hr[k];
+            for (int k = 0; k < H; k++)
+                y += wa[k] * hr[k];
             double psi = y * b->Gs;
             pe[r] = psi - w->G[(size_t)(r % D) * ns + e / 2];
             pl[r] += ca * psi;
         }
     }
-    for (int r = 0; r < KD; r++) pl[r] = -pl[r] / cl - w->G[(size_t)(r % D) * ns + last / 2];
+    for (int r = 0; r < KD; r++)
+        pl[r] = -pl[r] / cl - w->G[(size_t)(r % D) * ns + last / 2];
 }
 
 /* Sweep 3 for junction q: Σ r² and ∂(Σ r²)/∂σ at its arm ends. */
@@ -205,7 +224,8 @@ TS_EM_SIMD_CLONES static double junction_jumps(const struct ts_em_bpinn *b, bp_w
     const int *E = b->jends + 4 * q;
     double acc = 0;
     if (grad)
-        for (int k = 0; k < dq; k++) memset(w->dsig + (size_t)E[k] * KD, 0, (size_t)KD * sizeof(double));
+        for (int k = 0; k < dq; k++)
+            memset(w->dsig + (size_t)E[k] * KD, 0, (size_t)KD * sizeof(double));
     for (int k = 1; k < dq; k++) {
         const double *sa = w->sig + (size_t)E[k] * KD, *sb = w->sig + (size_t)E[k - 1] * KD;
         double *ga = w->dsig + (size_t)E[k] * KD, *gb = w->dsig + (size_t)E[k - 1] * KD;
@@ -223,10 +243,11 @@ TS_EM_SIMD_CLONES static double junction_jumps(const struct ts_em_bpinn *b, bp_w
 }
 
 /* Sweep 5 for junction q: its slice of the gradient (overwritten). */
-TS_EM_SIMD_CLONES static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const double *theta, double *grad, int q,
-                              double *scr)
+static inline __attribute__((always_inline)) void junction_backward_h(const struct ts_em_bpinn *b, bp_work *w,
+                                                                      const double *theta, double *grad,
+                                                                      int q, double *scr, const int H)
 {
-    int H = b->H, D = w->D, KD = w->KD, dq = b->jd[q], o = dq - 1;
+    int D = w->D, KD = w->KD, dq = b->jd[q], o = dq - 1;
     const double *W1 = theta + b->joff[q], *W2 = W1 + NIN * H + H, *W3 = W2 + H * H + H;
     double *gW1 = grad + b->joff[q], *gb1 = gW1 + NIN * H, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H,
            *gb3 = gW3 + o * H;
@@ -240,50 +261,84 @@ TS_EM_SIMD_CLONES static void junction_backward(const struct ts_em_bpinn *b, bp_
     for (int a = 0; a < o; a++) {
         double f = arm_sign(b, E[a]) / cl;
         const double *ge = w->dphi + (size_t)E[a] * KD;
-        for (int r = 0; r < KD; r++) dy[r * 4 + a] = (ge[r] - gl[r] * f) * b->Gs;
+        for (int r = 0; r < KD; r++)
+            dy[r * 4 + a] = (ge[r] - gl[r] * f) * b->Gs;
     }
-    /* output layer and ∂/∂h2 */
+    /* ∂/∂h2 row by row, then the output-layer gradients as reductions over
+     * rows with the accumulators in registers */
     for (int r = 0; r < KD; r++) {
         const double *hr = h2 + (size_t)r * H;
         double *dr = d2 + (size_t)r * H;
-        for (int k = 0; k < H; k++) dr[k] = 0;
+#pragma omp simd
+        for (int k = 0; k < H; k++)
+            dr[k] = 0;
         for (int a = 0; a < o; a++) {
             double g = dy[r * 4 + a];
             const double *wa = W3 + (size_t)a * H;
-            double *ga = gW3 + (size_t)a * H;
-            gb3[a] += g;
 #pragma omp simd
-            for (int k = 0; k < H; k++) {
-                ga[k] += g * hr[k];
+            for (int k = 0; k < H; k++)
                 dr[k] += g * wa[k];
-            }
         }
 #pragma omp simd
-        for (int k = 0; k < H; k++) dr[k] *= 1 - hr[k] * hr[k];
+        for (int k = 0; k < H; k++)
+            dr[k] *= 1 - hr[k] * hr[k];
     }
-    /* hidden layer 2 and ∂/∂h1 */
+    double acc[H]; /* H is a constant in the specialised copies: registers */
+    for (int a = 0; a < o; a++) {
+        double sb = 0;
+        for (int k = 0; k < H; k++)
+            acc[k] = 0;
+        for (int r = 0; r < KD; r++) {
+            double g = dy[r * 4 + a];
+            const double *hr = h2 + (size_t)r * H;
+            sb += g;
+#pragma omp simd
+            for (int k = 0; k < H; k++)
+                acc[k] += g * hr[k];
+        }
+        for (int k = 0; k < H; k++)
+            gW3[(size_t)a * H + k] += acc[k];
+        gb3[a] += sb;
+    }
+    /* ∂/∂h1 row by row, then the hidden-layer-2 gradients */
     for (int r = 0; r < KD; r++) {
         const double *hr = h1 + (size_t)r * H, *dr = d2 + (size_t)r * H;
         double *er = d1 + (size_t)r * H;
-        for (int k = 0; k < H; k++) er[k] = 0;
+#pragma omp simd
+        for (int k = 0; k < H; k++)
+            er[k] = 0;
         for (int i = 0; i < H; i++) {
             double g = dr[i];
             const double *wi = W2 + (size_t)i * H;
-            double *gi = gW2 + (size_t)i * H;
-            gb2[i] += g;
 #pragma omp simd
-            for (int k = 0; k < H; k++) {
-                gi[k] += g * hr[k];
+            for (int k = 0; k < H; k++)
                 er[k] += g * wi[k];
-            }
         }
 #pragma omp simd
-        for (int k = 0; k < H; k++) er[k] *= 1 - hr[k] * hr[k];
+        for (int k = 0; k < H; k++)
+            er[k] *= 1 - hr[k] * hr[k];
+    }
+    for (int i = 0; i < H; i++) {
+        double sb = 0;
+        for (int k = 0; k < H; k++)
+            acc[k] = 0;
+        for (int r = 0; r < KD; r++) {
+            double g = d2[(size_t)r * H + i];
+            const double *hr = h1 + (size_t)r * H;
+            sb += g;
+#pragma omp simd
+            for (int k = 0; k < H; k++)
+                acc[k] += g * hr[k];
+        }
+        for (int k = 0; k < H; k++)
+            gW2[(size_t)i * H + k] += acc[k];
+        gb2[i] += sb;
     }
     /* first layer: inputs (t_n, x_j(d)) */
     const double *xj = w->xj + (size_t)q * D * 4;
     double *sd = scr; /* dy is no longer needed: reuse for Σ_n d1 per draw [D][H] */
-    for (int i = 0; i < D * H; i++) sd[i] = 0;
+    for (int i = 0; i < D * H; i++)
+        sd[i] = 0;
     for (int r = 0; r < KD; r++) {
         const double *er = d1 + (size_t)r * H;
         double t = w->tn[r / D], *s = sd + (size_t)(r % D) * H;
@@ -297,8 +352,41 @@ TS_EM_SIMD_CLONES static void junction_backward(const struct ts_em_bpinn *b, bp_
         for (int i = 0; i < H; i++) {
             double g = sd[d * H + i];
             gb1[i] += g;
-            for (int k = 0; k < 4; k++) gW1[i * NIN + 1 + k] += g * xj[d * 4 + k];
+            for (int k = 0; k < 4; k++)
+                gW1[i * NIN + 1 + k] += g * xj[d * 4 + k];
         }
+}
+
+/* The common widths get their own copies with H a constant (the H-loops
+ * unroll and stay in registers); others run the generic code. */
+TS_EM_SIMD_CLONES static void junction_forward(const struct ts_em_bpinn *b, bp_work *w, const double *theta,
+                                               int q, double *scr)
+{
+    switch (b->H) {
+    case 8:
+        junction_forward_h(b, w, theta, q, scr, 8);
+        break;
+    case 16:
+        junction_forward_h(b, w, theta, q, scr, 16);
+        break;
+    default:
+        junction_forward_h(b, w, theta, q, scr, b->H);
+    }
+}
+
+TS_EM_SIMD_CLONES static void junction_backward(const struct ts_em_bpinn *b, bp_work *w, const double *theta,
+                                                double *grad, int q, double *scr)
+{
+    switch (b->H) {
+    case 8:
+        junction_backward_h(b, w, theta, grad, q, scr, 8);
+        break;
+    case 16:
+        junction_backward_h(b, w, theta, grad, q, scr, 16);
+        break;
+    default:
+        junction_backward_h(b, w, theta, grad, q, scr, b->H);
+    }
 }
 
 void bp_forward_stress(const struct ts_em_bpinn *b, bp_work *w, const double *theta)
@@ -308,9 +396,11 @@ void bp_forward_stress(const struct ts_em_bpinn *b, bp_work *w, const double *th
     {
         double *scr = w->scr + (size_t)omp_get_thread_num() * w->scr_len;
 #pragma omp for schedule(static)
-        for (int q = 0; q < nj; q++) junction_forward(b, w, theta, q, scr);
+        for (int q = 0; q < nj; q++)
+            junction_forward(b, w, theta, q, scr);
 #pragma omp for schedule(static)
-        for (int s = 0; s < ns; s++) ts_em_jmodel_stress_seg(b->jm, s, w->D, w->phi, w->sig);
+        for (int s = 0; s < ns; s++)
+            ts_em_jmodel_stress_seg(b->jm, s, w->D, w->phi, w->sig);
     }
 }
 
@@ -321,19 +411,25 @@ double bp_eval(const struct ts_em_bpinn *b, bp_work *w, const double *theta, dou
     {
         double *scr = w->scr + (size_t)omp_get_thread_num() * w->scr_len;
 #pragma omp for schedule(static)
-        for (int q = 0; q < nj; q++) junction_forward(b, w, theta, q, scr);
+        for (int q = 0; q < nj; q++)
+            junction_forward(b, w, theta, q, scr);
 #pragma omp for schedule(static)
-        for (int s = 0; s < ns; s++) ts_em_jmodel_stress_seg(b->jm, s, w->D, w->phi, w->sig);
+        for (int s = 0; s < ns; s++)
+            ts_em_jmodel_stress_seg(b->jm, s, w->D, w->phi, w->sig);
 #pragma omp for schedule(static)
-        for (int q = 0; q < nj; q++) w->lossq[q] = junction_jumps(b, w, q, grad != NULL);
+        for (int q = 0; q < nj; q++)
+            w->lossq[q] = junction_jumps(b, w, q, grad != NULL);
         if (grad) {
 #pragma omp for schedule(static)
-            for (int s = 0; s < ns; s++) ts_em_jmodel_adjoint_seg(b->jm, s, w->D, w->dsig, w->dphi);
+            for (int s = 0; s < ns; s++)
+                ts_em_jmodel_adjoint_seg(b->jm, s, w->D, w->dsig, w->dphi);
 #pragma omp for schedule(static)
-            for (int q = 0; q < nj; q++) junction_backward(b, w, theta, grad, q, scr);
+            for (int q = 0; q < nj; q++)
+                junction_backward(b, w, theta, grad, q, scr);
         }
     }
     double s = 0;
-    for (int q = 0; q < nj; q++) s += w->lossq[q];
+    for (int q = 0; q < nj; q++)
+        s += w->lossq[q];
     return s;
 }

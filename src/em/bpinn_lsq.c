@@ -21,7 +21,10 @@
 #include "bpinn_priv.h"
 #include "tinsel/core.h"
 
-static double arm_sign(const struct ts_em_bpinn *b, int e) { return b->tree->width[e / 2] * (e % 2 ? 1.0 : -1.0); }
+static double arm_sign(const struct ts_em_bpinn *b, int e)
+{
+    return b->tree->width[e / 2] * (e % 2 ? 1.0 : -1.0);
+}
 
 int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
 {
@@ -38,10 +41,12 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
         free(f);
         return ts_error_set(TS_ERR_NOMEM, "out of memory");
     }
-    for (int e = 0; e < 2 * ns; e++) endq[e] = endk[e] = -1;
+    for (int e = 0; e < 2 * ns; e++)
+        endq[e] = endk[e] = -1;
     jr[0] = cq[0] = 0;
     for (int q = 0; q < nj; q++) {
-        for (int k = 0; k < b->jd[q]; k++) endq[b->jends[4 * q + k]] = q, endk[b->jends[4 * q + k]] = k;
+        for (int k = 0; k < b->jd[q]; k++)
+            endq[b->jends[4 * q + k]] = q, endk[b->jends[4 * q + k]] = k;
         jr[q + 1] = jr[q] + (b->jd[q] - 1) * KD;
         cq[q + 1] = cq[q] + (b->jd[q] - 1) * (H + 1);
     }
@@ -54,13 +59,17 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
     cholmod_triplet *T = cholmod_allocate_triplet((size_t)nrow, (size_t)ncol, cap, 0, CHOLMOD_REAL, &cm);
     cholmod_dense *rc_ = cholmod_allocate_dense((size_t)nrow, 1, (size_t)nrow, CHOLMOD_REAL, &cm);
     cholmod_dense *rhs = cholmod_allocate_dense((size_t)ncol, 1, (size_t)ncol, CHOLMOD_REAL, &cm);
-    int rc = (!T || !rc_ || !rhs) ? ts_error_set(TS_ERR_NOMEM, "out of memory for the output-layer system (%d x %d)", nrow, ncol) : 0;
+    int rc =
+        (!T || !rc_ || !rhs)
+            ? ts_error_set(TS_ERR_NOMEM, "out of memory for the output-layer system (%d x %d)", nrow, ncol)
+            : 0;
     for (int q = 0; q < nj && !rc; q++) {
         const int *E = b->jends + 4 * q;
         double *rv = (double *)rc_->x;
         for (int k = 1; k < b->jd[q]; k++)
             for (int r = 0; r < KD; r++)
-                rv[jr[q] + (k - 1) * KD + r] = KSIG * (w->sig[(size_t)E[k] * KD + r] - w->sig[(size_t)E[k - 1] * KD + r]);
+                rv[jr[q] + (k - 1) * KD + r] =
+                    KSIG * (w->sig[(size_t)E[k] * KD + r] - w->sig[(size_t)E[k - 1] * KD + r]);
     }
     int *Ti = T ? T->i : NULL, *Tj = T ? T->j : NULL;
     double *Tx = T ? T->x : NULL;
@@ -72,7 +81,8 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
         for (int a = 0; a < o; a++)
             for (int k = 0; k <= H; k++) {
                 int col = cq[q] + a * (H + 1) + k;
-                for (int r = 0; r < KD; r++) f[r] = k < H ? h2[(size_t)r * H + k] : 1.0;
+                for (int r = 0; r < KD; r++)
+                    f[r] = k < H ? h2[(size_t)r * H + k] : 1.0;
                 int ends[2] = {b->jends[4 * q + a], last};
                 double coef[2] = {b->Gs, -arm_sign(b, ends[0]) / cl * b->Gs};
                 for (int m = 0; m < 2; m++) {
@@ -84,11 +94,13 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
                         for (int n = 0; n < K; n++)
                             for (int d = 0; d < D; d++) {
                                 double acc = 0;
-                                for (int kk = 0; kk <= n; kk++) acc += Rd[n - kk] * f[kk * D + d];
+                                for (int kk = 0; kk <= n; kk++)
+                                    acc += Rd[n - kk] * f[kk * D + d];
                                 ds[n * D + d] = KSIG * coef[m] * acc;
                             }
                         for (int side = 0; side < 2; side++) {
-                            int jk = side ? p + 1 : p; /* jump index in q2: p (σ_p enters +), p+1 (σ_p enters -) */
+                            int jk =
+                                side ? p + 1 : p; /* jump index in q2: p (σ_p enters +), p+1 (σ_p enters -) */
                             if (jk < 1 || jk > b->jd[q2] - 1) continue;
                             double sg = side ? -1.0 : 1.0;
                             for (int r = 0; r < KD; r++) {
@@ -115,7 +127,9 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
     cholmod_free_sparse(&I, &cm);
     cholmod_sparse *N = N1 ? cholmod_copy(N1, 1, 1, &cm) : NULL; /* symmetric, upper part */
     cholmod_free_sparse(&N1, &cm);
-    if (!rc && !N) rc = ts_error_set(TS_ERR_NOMEM, "CHOLMOD could not form the output-layer normal matrix (status %d)", cm.status);
+    if (!rc && !N)
+        rc = ts_error_set(TS_ERR_NOMEM, "CHOLMOD could not form the output-layer normal matrix (status %d)",
+                          cm.status);
     /* rhs = -(Aᵀ r_cur + λ w) */
     if (!rc) {
         cholmod_sdmult(At, 0, mone, zero, rc_, rhs, &cm);
@@ -124,12 +138,14 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
             int o = b->jd[q] - 1;
             const double *W3 = theta + b->joff[q] + NIN * H + H + H * H + H;
             for (int a = 0; a < o; a++)
-                for (int k = 0; k <= H; k++) x[cq[q] + a * (H + 1) + k] -= lam * (k < H ? W3[a * H + k] : W3[o * H + a]);
+                for (int k = 0; k <= H; k++)
+                    x[cq[q] + a * (H + 1) + k] -= lam * (k < H ? W3[a * H + k] : W3[o * H + a]);
         }
     }
     cholmod_factor *L = rc ? NULL : cholmod_analyze(N, &cm);
     if (!rc && (!L || !cholmod_factorize(N, L, &cm) || cm.status != CHOLMOD_OK))
-        rc = ts_error_set(TS_ERR_NUMERIC, "output-layer normal matrix not positive definite (CHOLMOD status %d)", cm.status);
+        rc = ts_error_set(TS_ERR_NUMERIC,
+                          "output-layer normal matrix not positive definite (CHOLMOD status %d)", cm.status);
     cholmod_dense *dx = rc ? NULL : cholmod_solve(CHOLMOD_A, L, rhs, &cm);
     if (!rc && !dx) rc = ts_error_set(TS_ERR_NUMERIC, "CHOLMOD solve failed (status %d)", cm.status);
     if (!rc) {
@@ -140,8 +156,10 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
             for (int a = 0; a < o; a++)
                 for (int k = 0; k <= H; k++) {
                     double v = x[cq[q] + a * (H + 1) + k];
-                    if (k < H) W3[a * H + k] += v;
-                    else W3[o * H + a] += v;
+                    if (k < H)
+                        W3[a * H + k] += v;
+                    else
+                        W3[o * H + a] += v;
                 }
         }
     }

@@ -311,7 +311,8 @@ int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, doubl
  * ts_em_jmodel_stress summed by parts) and its transpose
  * dϕ_b[k] = Σ_a Σ_{n>=k} dσ_a[n] Rd_ab[n-k]. One segment per call, so the
  * caller can run segments in parallel (each writes only its own ends). */
-TS_EM_SIMD_CLONES void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig)
+static inline __attribute__((always_inline)) void stress_seg_d(const ts_em_jmodel *m, int s, const int D,
+                                                               const double *phi, double *sig)
 {
     int K = m->K;
     for (int a = 0; a < 2; a++) {
@@ -336,7 +337,8 @@ TS_EM_SIMD_CLONES void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int
     }
 }
 
-TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi)
+static inline __attribute__((always_inline)) void adjoint_seg_d(const ts_em_jmodel *m, int s, const int D,
+                                                                const double *dsig, double *dphi)
 {
     int K = m->K;
     for (int b = 0; b < 2; b++) {
@@ -358,6 +360,26 @@ TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, in
                 }
             }
         }
+    }
+}
+
+/* D = 8 (the training draws' default) and 32 (predict's batch) get copies
+ * with D a constant, so each output row stays in registers. */
+TS_EM_SIMD_CLONES void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig)
+{
+    switch (D) {
+    case 8: stress_seg_d(m, s, 8, phi, sig); break;
+    case 32: stress_seg_d(m, s, 32, phi, sig); break;
+    default: stress_seg_d(m, s, D, phi, sig);
+    }
+}
+
+TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi)
+{
+    switch (D) {
+    case 8: adjoint_seg_d(m, s, 8, dsig, dphi); break;
+    case 32: adjoint_seg_d(m, s, 32, dsig, dphi); break;
+    default: adjoint_seg_d(m, s, D, dsig, dphi);
     }
 }
 

@@ -30,14 +30,18 @@ int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options 
                  double *neg_elbo)
 {
     if (!U || n < 1 || !o || !mu || !logsd || o->steps < 1 || o->mc < 1 || !(o->lr > 0) || !(o->init_sd > 0))
-        return ts_error_set(TS_ERR_INVAL, "ts_em_vi_fit: need a potential, n >= 1, steps, mc >= 1, lr, init_sd > 0");
+        return ts_error_set(TS_ERR_INVAL,
+                            "ts_em_vi_fit: need a potential, n >= 1, steps, mc >= 1, lr, init_sd > 0");
     size_t sz = (size_t)n * sizeof(double);
     double *th = malloc(sz), *g = malloc(sz), *eps = malloc(sz), *gm = malloc(sz), *gw = malloc(sz);
     double *m1 = calloc(2 * (size_t)n, sizeof(double)), *m2 = calloc(2 * (size_t)n, sizeof(double));
     double *am = calloc((size_t)n, sizeof(double)), *aw = calloc((size_t)n, sizeof(double));
     ts_rng *rng = ts_rng_create(o->seed, 0x5eedf00dULL);
-    int rc = (!th || !g || !eps || !gm || !gw || !m1 || !m2 || !am || !aw || !rng) ? ts_error_set(TS_ERR_NOMEM, "out of memory for VI (%d parameters)", n) : 0;
-    for (int i = 0; i < n && !rc; i++) logsd[i] = log(o->init_sd);
+    int rc = (!th || !g || !eps || !gm || !gw || !m1 || !m2 || !am || !aw || !rng)
+                 ? ts_error_set(TS_ERR_NOMEM, "out of memory for VI (%d parameters)", n)
+                 : 0;
+    for (int i = 0; i < n && !rc; i++)
+        logsd[i] = log(o->init_sd);
     double last = 0, acc_elbo = 0;
     int navg = 0, start = o->steps / 2;
     for (int it = 0; it < o->steps && !rc; it++) {
@@ -72,8 +76,10 @@ int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options 
             m1[i] = 0.9 * m1[i] + 0.1 * gi;
             m2[i] = 0.999 * m2[i] + 0.001 * gi * gi;
             double step = lr * (m1[i] / c1) / (sqrt(m2[i] / c2) + 1e-12);
-            if (i < n) mu[i] -= step;
-            else logsd[i - n] -= step;
+            if (i < n)
+                mu[i] -= step;
+            else
+                logsd[i - n] -= step;
         }
         if (it >= start) {
             navg++;

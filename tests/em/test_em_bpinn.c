@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ts_test.h"
-#include "tinsel/em.h"
 #include "../../src/em/bpinn_priv.h"
+#include "tinsel/em.h"
+#include "ts_test.h"
 
 #define YEAR 3.15576e7
 #define FLUX_TOL 0.15 /* measured 0.085 for the quick-test model */
@@ -28,7 +28,8 @@ static double oracle_vs_fv(const ts_em_tree *t, const ts_em_params *p, int K, do
     o.steps_per_decade = 40;
     size_t n = (size_t)(o.nout + 1) * t->nvert;
     double *sf = malloc(n * sizeof(double));
-    double *phi = malloc((size_t)2 * t->nwire * K * sizeof(double)), *sig = malloc((size_t)2 * t->nwire * K * sizeof(double));
+    double *phi = malloc((size_t)2 * t->nwire * K * sizeof(double)),
+           *sig = malloc((size_t)2 * t->nwire * K * sizeof(double));
     double *sv = malloc((size_t)(K + 1) * t->nvert * sizeof(double));
     ts_em_jmodel *m = NULL;
     TS_CHECK_OK(ts_em_tree_simulate(t, p, &o, t->j_mean, sf, NULL, NULL, NULL));
@@ -43,7 +44,8 @@ static double oracle_vs_fv(const ts_em_tree *t, const ts_em_params *p, int K, do
             int d, E[4];
             ts_em_jmodel_junction(m, q, NULL, &d, E);
             for (int k = 1; k < d; k++)
-                for (int i = 0; i < K; i++) r = fmax(r, fabs(sig[(size_t)E[k] * K + i] - sig[(size_t)E[k - 1] * K + i]));
+                for (int i = 0; i < K; i++)
+                    r = fmax(r, fabs(sig[(size_t)E[k] * K + i] - sig[(size_t)E[k - 1] * K + i]));
         }
         *resid = r;
         double mx = -INFINITY, mn = INFINITY, se = 0;
@@ -123,61 +125,72 @@ static void test_batched_kernels(void)
     ts_em_tree *t = NULL;
     TS_CHECK_OK(ts_em_tree_generate(15, 6, p.thickness, &p, &t));
     if (!t) return;
-    int K = 9, D = 3, ns = t->nwire;
+    int K = 9, ns = t->nwire;
     ts_em_jmodel *m = NULL;
     TS_CHECK_OK(ts_em_jmodel_create(t, &p, 2e8, K, &m));
-    size_t n = (size_t)2 * ns * K;
-    double *x = malloc(n * D * sizeof(double)), *y = malloc(n * D * sizeof(double)), *xb = malloc(n * D * sizeof(double)),
-           *yb = malloc(n * D * sizeof(double)), *r1 = malloc(n * sizeof(double)), *r2 = malloc(n * sizeof(double)),
-           *x1 = malloc(n * sizeof(double));
-    ts_rng *r = ts_rng_create(9, 0);
-    double w1 = 0, w2 = 0, s1 = 0, s2 = 0;
-    if (m && x && y && xb && yb && r1 && r2 && x1 && r) {
-        for (size_t i = 0; i < n * D; i++) x[i] = ts_rng_normal(r, 0, 1e13);
-        for (int s = 0; s < ns; s++) {
-            ts_em_jmodel_stress_seg(m, s, D, x, xb);
-            ts_em_jmodel_adjoint_seg(m, s, D, x, yb);
-        }
-        for (int d = 0; d < D; d++) {
-            for (size_t e = 0; e < (size_t)2 * ns; e++)
-                for (int k = 0; k < K; k++) x1[e * K + k] = x[(e * K + k) * D + d];
-            for (int e = 0; e < 2 * ns; e++) { /* void ends: no stress, no gradient */
-                int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
-                if (v == t->void_vertex)
-                    for (int k = 0; k < K; k++) x1[(size_t)e * K + k] = 0;
+    /* generic D and the specialised copies (D = 8, 32) */
+    static const int Ds[3] = {3, 8, 32};
+    for (int id = 0; id < 3; id++) {
+        int D = Ds[id];
+        size_t n = (size_t)2 * ns * K;
+        double *x = malloc(n * D * sizeof(double)), *y = malloc(n * D * sizeof(double)),
+               *xb = malloc(n * D * sizeof(double)), *yb = malloc(n * D * sizeof(double)),
+               *r1 = malloc(n * sizeof(double)), *r2 = malloc(n * sizeof(double)),
+               *x1 = malloc(n * sizeof(double));
+        ts_rng *r = ts_rng_create(9, 0);
+        double w1 = 0, w2 = 0, s1 = 0, s2 = 0;
+        if (m && x && y && xb && yb && r1 && r2 && x1 && r) {
+            for (size_t i = 0; i < n * D; i++)
+                x[i] = ts_rng_normal(r, 0, 1e13);
+            for (int s = 0; s < ns; s++) {
+                ts_em_jmodel_stress_seg(m, s, D, x, xb);
+                ts_em_jmodel_adjoint_seg(m, s, D, x, yb);
             }
-            ts_em_jmodel_stress(m, x1, r1);
-            TS_CHECK_OK(ts_em_jmodel_stress_adjoint(m, x1, r2));
-            for (size_t e = 0; e < (size_t)2 * ns; e++)
-                for (int k = 0; k < K; k++) {
+            for (int d = 0; d < D; d++) {
+                for (size_t e = 0; e < (size_t)2 * ns; e++)
+                    for (int k = 0; k < K; k++)
+                        x1[e * K + k] = x[(e * K + k) * D + d];
+                for (int e = 0; e < 2 * ns; e++) { /* void ends: no stress, no gradient */
                     int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
-                    if (v == t->void_vertex) continue;
-                    w1 = fmax(w1, fabs(r1[e * K + k] - xb[(e * K + k) * D + d]));
-                    w2 = fmax(w2, fabs(r2[e * K + k] - yb[(e * K + k) * D + d]));
-                    s1 = fmax(s1, fabs(r1[e * K + k]));
-                    s2 = fmax(s2, fabs(r2[e * K + k]));
+                    if (v == t->void_vertex)
+                        for (int k = 0; k < K; k++)
+                            x1[(size_t)e * K + k] = 0;
                 }
+                ts_em_jmodel_stress(m, x1, r1);
+                TS_CHECK_OK(ts_em_jmodel_stress_adjoint(m, x1, r2));
+                for (size_t e = 0; e < (size_t)2 * ns; e++)
+                    for (int k = 0; k < K; k++) {
+                        int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
+                        if (v == t->void_vertex) continue;
+                        w1 = fmax(w1, fabs(r1[e * K + k] - xb[(e * K + k) * D + d]));
+                        w2 = fmax(w2, fabs(r2[e * K + k] - yb[(e * K + k) * D + d]));
+                        s1 = fmax(s1, fabs(r1[e * K + k]));
+                        s2 = fmax(s2, fabs(r2[e * K + k]));
+                    }
+            }
+            /* summation by parts reorders O(K) terms: 1e-12 of the largest value */
+            TS_CHECK_MSG(w1 <= 1e-12 * s1, "batched stress: %.3g of %.3g", w1, s1);
+            TS_CHECK_MSG(w2 <= 1e-12 * s2, "batched adjoint: %.3g of %.3g", w2, s2);
         }
-        /* summation by parts reorders O(K) terms: 1e-12 of the largest value */
-        TS_CHECK_MSG(w1 <= 1e-12 * s1, "batched stress: %.3g of %.3g", w1, s1);
-        TS_CHECK_MSG(w2 <= 1e-12 * s2, "batched adjoint: %.3g of %.3g", w2, s2);
+        ts_rng_destroy(r);
+        free(x);
+        free(y);
+        free(xb);
+        free(yb);
+        free(r1);
+        free(r2);
+        free(x1);
     }
     double tw = 0, z[2001];
-    for (int i = 0; i <= 2000; i++) z[i] = -25 + 0.025 * i + 1e-4 * sin(i);
+    for (int i = 0; i <= 2000; i++)
+        z[i] = -25 + 0.025 * i + 1e-4 * sin(i);
     double z0[2001];
     memcpy(z0, z, sizeof z);
     bp_tanh(2001, z);
-    for (int i = 0; i <= 2000; i++) tw = fmax(tw, fabs(z[i] - tanh(z0[i])));
+    for (int i = 0; i <= 2000; i++)
+        tw = fmax(tw, fabs(z[i] - tanh(z0[i])));
     /* a few ulp of 1 */
     TS_CHECK_MSG(tw <= 4 * DBL_EPSILON, "polynomial tanh vs libm: %.3g", tw);
-    ts_rng_destroy(r);
-    free(x);
-    free(y);
-    free(xb);
-    free(yb);
-    free(r1);
-    free(r2);
-    free(x1);
     ts_em_jmodel_destroy(m);
     ts_em_tree_destroy(t);
 }
@@ -205,7 +218,8 @@ static void test_adjoint_and_errors(void)
         for (int e = 0; e < 2 * t->nwire; e++) {
             int v = e % 2 ? t->wb[e / 2] : t->wa[e / 2];
             if (v == t->void_vertex)
-                for (int k = 0; k < K; k++) x[(size_t)e * K + k] = y[(size_t)e * K + k] = 0;
+                for (int k = 0; k < K; k++)
+                    x[(size_t)e * K + k] = y[(size_t)e * K + k] = 0;
         }
         ts_em_jmodel_stress(m, x, Ax);
         TS_CHECK_OK(ts_em_jmodel_stress_adjoint(m, y, Aty));
@@ -274,12 +288,40 @@ static void test_bpinn_gradient(void)
     double *gr = malloc((size_t)np * sizeof(double)), Lr = 0, gmax = 0, gw = 0;
     TS_CHECK_OK(ts_em_bpinn_loss_ref(b, th, &Lr, gr));
     TS_CHECK_CLOSE(L, Lr, 1e-12 * Lr, 0);
-    for (int i = 0; i < np && g && gr; i++) gmax = fmax(gmax, fabs(gr[i]));
-    for (int i = 0; i < np && g && gr; i++) gw = fmax(gw, fabs(g[i] - gr[i]) - 1e-12 * fabs(gr[i]));
+    for (int i = 0; i < np && g && gr; i++)
+        gmax = fmax(gmax, fabs(gr[i]));
+    for (int i = 0; i < np && g && gr; i++)
+        gw = fmax(gw, fabs(g[i] - gr[i]) - 1e-12 * fabs(gr[i]));
     TS_CHECK_MSG(gw <= 1e-14 * gmax, "batched vs reference gradient: %.3g of %.3g", gw, gmax);
     free(gr);
     free(g);
     ts_em_bpinn_destroy(b);
+    /* the specialised copies of the batched kernel (H = 8, 16; D = 8) */
+    for (int H = 8; H <= 16; H += 8) {
+        o.hidden = H;
+        o.train_draws = 8;
+        o.adam_steps = 20;
+        b = NULL;
+        TS_CHECK_OK(ts_em_bpinn_train(t, &p, 3e8, &o, &b));
+        if (!b) break;
+        ts_em_bpinn_info(b, NULL, NULL, NULL, NULL, &np, NULL);
+        th = ts_em_bpinn_map(b);
+        g = malloc((size_t)np * sizeof(double));
+        gr = malloc((size_t)np * sizeof(double));
+        gmax = gw = 0;
+        TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L, g));
+        TS_CHECK_OK(ts_em_bpinn_loss_ref(b, th, &Lr, gr));
+        TS_CHECK_CLOSE(L, Lr, 1e-12 * Lr, 0);
+        for (int i = 0; i < np && g && gr; i++)
+            gmax = fmax(gmax, fabs(gr[i]));
+        for (int i = 0; i < np && g && gr; i++)
+            gw = fmax(gw, fabs(g[i] - gr[i]) - 1e-12 * fabs(gr[i]));
+        TS_CHECK_MSG(gw <= 1e-14 * gmax, "H = %d, D = 8: batched vs reference gradient %.3g of %.3g", H, gw,
+                     gmax);
+        free(g);
+        free(gr);
+        ts_em_bpinn_destroy(b);
+    }
     ts_em_tree_destroy(t);
 }
 
@@ -347,7 +389,8 @@ static void test_bpinn_calibration(void)
     /* Tolerances from the measured behaviour of this configuration (docs/em.md):
      * mean within 5 % of the stress range and std within 50 % of the largest
      * std; an untrained network is off by ~100 % in both. */
-    printf("calibration: mean error %.3g of range, std error %.3g of max std, MAP loss %.3g, accept %.2f\n", em, es, ml, acc);
+    printf("calibration: mean error %.3g of range, std error %.3g of max std, MAP loss %.3g, accept %.2f\n",
+           em, es, ml, acc);
     TS_CHECK_MSG(em < 0.05, "BPINN mean vs oracle: %.3g of range", em);
     TS_CHECK_MSG(es < 0.5, "BPINN std vs oracle: %.3g of max std", es);
     TS_CHECK(tot < 1e-9);
@@ -368,7 +411,8 @@ static void test_bpinn_calibration(void)
         double *m2 = malloc(nq * 8);
         TS_CHECK_OK(ts_em_bpinn_predict(b2, &o.var, N, 7, m2, NULL, NULL, NULL));
         double w = 0;
-        for (size_t q = 0; q < nq; q++) w = fmax(w, fabs(m2[q] - bm[q]));
+        for (size_t q = 0; q < nq; q++)
+            w = fmax(w, fabs(m2[q] - bm[q]));
         TS_CHECK_MSG(w < 1e-4 * (mx - mn), "reloaded model differs by %.3g Pa", w);
         free(m2);
     }
@@ -428,22 +472,26 @@ static void test_bpinn_lsq_vi(void)
         return;
     }
     int np = b->np, H = b->H;
-    double *th = malloc((size_t)np * sizeof(double)), *g = malloc((size_t)np * sizeof(double)), L0 = 0, L1 = 0;
+    double *th = malloc((size_t)np * sizeof(double)), *g = malloc((size_t)np * sizeof(double)), L0 = 0,
+           L1 = 0;
     memcpy(th, b->map, (size_t)np * sizeof(double));
     TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L0, g));
     long c = 0;
-    for (int q = 0; q < b->nj; q++) c += (long)(b->jd[q] - 1) * b->K * b->D;
+    for (int q = 0; q < b->nj; q++)
+        c += (long)(b->jd[q] - 1) * b->K * b->D;
     double g0 = 0, g1 = 0;
     /* potential gradient on the output layer: c ∇loss / (2 s_n²) + θ / s_p² */
     for (int q = 0; q < b->nj; q++) {
         int off = b->joff[q] + NIN * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
-        for (int i = off; i < off + n; i++) g0 = fmax(g0, fabs(c * g[i] / (2 * 1e-4) + th[i]));
+        for (int i = off; i < off + n; i++)
+            g0 = fmax(g0, fabs(c * g[i] / (2 * 1e-4) + th[i]));
     }
     TS_CHECK_OK(bp_output_lsq(b, b->work, th));
     TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L1, g));
     for (int q = 0; q < b->nj; q++) {
         int off = b->joff[q] + NIN * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
-        for (int i = off; i < off + n; i++) g1 = fmax(g1, fabs(c * g[i] / (2 * 1e-4) + th[i]));
+        for (int i = off; i < off + n; i++)
+            g1 = fmax(g1, fabs(c * g[i] / (2 * 1e-4) + th[i]));
     }
     printf("variable projection: loss %.4g -> %.4g, output-layer gradient %.3g -> %.3g\n", L0, L1, g0, g1);
     /* a Cholesky solve of a system with condition ~1e8 leaves ~1e-8 of the

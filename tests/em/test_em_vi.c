@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ts_test.h"
 #include "tinsel/em.h"
+#include "ts_test.h"
 
 enum { NOBS = 60, NP = 6 };
 
@@ -27,9 +27,11 @@ static int blr_potential(void *ctx, const double *b, double *U, double *g)
     }
     for (int k = 0; k < NOBS; k++) {
         double r = -p->y[k];
-        for (int i = 0; i < NP; i++) r += p->X[k][i] * b[i];
+        for (int i = 0; i < NP; i++)
+            r += p->X[k][i] * b[i];
         u += r * r / (2 * p->sigma * p->sigma);
-        for (int i = 0; i < NP; i++) g[i] += r * p->X[k][i] / (p->sigma * p->sigma);
+        for (int i = 0; i < NP; i++)
+            g[i] += r * p->X[k][i] / (p->sigma * p->sigma);
     }
     *U = u;
     return 0;
@@ -58,13 +60,16 @@ static void test_vi_blr(void)
         m[i] = 0;
         for (int j = 0; j < NP; j++) {
             double a = i == j ? p.alpha : 0.0;
-            for (int k = 0; k < NOBS; k++) a += p.X[k][i] * p.X[k][j] / (p.sigma * p.sigma);
+            for (int k = 0; k < NOBS; k++)
+                a += p.X[k][i] * p.X[k][j] / (p.sigma * p.sigma);
             L[i * NP + j] = a;
         }
-        for (int k = 0; k < NOBS; k++) m[i] += p.X[k][i] * p.y[k] / (p.sigma * p.sigma);
+        for (int k = 0; k < NOBS; k++)
+            m[i] += p.X[k][i] * p.y[k] / (p.sigma * p.sigma);
     }
     double Lii[NP];
-    for (int i = 0; i < NP; i++) Lii[i] = L[i * NP + i];
+    for (int i = 0; i < NP; i++)
+        Lii[i] = L[i * NP + i];
     TS_CHECK(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', NP, 1, L, NP, m, 1) == 0);
     ts_em_vi_options o;
     ts_em_vi_options_default(&o);
@@ -90,7 +95,8 @@ static void test_vi_blr(void)
     TS_CHECK(isfinite(ne));
     double mu2[NP] = {0}, ls2[NP];
     TS_CHECK_OK(ts_em_vi_fit(blr_potential, &p, NP, &o, mu2, ls2, NULL));
-    for (int i = 0; i < NP; i++) TS_CHECK(mu2[i] == mu[i] && ls2[i] == ls[i]); /* deterministic in the seed */
+    for (int i = 0; i < NP; i++)
+        TS_CHECK(mu2[i] == mu[i] && ls2[i] == ls[i]); /* deterministic in the seed */
     o.steps = 0;
     TS_CHECK_ERR(ts_em_vi_fit(blr_potential, &p, NP, &o, mu2, ls2, NULL), TS_ERR_INVAL);
 }
