@@ -544,7 +544,7 @@ typedef struct {
     int nthreads;        /* 0: OpenMP default */
     int method;          /* TS_EM_BPINN_HMC (default) or TS_EM_BPINN_VI */
     int lsq_rounds;      /* variable projection: exact output-layer solves during and after Adam, 0 */
-    int vi_steps;        /* VI: Adam steps on the ELBO, 300 */
+    int vi_steps;        /* VI: Adam steps on the ELBO, 200 */
     int vi_mc;           /* VI: draws of ε per step, 1 */
     double vi_lr;        /* VI: rate, 1e-2 */
     double vi_init_sd;   /* VI: initial posterior sd of every weight, 1e-4 */

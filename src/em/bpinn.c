@@ -45,7 +45,7 @@ void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
     o->nthreads = 0;
     o->method = TS_EM_BPINN_HMC;
     o->lsq_rounds = 0;
-    o->vi_steps = 300;
+    o->vi_steps = 200;
     o->vi_mc = 1;
     o->vi_lr = 1e-2;
     o->vi_init_sd = 1e-4;
