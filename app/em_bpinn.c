@@ -27,13 +27,13 @@ static int cmd_train(int argc, char **argv)
     uint64_t seed = 1, gen_seed = 1;
     long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
     double years = 10, sigma_j, rho, lr, step, noise, prior, target, vi_lr, vi_sd;
-    long vi_steps, vi_mc, lsq;
+    long vi_steps, vi_mc, lsq, hops;
     ts_em_bpinn_options o;
     ts_em_bpinn_options_default(&o);
     hidden = o.hidden, K = o.K, adam = o.adam_steps, bfgs = o.bfgs_steps, burnin = o.burnin, samples = o.samples, leapfrog = o.leapfrog;
     draws = o.train_draws, sigma_j = o.var.sigma_j, rho = o.var.rho, lr = o.adam_lr, step = o.step0;
     noise = o.noise_sd, prior = o.prior_sd, target = o.target_accept;
-    lsq = o.lsq_rounds, vi_steps = o.vi_steps, vi_mc = o.vi_mc, vi_lr = o.vi_lr, vi_sd = o.vi_init_sd;
+    hops = o.hops, lsq = o.lsq_rounds, vi_steps = o.vi_steps, vi_mc = o.vi_mc, vi_lr = o.vi_lr, vi_sd = o.vi_init_sd;
     const ts_opt opts[] = {
         {"gen-segments", TS_OPT_LONG, &gen, "N", "generated tree of N segments (10-50 um, 1 um, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
@@ -47,6 +47,7 @@ static int cmd_train(int argc, char **argv)
         {"adam-steps", TS_OPT_LONG, &adam, "N", "Adam steps to the MAP before HMC"},
         {"bfgs-steps", TS_OPT_LONG, &bfgs, "N", "GSL BFGS2 iterations refining the MAP after Adam"},
         {"lr", TS_OPT_DOUBLE, &lr, "R", "Adam learning rate (cosine-decayed to 1 %)"},
+        {"hops", TS_OPT_LONG, &hops, "R", "network inputs: currents of all segments within R edges of the junction (1: its own arms, the seed's)"},
         {"lsq-rounds", TS_OPT_LONG, &lsq, "N", "exact output-layer least-squares solves (variable projection) during/after Adam"},
         {"method", TS_OPT_STRING, &method, "hmc|vi", "posterior: Hamiltonian Monte Carlo or mean-field variational inference"},
         {"vi-steps", TS_OPT_LONG, &vi_steps, "N", "VI: Adam steps on the ELBO"},
@@ -75,9 +76,9 @@ static int cmd_train(int argc, char **argv)
     if (rc) return TS_EXIT_USAGE;
     int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
     int mi = !strcmp(method, "hmc") ? TS_EM_BPINN_HMC : !strcmp(method, "vi") ? TS_EM_BPINN_VI : -1;
-    if (mi < 0 || lsq < 0 || lsq > 1000000 || vi_steps < 1 || vi_mc < 1 || vi_mc > 1000 || !(vi_lr > 0) || !(vi_sd > 0) || noise < 0) {
+    if (mi < 0 || hops < 1 || hops > 1000 || lsq < 0 || lsq > 1000000 || vi_steps < 1 || vi_mc < 1 || vi_mc > 1000 || !(vi_lr > 0) || !(vi_sd > 0) || noise < 0) {
         fprintf(stderr, "tinsel em bpinn train: need --method hmc|vi, --vi-steps, --vi-mc >= 1, --vi-lr, --vi-init-sd > 0, "
-                        "--noise-sd >= 0 (see --help)\n");
+                        "--noise-sd >= 0, --hops in [1, 1000] (see --help)\n");
         return TS_EXIT_USAGE;
     }
     if (gen < 1 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
@@ -90,7 +91,7 @@ static int cmd_train(int argc, char **argv)
     o.leapfrog = (int)leapfrog, o.train_draws = (int)draws, o.var.sigma_j = sigma_j, o.var.rho = rho;
     o.var.dist = (ts_em_dist)di, o.adam_lr = lr, o.step0 = step, o.noise_sd = noise, o.prior_sd = prior;
     o.target_accept = target, o.seed = seed, o.nthreads = (int)threads;
-    o.lsq_rounds = (int)lsq, o.method = mi, o.vi_steps = (int)vi_steps, o.vi_mc = (int)vi_mc, o.vi_lr = vi_lr, o.vi_init_sd = vi_sd;
+    o.hops = (int)hops, o.lsq_rounds = (int)lsq, o.method = mi, o.vi_steps = (int)vi_steps, o.vi_mc = (int)vi_mc, o.vi_lr = vi_lr, o.vi_init_sd = vi_sd;
     ts_config *cfg = NULL;
     rc = config ? ts_config_load(config, &cfg) : ((cfg = ts_config_create()) ? 0 : TS_ERR_NOMEM);
     if (rc) return ts_cli_fail(rc, "em bpinn train");
@@ -148,6 +149,7 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "bpinn", "noise_sd_used", nsd);
         if (!rc) rc = set_num(cfg, "bpinn", "method_vi", mi);
         if (!rc) rc = set_num(cfg, "bpinn", "lsq_rounds", (double)lsq);
+        if (!rc) rc = set_num(cfg, "bpinn", "hops", (double)hops);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_steps", (double)vi_steps);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_mc", (double)vi_mc);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_lr", vi_lr);

@@ -543,6 +543,7 @@ typedef struct {
     ts_em_variation var; /* of the training draws */
     int nthreads;        /* 0: OpenMP default */
     int method;          /* TS_EM_BPINN_HMC (default) or TS_EM_BPINN_VI */
+    int hops;            /* inputs: currents of segments within this many edges of the junction; 1 (the seed's arms) */
     int lsq_rounds;      /* variable projection: exact output-layer solves during and after Adam, 0 */
     int vi_steps;        /* VI: Adam steps on the ELBO, 200 */
     int vi_mc;           /* VI: draws of ε per step, 1 */

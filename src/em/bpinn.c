@@ -44,6 +44,7 @@ void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
     ts_em_variation_default(&o->var);
     o->nthreads = 0;
     o->method = TS_EM_BPINN_HMC;
+    o->hops = 1;
     o->lsq_rounds = 0;
     o->vi_steps = 200;
     o->vi_mc = 1;
@@ -59,6 +60,9 @@ void ts_em_bpinn_destroy(ts_em_bpinn *b)
     free(b->jd);
     free(b->jends);
     free(b->joff);
+    free(b->nin);
+    free(b->xoff);
+    free(b->xseg);
     free(b->map);
     free(b->theta);
     free(b->jtrain);
@@ -110,16 +114,70 @@ static int tree_copy(const ts_em_tree *t, ts_em_tree **out)
 }
 
 /* Model skeleton: junction model, parameter layout. */
-static int bpinn_setup(const ts_em_tree *t, const ts_em_params *p, double t_end, int K, int H, ts_em_bpinn **out)
+/* Input lists: hops = 1 is the seed's (t, j_1..j_4), padded with zeros for
+ * junctions of fewer than 4 arms; hops >= 2 adds every other segment with
+ * both ends within `hops` edges of the junction vertex (breadth-first),
+ * after the arms, in segment order. */
+static int input_lists(ts_em_bpinn *b)
+{
+    int nj = b->nj, ns = b->tree->nwire, nv = b->tree->nvert;
+    int *dist = malloc((size_t)nv * sizeof(int)), *lst = malloc((size_t)ns * sizeof(int) + 4 * sizeof(int));
+    b->nin = malloc((size_t)nj * sizeof(int) + 1);
+    b->xoff = malloc(((size_t)nj + 1) * sizeof(int));
+    size_t cap = (size_t)nj * (b->hops > 1 ? ns : 4) + 1;
+    b->xseg = malloc(cap * sizeof(int));
+    if (!dist || !lst || !b->nin || !b->xoff || !b->xseg) {
+        free(dist);
+        free(lst);
+        return ts_error_set(TS_ERR_NOMEM, "out of memory for the network inputs");
+    }
+    b->xoff[0] = 0;
+    b->maxnin = 0;
+    for (int q = 0; q < nj; q++) {
+        int dq = b->jd[q], m = 0, vq = -1;
+        ts_em_jmodel_junction(b->jm, q, &vq, NULL, NULL);
+        for (int k = 0; k < dq; k++) lst[m++] = b->jends[4 * q + k] / 2;
+        if (b->hops <= 1)
+            while (m < 4) lst[m++] = -1;
+        else {
+            for (int v = 0; v < nv; v++) dist[v] = -1;
+            dist[vq] = 0;
+            for (int it = 0; it < b->hops; it++)
+                for (int s = 0; s < ns; s++) {
+                    int a = b->tree->wa[s], c = b->tree->wb[s];
+                    if (dist[a] == it && dist[c] < 0) dist[c] = it + 1;
+                    else if (dist[c] == it && dist[a] < 0) dist[a] = it + 1;
+                }
+            for (int s = 0; s < ns; s++) {
+                if (dist[b->tree->wa[s]] < 0 || dist[b->tree->wb[s]] < 0) continue;
+                int arm = 0;
+                for (int k = 0; k < dq; k++) arm |= lst[k] == s;
+                if (!arm) lst[m++] = s;
+            }
+        }
+        b->nin[q] = 1 + m;
+        if (b->nin[q] > b->maxnin) b->maxnin = b->nin[q];
+        b->xoff[q + 1] = b->xoff[q] + m;
+        memcpy(b->xseg + b->xoff[q], lst, (size_t)m * sizeof(int));
+    }
+    free(dist);
+    free(lst);
+    return 0;
+}
+
+static int bpinn_setup(const ts_em_tree *t, const ts_em_params *p, double t_end, int K, int H, int hops,
+                       ts_em_bpinn **out)
 {
     *out = NULL;
     if (H < 1 || H > 1024) return ts_error_set(TS_ERR_RANGE, "bpinn: hidden units must be in [1, 1024], got %d", H);
+    if (hops < 1 || hops > 1000) return ts_error_set(TS_ERR_RANGE, "bpinn: hops must be in [1, 1000], got %d", hops);
     ts_em_bpinn *b = calloc(1, sizeof *b);
     TS_CHECK_ALLOC(b);
     b->p = *p;
     b->t_end = t_end;
     b->K = K;
     b->H = H;
+    b->hops = hops;
     b->Gs = fabs(ts_em_G(p, J0));
     int rc = tree_copy(t, &b->tree);
     if (!rc) rc = ts_em_jmodel_create(t, p, t_end, K, &b->jm);
@@ -130,12 +188,13 @@ static int bpinn_setup(const ts_em_tree *t, const ts_em_params *p, double t_end,
         b->joff = malloc(((size_t)b->nj + 1) * sizeof(int));
         if (!b->jd || !b->jends || !b->joff) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
     }
+    for (int q = 0; q < b->nj && !rc; q++) ts_em_jmodel_junction(b->jm, q, NULL, &b->jd[q], b->jends + 4 * q);
+    if (!rc) rc = input_lists(b);
     if (!rc) {
         b->joff[0] = 0;
         for (int q = 0; q < b->nj; q++) {
-            ts_em_jmodel_junction(b->jm, q, NULL, &b->jd[q], b->jends + 4 * q);
             int o = b->jd[q] - 1;
-            b->joff[q + 1] = b->joff[q] + NIN * H + H + H * H + H + o * H + o;
+            b->joff[q + 1] = b->joff[q] + b->nin[q] * H + H + H * H + H + o * H + o;
         }
         b->np = b->joff[b->nj];
         b->map = calloc((size_t)b->np + 1, sizeof(double));
@@ -149,13 +208,13 @@ static int bpinn_setup(const ts_em_tree *t, const ts_em_params *p, double t_end,
     return 0;
 }
 
-/* One network: x[NIN] -> y[o]; activations h1, h2 [H] kept for backward. */
-static void net_forward(const double *w, int H, int o, const double *x, double *h1, double *h2, double *y)
+/* One network: x[nin] -> y[o]; activations h1, h2 [H] kept for backward. */
+static void net_forward(const double *w, int nin, int H, int o, const double *x, double *h1, double *h2, double *y)
 {
-    const double *W1 = w, *b1 = W1 + NIN * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H, *b3 = W3 + o * H;
+    const double *W1 = w, *b1 = W1 + nin * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H, *b3 = W3 + o * H;
     for (int i = 0; i < H; i++) {
         double a = b1[i];
-        for (int k = 0; k < NIN; k++) a += W1[i * NIN + k] * x[k];
+        for (int k = 0; k < nin; k++) a += W1[i * nin + k] * x[k];
         h1[i] = tanh(a);
     }
     for (int i = 0; i < H; i++) {
@@ -171,11 +230,11 @@ static void net_forward(const double *w, int H, int o, const double *x, double *
 }
 
 /* Gradients g (same layout as w) += from dy[o]; dh scratch [2H]. */
-static void net_backward(const double *w, double *g, int H, int o, const double *x, const double *h1,
+static void net_backward(const double *w, double *g, int nin, int H, int o, const double *x, const double *h1,
                          const double *h2, const double *dy, double *dh)
 {
-    const double *W2 = w + NIN * H + H, *W3 = W2 + H * H + H;
-    double *gW1 = g, *gb1 = gW1 + NIN * H, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H, *gb3 = gW3 + o * H;
+    const double *W2 = w + nin * H + H, *W3 = W2 + H * H + H;
+    double *gW1 = g, *gb1 = gW1 + nin * H, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H, *gb3 = gW3 + o * H;
     double *d2 = dh, *d1 = dh + H;
     for (int k = 0; k < H; k++) d2[k] = 0;
     for (int i = 0; i < o; i++) {
@@ -197,14 +256,17 @@ static void net_backward(const double *w, double *g, int H, int o, const double 
     for (int i = 0; i < H; i++) {
         double a = d1[i] * (1 - h1[i] * h1[i]);
         gb1[i] += a;
-        for (int k = 0; k < NIN; k++) gW1[i * NIN + k] += a * x[k];
+        for (int k = 0; k < nin; k++) gW1[i * nin + k] += a * x[k];
     }
 }
 
 static void net_input(const ts_em_bpinn *b, int q, int n, const double *j, double *x)
 {
     x[0] = (n + 1) * (b->t_end / b->K) / b->t_end;
-    for (int k = 0; k < 4; k++) x[1 + k] = k < b->jd[q] ? j[b->jends[4 * q + k] / 2] / J0 : 0.0;
+    for (int k = 0; k < b->nin[q] - 1; k++) {
+        int sg = b->xseg[b->xoff[q] + k];
+        x[1 + k] = sg >= 0 ? j[sg] / J0 : 0.0;
+    }
 }
 
 /* Arm-end gradients of all ends for draw j with weights theta. */
@@ -222,9 +284,9 @@ static void fluxes(const ts_em_bpinn *b, const double *theta, const double *j, c
         int last = E[d - 1];
         double cl = b->tree->width[last / 2] * (last % 2 ? 1.0 : -1.0);
         for (int n = 0; n < K; n++) {
-            double x[NIN];
+            double x[b->maxnin];
             net_input(b, q, n, j, x);
-            net_forward(theta + b->joff[q], H, o, x, h1, h2, y);
+            net_forward(theta + b->joff[q], b->nin[q], H, o, x, h1, h2, y);
             double c = 0;
             for (int a = 0; a < o; a++) {
                 int e = E[a];
@@ -346,16 +408,16 @@ static int sq_jumps_ref(const ts_em_bpinn *b, const double *theta, double *sum, 
                 int last = E[dq - 1];
                 double cl = b->tree->width[last / 2] * (last % 2 ? 1.0 : -1.0);
                 for (int n = 0; n < K; n++) {
-                    double x[NIN];
+                    double x[b->maxnin];
                     net_input(b, q, n, j, x);
-                    net_forward(theta + b->joff[q], H, o, x, h1, h2, y);
+                    net_forward(theta + b->joff[q], b->nin[q], H, o, x, h1, h2, y);
                     double gl = dphi[(size_t)last * K + n];
                     for (int a = 0; a < o; a++) {
                         int e = E[a];
                         double ca = b->tree->width[e / 2] * (e % 2 ? 1.0 : -1.0);
                         dy[a] = (dphi[(size_t)e * K + n] - gl * ca / cl) * b->Gs;
                     }
-                    net_backward(theta + b->joff[q], g + b->joff[q], H, o, x, h1, h2, dy, dh);
+                    net_backward(theta + b->joff[q], g + b->joff[q], b->nin[q], H, o, x, h1, h2, dy, dh);
                 }
             }
         }
@@ -530,7 +592,7 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
         return ts_error_set(TS_ERR_UNSUPPORTED, "bpinn: only current variation is a network input (sigma_D0 = sigma_T = 0)");
     double wall0 = ts_time_now();
     ts_em_bpinn *b;
-    TS_TRY(bpinn_setup(t, p, t_end, o->K, o->hidden, &b));
+    TS_TRY(bpinn_setup(t, p, t_end, o->K, o->hidden, o->hops, &b));
     b->noise_sd = o->noise_sd > 0 ? o->noise_sd : 1e-3; /* auto (0): 1e-3 for the MAP, then the MAP's misfit */
     b->prior_sd = o->prior_sd;
     b->method = o->method;
@@ -553,8 +615,9 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
     for (int q = 0; q < b->nj && !rc; q++) {
         int H = b->H, oo = b->jd[q] - 1;
         double *w = b->map + b->joff[q];
-        for (int i = 0; i < NIN * H; i++) w[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)NIN));
-        double *W2 = w + NIN * H + H, *W3 = W2 + H * H + H;
+        int ni = b->nin[q];
+        for (int i = 0; i < ni * H; i++) w[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)ni));
+        double *W2 = w + ni * H + H, *W3 = W2 + H * H + H;
         for (int i = 0; i < H * H; i++) W2[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)H));
         for (int i = 0; i < oo * H; i++) W3[i] = ts_rng_normal(rng, 0, 1.0 / sqrt((double)H));
     }
@@ -820,7 +883,7 @@ int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path)
     int64_t s0[2] = {S, np}, s1[1] = {np}, s2[1] = {ns};
     const int64_t *shapes[7] = {s0, s1, s2, s2, s2, s2, s2};
     const float *data[7] = {th, mp, tr, tr + ns, tr + 2 * ns, tr + 3 * ns, tr + 4 * ns};
-    char v[16][64];
+    char v[17][64];
     const ts_em_params *p = &b->p;
     snprintf(v[0], 64, "%d", b->H);
     snprintf(v[1], 64, "%d", b->K);
@@ -838,9 +901,10 @@ int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path)
     snprintf(v[13], 64, "%.17g", p->rho_cu);
     snprintf(v[14], 64, "%.17g", b->noise_sd);
     snprintf(v[15], 64, "%.17g", b->prior_sd);
+    snprintf(v[16], 64, "%d", b->hops);
     const char *meta[] = {"format", "tinsel-em-bpinn-1", "hidden", v[0], "K", v[1], "t_end", v[2], "void_vertex", v[3],
                           "nvert", v[4], "T", v[5], "D0", v[6], "Ea", v[7], "kB", v[8], "e", v[9], "B", v[10],
-                          "Omega", v[11], "Z", v[12], "rho_cu", v[13], "noise_sd", v[14], "prior_sd", v[15],
+                          "Omega", v[11], "Z", v[12], "rho_cu", v[13], "noise_sd", v[14], "prior_sd", v[15], "hops", v[16],
                           "name", b->tree->name};
     int rc = ts_nn_st_write(path, 7, names, nd, shapes, data, (int)(sizeof meta / sizeof meta[0]) / 2, meta);
     free(th);
@@ -886,6 +950,9 @@ int ts_em_bpinn_load(const char *path, ts_em_bpinn **out)
     if (!rc) rc = meta_d(st, path, "rho_cu", &p.rho_cu);
     if (!rc) rc = meta_d(st, path, "noise_sd", &sd_n);
     if (!rc) rc = meta_d(st, path, "prior_sd", &sd_p);
+    double hops = 1; /* absent in files written before the option: the seed's local inputs */
+    if (!rc && ts_nn_st_meta(st, "hops")) rc = meta_d(st, path, "hops", &hops);
+    if (!rc && !(hops >= 1 && hops <= 1000)) rc = ts_error_set(TS_ERR_FORMAT, "%s: metadata hops = %g out of range", path, hops);
     int idx[7];
     const char *names[7] = {"theta", "map", "tree.wa", "tree.wb", "tree.len", "tree.width", "tree.j_mean"};
     int64_t shp[7][TS_NN_MAXDIM];
@@ -918,7 +985,7 @@ int ts_em_bpinn_load(const char *path, ts_em_bpinn **out)
         t->void_vertex = (int)vv;
         const char *nm = ts_nn_st_meta(st, "name");
         snprintf(t->name, sizeof t->name, "%s", nm ? nm : "model");
-        rc = bpinn_setup(t, &p, t_end, (int)K, (int)H, &b);
+        rc = bpinn_setup(t, &p, t_end, (int)K, (int)H, (int)hops, &b);
     }
     if (!rc && (shp[0][1] != b->np || shp[1][0] != b->np))
         rc = ts_error_set(TS_ERR_FORMAT, "%s: %lld parameters stored, the tree needs %d", path, (long long)shp[1][0], b->np);

@@ -103,7 +103,7 @@ int bp_work_create(const struct ts_em_bpinn *b, int D, int nthr, bp_work **out)
     /* scratch per thread: dy [KD][4], d2 [KD][H], d1 [KD][H], c [D][H], W2T [H][H] */
     w->scr_len = (int)(KD * 4 + 2 * KD * H + (size_t)D * H + (size_t)H * H + 8);
     w->G = malloc((size_t)D * ns * sizeof(double));
-    w->xj = calloc((size_t)b->nj * D * 4 + 1, sizeof(double));
+    w->xj = calloc((size_t)b->xoff[b->nj] * D + 1, sizeof(double));
     w->tn = malloc((size_t)K * sizeof(double));
     w->h1 = malloc(na * sizeof(double));
     w->h2 = malloc(na * sizeof(double));
@@ -129,11 +129,14 @@ void bp_work_set_draws(const struct ts_em_bpinn *b, bp_work *w, const double *J)
     int ns = b->tree->nwire, D = w->D, K = b->K;
     for (int d = 0; d < D; d++)
         ts_em_jmodel_G(b->jm, J + (size_t)d * ns, w->G + (size_t)d * ns);
-    for (int q = 0; q < b->nj; q++)
+    for (int q = 0; q < b->nj; q++) {
+        int m = b->nin[q] - 1;
         for (int d = 0; d < D; d++)
-            for (int k = 0; k < 4; k++)
-                w->xj[((size_t)q * D + d) * 4 + k] =
-                    k < b->jd[q] ? J[(size_t)d * ns + b->jends[4 * q + k] / 2] / J0 : 0.0;
+            for (int k = 0; k < m; k++) {
+                int sg = b->xseg[b->xoff[q] + k];
+                w->xj[(size_t)b->xoff[q] * D + (size_t)d * m + k] = sg >= 0 ? J[(size_t)d * ns + sg] / J0 : 0.0;
+            }
+    }
     /* every end starts at the blocked value -G; junction arms are overwritten
      * by each forward pass, void ends are never read */
     for (int e = 0; e < 2 * ns; e++)
@@ -154,17 +157,17 @@ static inline __attribute__((always_inline)) void junction_forward_h(const struc
                                                                      const int H)
 {
     int D = w->D, KD = w->KD, ns = b->tree->nwire, dq = b->jd[q], o = dq - 1;
-    const double *W1 = theta + b->joff[q], *b1 = W1 + NIN * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H,
+    const int nin = b->nin[q], m = nin - 1;
+    const double *W1 = theta + b->joff[q], *b1 = W1 + nin * H, *W2 = b1 + H, *b2 = W2 + H * H, *W3 = b2 + H,
                  *b3 = W3 + o * H;
     const int *E = b->jends + 4 * q;
     double *h1 = w->h1 + (size_t)q * KD * H, *h2 = w->h2 + (size_t)q * KD * H;
     double *c = scr, *W2T = c + (size_t)D * H;
-    const double *xj = w->xj + (size_t)q * D * 4;
+    const double *xj = w->xj + (size_t)b->xoff[q] * D;
     for (int d = 0; d < D; d++)
         for (int i = 0; i < H; i++) {
             double a = b1[i];
-            for (int k = 0; k < 4; k++)
-                a += W1[i * NIN + 1 + k] * xj[d * 4 + k];
+            for (int k = 0; k < m; k++) a += W1[i * nin + 1 + k] * xj[d * m + k];
             c[d * H + i] = a;
         }
     for (int r = 0; r < KD; r++) {
@@ -173,7 +176,7 @@ static inline __attribute__((always_inline)) void junction_forward_h(const struc
         double *hr = h1 + (size_t)r * H;
 #pragma omp simd
         for (int i = 0; i < H; i++)
-            hr[i] = cd[i] + W1[i * NIN] * t;
+            hr[i] = cd[i] + W1[i * nin] * t;
     }
     bp_tanh(KD * H, h1);
     for (int i = 0; i < H; i++)
@@ -248,8 +251,9 @@ static inline __attribute__((always_inline)) void junction_backward_h(const stru
                                                                       int q, double *scr, const int H)
 {
     int D = w->D, KD = w->KD, dq = b->jd[q], o = dq - 1;
-    const double *W1 = theta + b->joff[q], *W2 = W1 + NIN * H + H, *W3 = W2 + H * H + H;
-    double *gW1 = grad + b->joff[q], *gb1 = gW1 + NIN * H, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H,
+    const int nin = b->nin[q], m = nin - 1;
+    const double *W1 = theta + b->joff[q], *W2 = W1 + nin * H + H, *W3 = W2 + H * H + H;
+    double *gW1 = grad + b->joff[q], *gb1 = gW1 + nin * H, *gW2 = gb1 + H, *gb2 = gW2 + H * H, *gW3 = gb2 + H,
            *gb3 = gW3 + o * H;
     memset(gW1, 0, (size_t)(b->joff[q + 1] - b->joff[q]) * sizeof(double));
     const int *E = b->jends + 4 * q;
@@ -335,7 +339,7 @@ static inline __attribute__((always_inline)) void junction_backward_h(const stru
         gb2[i] += sb;
     }
     /* first layer: inputs (t_n, x_j(d)) */
-    const double *xj = w->xj + (size_t)q * D * 4;
+    const double *xj = w->xj + (size_t)b->xoff[q] * D;
     double *sd = scr; /* dy is no longer needed: reuse for Σ_n d1 per draw [D][H] */
     for (int i = 0; i < D * H; i++)
         sd[i] = 0;
@@ -344,7 +348,7 @@ static inline __attribute__((always_inline)) void junction_backward_h(const stru
         double t = w->tn[r / D], *s = sd + (size_t)(r % D) * H;
 #pragma omp simd
         for (int i = 0; i < H; i++) {
-            gW1[i * NIN] += er[i] * t;
+            gW1[i * nin] += er[i] * t;
             s[i] += er[i];
         }
     }
@@ -352,8 +356,7 @@ static inline __attribute__((always_inline)) void junction_backward_h(const stru
         for (int i = 0; i < H; i++) {
             double g = sd[d * H + i];
             gb1[i] += g;
-            for (int k = 0; k < 4; k++)
-                gW1[i * NIN + 1 + k] += g * xj[d * 4 + k];
+            for (int k = 0; k < m; k++) gW1[i * nin + 1 + k] += g * xj[d * m + k];
         }
 }
 

@@ -136,7 +136,7 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
         double *x = rhs->x;
         for (int q = 0; q < nj; q++) {
             int o = b->jd[q] - 1;
-            const double *W3 = theta + b->joff[q] + NIN * H + H + H * H + H;
+            const double *W3 = theta + b->joff[q] + b->nin[q] * H + H + H * H + H;
             for (int a = 0; a < o; a++)
                 for (int k = 0; k <= H; k++)
                     x[cq[q] + a * (H + 1) + k] -= lam * (k < H ? W3[a * H + k] : W3[o * H + a]);
@@ -152,7 +152,7 @@ int bp_output_lsq(const struct ts_em_bpinn *b, bp_work *w, double *theta)
         const double *x = dx->x;
         for (int q = 0; q < nj; q++) {
             int o = b->jd[q] - 1;
-            double *W3 = theta + b->joff[q] + NIN * H + H + H * H + H;
+            double *W3 = theta + b->joff[q] + b->nin[q] * H + H + H * H + H;
             for (int a = 0; a < o; a++)
                 for (int k = 0; k <= H; k++) {
                     double v = x[cq[q] + a * (H + 1) + k];

@@ -7,7 +7,7 @@
 
 #define J0 1e9    /* A/m^2, current-density unit of the network inputs */
 #define KSIG 1e-8 /* 1/Pa, stress scale k_σ of eq. (20) */
-#define NIN 5     /* inputs: t/t_end and four arm currents */
+#define NIN 5     /* inputs with hops = 1: t/t_end and four arm currents (zero-padded) */
 
 struct bp_work;
 
@@ -18,6 +18,9 @@ struct ts_em_bpinn {
     int K, H, nj, np, S, D, nthreads;
     ts_em_jmodel *jm;
     int *jd, *jends, *joff; /* [nj], [nj][4], [nj+1] */
+    int hops;               /* network inputs: currents of the segments within `hops` of the junction */
+    int *nin, *xoff, *xseg; /* [nj] inputs incl. t; [nj+1] offsets into xseg; segment per current input (-1: padding) */
+    int maxnin;
     double *map, *theta;    /* [np], [S][np] */
     double *jtrain;         /* [D][nseg] */
     double noise_sd, prior_sd;
@@ -45,7 +48,7 @@ struct ts_em_bpinn {
 typedef struct bp_work {
     int D, KD, nthr, scr_len;
     double *G;                       /* [D][ns] Pa/m */
-    double *xj;                      /* [nj][D][4] scaled arm currents */
+    double *xj;                      /* per junction q at xoff[q] D: [D][nin_q - 1] scaled input currents */
     double *tn;                      /* [K] t_n / t_end */
     double *h1, *h2;                 /* [nj][KD][H] tanh activations (cached for backward) */
     double *phi, *sig, *dsig, *dphi; /* [2 ns][K][D] */

@@ -322,6 +322,45 @@ static void test_bpinn_gradient(void)
         free(gr);
         ts_em_bpinn_destroy(b);
     }
+    /* non-local inputs (hops = 2): batched vs reference, and central
+     * differences, as above */
+    o.hidden = 4;
+    o.train_draws = 3;
+    o.adam_steps = 0; /* the same initial point as the hops = 1 check */
+    o.hops = 2;
+    b = NULL;
+    TS_CHECK_OK(ts_em_bpinn_train(t, &p, 3e8, &o, &b));
+    if (b) {
+        int np1 = 0;
+        ts_em_bpinn_info(b, NULL, NULL, NULL, NULL, &np1, NULL);
+        th = ts_em_bpinn_map(b);
+        g = malloc((size_t)np1 * sizeof(double));
+        gr = malloc((size_t)np1 * sizeof(double));
+        gmax = gw = worst = 0;
+        TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L, g));
+        TS_CHECK_OK(ts_em_bpinn_loss_ref(b, th, &Lr, gr));
+        TS_CHECK_CLOSE(L, Lr, 1e-12 * Lr, 0);
+        for (int i = 0; i < np1 && g && gr; i++) {
+            gmax = fmax(gmax, fabs(gr[i]));
+            double h = 1e-6, s0 = th[i];
+            th[i] = s0 + h;
+            ts_em_bpinn_loss(b, th, &Lp, NULL);
+            th[i] = s0 - h;
+            ts_em_bpinn_loss(b, th, &Lm, NULL);
+            th[i] = s0;
+            double fd = (Lp - Lm) / (2 * h);
+            worst = fmax(worst, fabs(fd - g[i]) / (fabs(fd) + 1e-6 * L));
+        }
+        for (int i = 0; i < np1 && g && gr; i++)
+            gw = fmax(gw, fabs(g[i] - gr[i]) - 1e-12 * fabs(gr[i]));
+        printf("hops = 2: %d parameters, batched vs reference %.3g of %.3g, vs central differences %.3g\n",
+               np1, gw, gmax, worst);
+        TS_CHECK_MSG(gw <= 1e-14 * gmax, "hops = 2: batched vs reference gradient %.3g of %.3g", gw, gmax);
+        TS_CHECK_MSG(worst < 1e-5, "hops = 2: gradient vs central differences %.3g", worst);
+        free(g);
+        free(gr);
+        ts_em_bpinn_destroy(b);
+    }
     ts_em_tree_destroy(t);
 }
 
@@ -417,8 +456,12 @@ static void test_bpinn_calibration(void)
         free(m2);
     }
     FILE *fp = fopen(path, "r+b");
-    if (fp) { /* a corrupted header must be rejected, not crash */
-        fputc('x', fp);
+    if (fp) { /* a corrupted header must be rejected, not crash: flip every bit of the length's top byte */
+        int c0;
+        fseek(fp, 7, SEEK_SET);
+        c0 = fgetc(fp);
+        fseek(fp, 7, SEEK_SET);
+        fputc(c0 ^ 0xff, fp);
         fclose(fp);
         ts_em_bpinn *b3 = NULL;
         TS_CHECK(ts_em_bpinn_load(path, &b3) != 0 && b3 == NULL);
@@ -482,14 +525,14 @@ static void test_bpinn_lsq_vi(void)
     double g0 = 0, g1 = 0;
     /* potential gradient on the output layer: c ∇loss / (2 s_n²) + θ / s_p² */
     for (int q = 0; q < b->nj; q++) {
-        int off = b->joff[q] + NIN * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
+        int off = b->joff[q] + b->nin[q] * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
         for (int i = off; i < off + n; i++)
             g0 = fmax(g0, fabs(c * g[i] / (2 * 1e-4) + th[i]));
     }
     TS_CHECK_OK(bp_output_lsq(b, b->work, th));
     TS_CHECK_OK(ts_em_bpinn_loss(b, th, &L1, g));
     for (int q = 0; q < b->nj; q++) {
-        int off = b->joff[q] + NIN * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
+        int off = b->joff[q] + b->nin[q] * H + H + H * H + H, n = (b->jd[q] - 1) * (H + 1);
         for (int i = off; i < off + n; i++)
             g1 = fmax(g1, fabs(c * g[i] / (2 * 1e-4) + th[i]));
     }
