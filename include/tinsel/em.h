@@ -312,6 +312,7 @@ typedef struct {
     double rho;        /* correlation of the z_k, default 0 (independent) */
     double sigma_D0;   /* relative std of D0, default 0 */
     double sigma_T_K;  /* K, std of T, default 0 */
+    double sigma_w;    /* relative std of each wire width (lognormal, independent per wire), default 0 */
 } ts_em_variation;
 
 void ts_em_variation_default(ts_em_variation *v);
@@ -320,6 +321,13 @@ void ts_em_variation_default(ts_em_variation *v);
  * Errors: sigma_j < 0, rho outside [0, 1], non-finite inputs. */
 int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, uint64_t seed,
                          uint64_t sample, double *j_out, double *D0_factor, double *dT);
+/* Width factors f[n] = w/w_mean of sample `sample` (lognormal, mean 1,
+ * relative std sigma_w, independent per wire; all 1 when sigma_w = 0),
+ * drawn from the same stream after the currents, so adding width
+ * variation leaves the current draws unchanged. With the branch currents
+ * fixed (no DC re-solve), a wire of width f w carries j/f and has
+ * resistance R/f; the Monte Carlo applies both. */
+int ts_em_variation_widths(const ts_em_variation *v, int n, uint64_t seed, uint64_t sample, double *f);
 
 /* ----------------------------------------- streaming statistics (#10) */
 

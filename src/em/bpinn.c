@@ -588,7 +588,7 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
         return ts_error_set(TS_ERR_RANGE, "bpinn options: need K, train_draws, samples, leapfrog >= 1, adam_steps, "
                                           "burnin >= 0, step, prior_sd, adam_lr > 0, noise_sd >= 0 (0: auto), "
                                           "target_accept in (0,1), method hmc|vi (vi: steps, mc >= 1, lr, init_sd > 0)");
-    if (o->var.sigma_D0 != 0 || o->var.sigma_T_K != 0)
+    if (o->var.sigma_D0 != 0 || o->var.sigma_T_K != 0 || o->var.sigma_w != 0)
         return ts_error_set(TS_ERR_UNSUPPORTED, "bpinn: only current variation is a network input (sigma_D0 = sigma_T = 0)");
     double wall0 = ts_time_now();
     ts_em_bpinn *b;
@@ -776,7 +776,7 @@ int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndr
                         double *std, double *std_input, double *std_post)
 {
     if (!b || !v || ndraws < 1) return ts_error_set(TS_ERR_INVAL, "ts_em_bpinn_predict: bad argument");
-    if (v->sigma_D0 != 0 || v->sigma_T_K != 0)
+    if (v->sigma_D0 != 0 || v->sigma_T_K != 0 || v->sigma_w != 0)
         return ts_error_set(TS_ERR_UNSUPPORTED, "bpinn: only current variation is a network input (sigma_D0 = sigma_T = 0)");
     int K = b->K, ns = b->tree->nwire, nv = b->tree->nvert, S = b->S > 0 ? b->S : 1;
     size_t nq = (size_t)(K + 1) * nv;
