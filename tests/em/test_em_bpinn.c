@@ -568,6 +568,38 @@ static void test_bpinn_lsq_vi(void)
     ts_em_tree_destroy(t);
 }
 
+/* The batched kernel's sweeps write disjoint outputs and sum the loss in
+ * junction order: training is bit-identical for 1 and 2 threads. */
+static void test_bpinn_threads(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_generate(12, 7, p.thickness, &p, &t));
+    if (!t) return;
+    ts_em_bpinn_options o;
+    ts_em_bpinn_options_default(&o);
+    o.K = 6;
+    o.hidden = 8;
+    o.adam_steps = 40;
+    o.burnin = 4;
+    o.samples = 3;
+    ts_em_bpinn *b[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        o.nthreads = k + 1;
+        TS_CHECK_OK(ts_em_bpinn_train(t, &p, 3e8, &o, &b[k]));
+    }
+    if (b[0] && b[1]) {
+        int np = 0, S = 0;
+        ts_em_bpinn_info(b[0], NULL, NULL, NULL, NULL, &np, &S);
+        TS_CHECK(memcmp(b[0]->theta, b[1]->theta, (size_t)S * np * sizeof(double)) == 0);
+        TS_CHECK(memcmp(b[0]->map, b[1]->map, (size_t)np * sizeof(double)) == 0);
+    }
+    ts_em_bpinn_destroy(b[0]);
+    ts_em_bpinn_destroy(b[1]);
+    ts_em_tree_destroy(t);
+}
+
 int main(void)
 {
     ts_progress_set_quiet(1);
@@ -576,6 +608,7 @@ int main(void)
     TS_RUN(test_batched_kernels);
     TS_RUN(test_bpinn_gradient);
     TS_RUN(test_bpinn_lsq_vi);
+    TS_RUN(test_bpinn_threads);
     TS_RUN(test_bpinn_calibration);
     return ts_test_summary();
 }
