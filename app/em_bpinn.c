@@ -23,15 +23,17 @@ static int set_num(ts_config *c, const char *sec, const char *key, double v)
 
 static int cmd_train(int argc, char **argv)
 {
-    const char *out = "em-bpinn", *config = NULL, *dist = "normal";
+    const char *out = "em-bpinn", *config = NULL, *dist = "normal", *method = "hmc";
     uint64_t seed = 1, gen_seed = 1;
     long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
-    double years = 10, sigma_j, rho, lr, step, noise, prior, target;
+    double years = 10, sigma_j, rho, lr, step, noise, prior, target, vi_lr, vi_sd;
+    long vi_steps, vi_mc, lsq, hops;
     ts_em_bpinn_options o;
     ts_em_bpinn_options_default(&o);
     hidden = o.hidden, K = o.K, adam = o.adam_steps, bfgs = o.bfgs_steps, burnin = o.burnin, samples = o.samples, leapfrog = o.leapfrog;
     draws = o.train_draws, sigma_j = o.var.sigma_j, rho = o.var.rho, lr = o.adam_lr, step = o.step0;
     noise = o.noise_sd, prior = o.prior_sd, target = o.target_accept;
+    hops = o.hops, lsq = o.lsq_rounds, vi_steps = o.vi_steps, vi_mc = o.vi_mc, vi_lr = o.vi_lr, vi_sd = o.vi_init_sd;
     const ts_opt opts[] = {
         {"gen-segments", TS_OPT_LONG, &gen, "N", "generated tree of N segments (10-50 um, 1 um, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
@@ -45,12 +47,19 @@ static int cmd_train(int argc, char **argv)
         {"adam-steps", TS_OPT_LONG, &adam, "N", "Adam steps to the MAP before HMC"},
         {"bfgs-steps", TS_OPT_LONG, &bfgs, "N", "GSL BFGS2 iterations refining the MAP after Adam"},
         {"lr", TS_OPT_DOUBLE, &lr, "R", "Adam learning rate (cosine-decayed to 1 %)"},
+        {"hops", TS_OPT_LONG, &hops, "R", "network inputs: currents of all segments within R edges of the junction (1: its own arms, the seed's)"},
+        {"lsq-rounds", TS_OPT_LONG, &lsq, "N", "exact output-layer least-squares solves (variable projection) during/after Adam"},
+        {"method", TS_OPT_STRING, &method, "hmc|vi", "posterior: Hamiltonian Monte Carlo or mean-field variational inference"},
+        {"vi-steps", TS_OPT_LONG, &vi_steps, "N", "VI: Adam steps on the ELBO"},
+        {"vi-mc", TS_OPT_LONG, &vi_mc, "N", "VI: reparameterised draws per step"},
+        {"vi-lr", TS_OPT_DOUBLE, &vi_lr, "R", "VI: Adam rate (cosine-decayed to 1 %)"},
+        {"vi-init-sd", TS_OPT_DOUBLE, &vi_sd, "S", "VI: initial posterior sd of every weight"},
         {"burnin", TS_OPT_LONG, &burnin, "N", "HMC burn-in iterations (step-size adaptation)"},
         {"samples", TS_OPT_LONG, &samples, "N", "posterior samples kept"},
         {"leapfrog", TS_OPT_LONG, &leapfrog, "N", "leapfrog steps per HMC iteration"},
         {"step", TS_OPT_DOUBLE, &step, "E", "initial leapfrog step"},
         {"target-accept", TS_OPT_DOUBLE, &target, "A", "acceptance rate aimed at in burn-in"},
-        {"noise-sd", TS_OPT_DOUBLE, &noise, "S", "likelihood sd of a scaled stress jump (x 1e8 Pa)"},
+        {"noise-sd", TS_OPT_DOUBLE, &noise, "S", "likelihood sd of a scaled stress jump (x 1e8 Pa); 0: the MAP's rms jump (empirical Bayes)"},
         {"prior-sd", TS_OPT_DOUBLE, &prior, "S", "prior sd of every weight and bias"},
         {"threads", TS_OPT_LONG, &threads, "N", "OpenMP threads over draws (0: all; trees < 64 segments: 1)"},
         {"config", TS_OPT_STRING, &config, "FILE", "INI with [material] constants (defaults: EMspice)"},
@@ -66,6 +75,12 @@ static int cmd_train(int argc, char **argv)
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
+    int mi = !strcmp(method, "hmc") ? TS_EM_BPINN_HMC : !strcmp(method, "vi") ? TS_EM_BPINN_VI : -1;
+    if (mi < 0 || hops < 1 || hops > 1000 || lsq < 0 || lsq > 1000000 || vi_steps < 1 || vi_mc < 1 || vi_mc > 1000 || !(vi_lr > 0) || !(vi_sd > 0) || noise < 0) {
+        fprintf(stderr, "tinsel em bpinn train: need --method hmc|vi, --vi-steps, --vi-mc >= 1, --vi-lr, --vi-init-sd > 0, "
+                        "--noise-sd >= 0, --hops in [1, 1000] (see --help)\n");
+        return TS_EXIT_USAGE;
+    }
     if (gen < 1 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
         draws < 1 || draws > 100000 || adam < 0 || bfgs < 0 || bfgs > 10000000 || burnin < 0 || samples < 1 || leapfrog < 1 || threads < 0) {
         fprintf(stderr, "tinsel em bpinn train: need --gen-segments in [1, 1e5], --dist normal|lognormal, --years > 0, "
@@ -76,6 +91,7 @@ static int cmd_train(int argc, char **argv)
     o.leapfrog = (int)leapfrog, o.train_draws = (int)draws, o.var.sigma_j = sigma_j, o.var.rho = rho;
     o.var.dist = (ts_em_dist)di, o.adam_lr = lr, o.step0 = step, o.noise_sd = noise, o.prior_sd = prior;
     o.target_accept = target, o.seed = seed, o.nthreads = (int)threads;
+    o.hops = (int)hops, o.lsq_rounds = (int)lsq, o.method = mi, o.vi_steps = (int)vi_steps, o.vi_mc = (int)vi_mc, o.vi_lr = vi_lr, o.vi_init_sd = vi_sd;
     ts_config *cfg = NULL;
     rc = config ? ts_config_load(config, &cfg) : ((cfg = ts_config_create()) ? 0 : TS_ERR_NOMEM);
     if (rc) return ts_cli_fail(rc, "em bpinn train");
@@ -94,18 +110,21 @@ static int cmd_train(int argc, char **argv)
         rc = path ? ts_em_bpinn_save(b, path) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
     }
-    double acc = 0, stp = 0, ml = 0, ts = 0;
+    double acc = 0, stp = 0, ml = 0, ts = 0, tph[3] = {0, 0, 0}, nsd = 0;
+    long nev = 0;
     int np = 0, ns = 0;
     if (!rc) {
         ts_em_bpinn_info(b, &acc, &stp, &ml, &ts, &np, &ns);
+        ts_em_bpinn_timing(b, &tph[0], &tph[1], &tph[2], &nev, &nsd);
         static const char *hd[] = {"segments", "junctions", "parameters", "posterior_samples", "accept_rate",
-                                   "step", "map_loss", "map_rms_jump_Pa", "train_s"};
+                                   "step", "map_loss", "map_rms_jump_Pa", "train_s", "method_vi", "setup_s", "map_s",
+                                   "posterior_s", "evaluations", "noise_sd"};
         char *path = ts_run_path(run, "train.csv");
         ts_csv *c = NULL;
-        rc = path ? ts_csv_open(path, 9, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        rc = path ? ts_csv_open(path, 15, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
-        double row[9] = {(double)gen, ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, ns, acc, stp, ml,
-                         sqrt(ml) / 1e-8, ts};
+        double row[15] = {(double)gen, ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, ns, acc, stp, ml,
+                          sqrt(ml) / 1e-8, ts, mi, tph[0], tph[1], tph[2], (double)nev, nsd};
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
@@ -127,6 +146,14 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "bpinn", "leapfrog", (double)leapfrog);
         if (!rc) rc = set_num(cfg, "bpinn", "step", step);
         if (!rc) rc = set_num(cfg, "bpinn", "noise_sd", noise);
+        if (!rc) rc = set_num(cfg, "bpinn", "noise_sd_used", nsd);
+        if (!rc) rc = set_num(cfg, "bpinn", "method_vi", mi);
+        if (!rc) rc = set_num(cfg, "bpinn", "lsq_rounds", (double)lsq);
+        if (!rc) rc = set_num(cfg, "bpinn", "hops", (double)hops);
+        if (!rc) rc = set_num(cfg, "bpinn", "vi_steps", (double)vi_steps);
+        if (!rc) rc = set_num(cfg, "bpinn", "vi_mc", (double)vi_mc);
+        if (!rc) rc = set_num(cfg, "bpinn", "vi_lr", vi_lr);
+        if (!rc) rc = set_num(cfg, "bpinn", "vi_init_sd", vi_sd);
         if (!rc) rc = set_num(cfg, "bpinn", "prior_sd", prior);
         if (!rc) rc = ts_run_write_ini(run, cfg);
     }
@@ -134,8 +161,11 @@ static int cmd_train(int argc, char **argv)
         printf("tree        %s: %ld segments, %d junctions, %d parameters\n", t->name, gen,
                ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np);
         printf("MAP         mean squared scaled jump %.4g (rms stress jump %.4g Pa)\n", ml, sqrt(ml) / 1e-8);
-        printf("HMC         %d samples, acceptance %.3f, step %.3g\n", ns, acc, stp);
-        printf("time        %.3f s\n", ts);
+        if (mi == TS_EM_BPINN_VI) printf("VI          %d samples from q, geometric-mean posterior sd %.3g\n", ns, stp);
+        else printf("HMC         %d samples, acceptance %.3f, step %.3g\n", ns, acc, stp);
+        printf("likelihood  noise sd %.4g (scaled jump)\n", nsd);
+        printf("time        %.3f s (setup %.3f, MAP %.3f, posterior %.3f; %ld loss+gradient evaluations)\n", ts, tph[0], tph[1],
+               tph[2], nev);
         printf("outputs     %s/\n", out);
     }
     ts_run_destroy(run);
@@ -280,17 +310,31 @@ static int cmd_predict(int argc, char **argv)
             smax = fmax(smax, fs[q]);
         }
         double range = mx - mn;
+        /* calibration of the epistemic part: fraction of vertex-time values
+         * (t > 0, not the void) whose BPINN mean error against the exact
+         * oracle on the same draws lies within 2 posterior sd */
+        double si = 0, sp = 0;
+        long ncov = 0, ntot = 0;
+        for (size_t q = (size_t)nv; q < nq; q++) {
+            si = fmax(si, bi[q]);
+            sp = fmax(sp, bp[q]);
+            if ((int)(q % nv) == t->void_vertex) continue;
+            ntot++;
+            if (fabs(bm[q] - om[q]) <= 2 * bp[q]) ncov++;
+        }
+        double cover = ntot ? (double)ncov / ntot : 0;
         double e[8] = {rmse_rel(bm, fm, K, nv, range), rmse_rel(bs, fs, K, nv, range), rmse_rel(bs, fs, K, nv, smax),
                        rmse_rel(bm, om, K, nv, range), rmse_rel(bs, os, K, nv, range), rmse_rel(bs, os, K, nv, smax),
                        rmse_rel(om, fm, K, nv, range), rmse_rel(os, fs, K, nv, smax)};
         static const char *hd[] = {"draws", "mean_err_vs_fv", "std_err_vs_fv_range", "std_err_vs_fv_maxstd",
                                    "mean_err_vs_oracle", "std_err_vs_oracle_range", "std_err_vs_oracle_maxstd",
-                                   "oracle_vs_fv_mean", "oracle_vs_fv_std_maxstd", "bpinn_predict_s", "oracle_s", "fv_mc_s"};
+                                   "oracle_vs_fv_mean", "oracle_vs_fv_std_maxstd", "bpinn_predict_s", "oracle_s", "fv_mc_s",
+                                   "max_std_input_Pa", "max_std_post_Pa", "post_coverage_2sd"};
         char *path = ts_run_path(run, "calibration.csv");
         ts_csv *c = NULL;
-        rc = path ? ts_csv_open(path, 12, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        rc = path ? ts_csv_open(path, 15, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
-        double row[12] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc};
+        double row[15] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc, si, sp, cover};
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
@@ -304,6 +348,8 @@ static int cmd_predict(int argc, char **argv)
             printf("BPINN  vs oracle MC: mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[3], 100 * e[4], 100 * e[5]);
             printf("oracle vs FV MC:     mean %.4g %%, std %.4g %% of max std (discretisations)\n", 100 * e[6], 100 * e[7]);
             printf("times: BPINN predict %.3f s, oracle MC %.3f s, FV MC %.3f s (%ld draws)\n", t_pred, t_orc, t_mc, draws);
+            printf("calibration: the BPINN mean is within 2 posterior sd of the oracle mean at %.1f %% of vertex-times\n",
+                   100 * cover);
         }
         /* plot: mean ± std at up to 3 most stressed vertices, BPINN vs FV */
         if (!rc) {

@@ -342,7 +342,7 @@ int em_cmd_mc(int argc, char **argv)
                *dist = "normal", *tree_name = NULL, *nodes = NULL;
     uint64_t seed = 1, gen_seed = 1;
     long samples = 100, gen = 0, void_at = -2, batch = 64;
-    double sigma_j = 0.1, rho = 0, sigma_d0 = 0, sigma_t = 0;
+    double sigma_j = 0.1, rho = 0, sigma_d0 = 0, sigma_t = 0, sigma_w = 0;
     const ts_opt opts[] = {
         {"samples", TS_OPT_LONG, &samples, "N", "Monte Carlo samples"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed; sample i draws from stream (seed, i)"},
@@ -351,6 +351,7 @@ int em_cmd_mc(int argc, char **argv)
         {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation between branch currents, 0 (independent) .. 1"},
         {"sigma-d0", TS_OPT_DOUBLE, &sigma_d0, "S", "relative std of the diffusivity prefactor D0 (lognormal)"},
         {"sigma-t", TS_OPT_DOUBLE, &sigma_t, "K", "std of the temperature in K (normal)"},
+        {"sigma-w", TS_OPT_DOUBLE, &sigma_w, "S", "relative std of every wire width (lognormal, independent; branch currents fixed)"},
         {"gen-segments", TS_OPT_LONG, &gen, "N", "instead of GRID.sp: a generated tree of N segments (10-50 um, 1 um wide, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
         {"tree", TS_OPT_STRING, &tree_name, "NAME", "only this tree of the grid (default: all)"},
@@ -416,6 +417,7 @@ int em_cmd_mc(int argc, char **argv)
     m.var.rho = rho;
     m.var.sigma_D0 = sigma_d0;
     m.var.sigma_T_K = sigma_t;
+    m.var.sigma_w = sigma_w;
     ts_em_tree **list = NULL;
     int ntrees = 0;
     ts_em_netlist *nl = NULL;
@@ -471,6 +473,8 @@ int em_cmd_mc(int argc, char **argv)
         if (!rc) rc = mc_set(cfg, "sigma_D0", buf);
         snprintf(buf, sizeof buf, "%.17g", sigma_t);
         if (!rc) rc = mc_set(cfg, "sigma_T_K", buf);
+        snprintf(buf, sizeof buf, "%.17g", sigma_w);
+        if (!rc) rc = mc_set(cfg, "sigma_w", buf);
         snprintf(buf, sizeof buf, "%ld", gen);
         if (!rc) rc = mc_set(cfg, "gen_segments", buf);
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)gen_seed);

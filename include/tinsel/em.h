@@ -312,6 +312,7 @@ typedef struct {
     double rho;        /* correlation of the z_k, default 0 (independent) */
     double sigma_D0;   /* relative std of D0, default 0 */
     double sigma_T_K;  /* K, std of T, default 0 */
+    double sigma_w;    /* relative std of each wire width (lognormal, independent per wire), default 0 */
 } ts_em_variation;
 
 void ts_em_variation_default(ts_em_variation *v);
@@ -320,6 +321,13 @@ void ts_em_variation_default(ts_em_variation *v);
  * Errors: sigma_j < 0, rho outside [0, 1], non-finite inputs. */
 int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, uint64_t seed,
                          uint64_t sample, double *j_out, double *D0_factor, double *dT);
+/* Width factors f[n] = w/w_mean of sample `sample` (lognormal, mean 1,
+ * relative std sigma_w, independent per wire; all 1 when sigma_w = 0),
+ * drawn from the same stream after the currents, so adding width
+ * variation leaves the current draws unchanged. With the branch currents
+ * fixed (no DC re-solve), a wire of width f w carries j/f and has
+ * resistance R/f; the Monte Carlo applies both. */
+int ts_em_variation_widths(const ts_em_variation *v, int n, uint64_t seed, uint64_t sample, double *f);
 
 /* ----------------------------------------- streaming statistics (#10) */
 
@@ -466,6 +474,17 @@ void ts_em_jmodel_G(const ts_em_jmodel *m, const double *j, double *G);
 int ts_em_jmodel_stress(const ts_em_jmodel *m, const double *phi, double *sig);
 /* Adjoint of ts_em_jmodel_stress: dphi[2 nseg][K] = (∂σ/∂ϕ)^T dsig. */
 int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, double *dphi);
+/* Batched fast variants of the two above for D draws at once, one segment s
+ * per call (its two ends only; segments may run in parallel): arrays are
+ * [2 nseg][K][D] with the D draws contiguous. stress_seg overwrites
+ * sig's rows of s's ends (zero at a void end); adjoint_seg overwrites
+ * dphi's rows of s's ends. Tested against the unbatched reference. */
+void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig);
+void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi);
+int ts_em_jmodel_nseg(const ts_em_jmodel *m);
+/* Pulse response Rd[K] of segment s: σ at end a (0/1) for ϕ = 1 on (0, Δt]
+ * at end b, lags 1..K (borrowed); NULL when either end is the void. */
+const double *ts_em_jmodel_pulse(const ts_em_jmodel *m, int s, int a, int b);
 /* The exact flux oracle: the gradients phi[2 nseg][K] of all ends that make
  * the junction stresses continuous and conserve flux at every t_n, by one
  * sparse LU of the (constant) lag-1 system and forward substitution in time.
@@ -477,6 +496,29 @@ int ts_em_jmodel_set_dense(ts_em_jmodel *m, int dense);
 /* Vertex stresses sv[K+1][nvert] (row 0: t = 0, σ = 0) from end stresses:
  * the mean over a vertex's arm ends (continuous at a solution), 0 at the void. */
 void ts_em_jmodel_vertex_stress(const ts_em_jmodel *m, const double *sig, double *sv);
+
+/* ------------------------------- mean-field variational inference (#10) */
+
+/* A potential U(θ) = -log p(θ | data) + const and its gradient grad[n];
+ * returns 0 or a negative ts_status. */
+typedef int (*ts_em_potential_fn)(void *ctx, const double *theta, double *U, double *grad);
+
+typedef struct {
+    int steps;      /* Adam steps, 300 */
+    int mc;         /* draws of ε per step, 1 */
+    double lr;      /* Adam rate (cosine-decayed to 1 %), 1e-2 */
+    double init_sd; /* initial s_i, 1e-4 */
+    uint64_t seed;  /* 1 */
+} ts_em_vi_options;
+
+void ts_em_vi_options_default(ts_em_vi_options *o);
+/* Mean-field Gaussian VI (src/em/vi.c): q(θ) = Π N(mu_i, exp(2 logsd_i)),
+ * fitted by maximising the ELBO with reparameterised stochastic gradients
+ * and Adam. mu[n] holds the start on entry (e.g. the MAP) and the fitted
+ * means on return; logsd[n] is output only. *neg_elbo (may be NULL): the
+ * averaged negative ELBO up to a constant. Deterministic in o->seed. */
+int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options *o, double *mu, double *logsd,
+                 double *neg_elbo);
 
 /* ------------------------------------------------------ BPINN (#10) */
 
@@ -495,20 +537,29 @@ typedef struct {
     int hidden;          /* units per hidden layer, 8 */
     int K;               /* time steps of the junction model, 20 */
     double prior_sd;     /* 1 */
-    double noise_sd;     /* 1e-3 (= 1e5 Pa on a stress jump) */
+    double noise_sd;     /* 0 (default): empirical Bayes, the MAP's rms scaled jump; > 0: fixed (1e-3 = 1e5 Pa on a jump) */
     int train_draws;     /* current draws in the likelihood, 8 */
     int adam_steps;      /* 1500 */
     int bfgs_steps;      /* GSL vector BFGS2 iterations after Adam (refines the MAP), 0 */
     double adam_lr;      /* 1e-2, cosine-decayed to 1e-4 */
-    int burnin;          /* HMC iterations with step adaptation, 50 */
-    int samples;         /* posterior samples kept, 40 */
-    int leapfrog;        /* leapfrog steps per iteration, 10 */
+    int burnin;          /* HMC iterations with step adaptation, 30 */
+    int samples;         /* posterior samples kept, 20 */
+    int leapfrog;        /* leapfrog steps per iteration, 5 */
     double step0;        /* initial leapfrog step, 1e-3 */
     double target_accept; /* 0.65 */
     uint64_t seed;       /* 1 */
     ts_em_variation var; /* of the training draws */
     int nthreads;        /* 0: OpenMP default */
+    int method;          /* TS_EM_BPINN_HMC (default) or TS_EM_BPINN_VI */
+    int hops;            /* inputs: currents of segments within this many edges of the junction; 1 (the seed's arms) */
+    int lsq_rounds;      /* variable projection: exact output-layer solves during and after Adam, 0 */
+    int vi_steps;        /* VI: Adam steps on the ELBO, 200 */
+    int vi_mc;           /* VI: draws of ε per step, 1 */
+    double vi_lr;        /* VI: rate, 1e-2 */
+    double vi_init_sd;   /* VI: initial posterior sd of every weight, 1e-4 */
 } ts_em_bpinn_options;
+
+enum { TS_EM_BPINN_HMC = 0, TS_EM_BPINN_VI = 1 };
 
 void ts_em_bpinn_options_default(ts_em_bpinn_options *o);
 
@@ -524,6 +575,12 @@ void ts_em_bpinn_destroy(ts_em_bpinn *b);
 void ts_em_bpinn_info(const ts_em_bpinn *b, double *accept, double *step, double *map_loss, double *train_s,
                       int *nparams, int *nsamples);
 const ts_em_jmodel *ts_em_bpinn_jmodel(const ts_em_bpinn *b);
+/* Wall time of the training phases (setup: junction model and draws; MAP:
+ * Adam + BFGS; posterior: HMC or VI), the number of loss + gradient
+ * evaluations, and the likelihood sd used by the posterior (the MAP's rms
+ * scaled jump when noise_sd = 0 was asked for). Any pointer may be NULL. */
+void ts_em_bpinn_timing(const ts_em_bpinn *b, double *setup_s, double *map_s, double *post_s, long *n_eval,
+                        double *noise_sd);
 /* Arm-end gradients phi[2 nseg][K] for current densities j[nwire] with
  * posterior sample s (s = -1: the MAP weights). */
 int ts_em_bpinn_fluxes(const ts_em_bpinn *b, int s, const double *j, double *phi);
@@ -555,6 +612,9 @@ const ts_em_tree *ts_em_bpinn_tree(const ts_em_bpinn *b);
  * gradient with respect to the flat parameters theta[nparams] for the
  * training draws (exposed for the finite-difference test). grad may be NULL. */
 int ts_em_bpinn_loss(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
+/* The same by the simple reference kernel (one draw, one network call at a
+ * time); ts_em_bpinn_loss uses the batched kernel, tested against this one. */
+int ts_em_bpinn_loss_ref(const ts_em_bpinn *b, const double *theta, double *loss, double *grad);
 double *ts_em_bpinn_map(ts_em_bpinn *b); /* [nparams], borrowed, writable */
 
 #ifdef __cplusplus

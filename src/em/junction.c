@@ -17,6 +17,7 @@
 
 #include "tinsel/core.h"
 #include "tinsel/em.h"
+#include "bpinn_priv.h"
 
 enum { END_BLOCKED = 0, END_ARM = 1, END_VOID = 2 };
 
@@ -29,6 +30,7 @@ struct ts_em_jmodel {
     int void_v;
     int *etype;    /* [2 ns] */
     double *R;     /* [ns][2 (a)][2 (b)][K]: σ at end a, unit step of ϕ at end b, lag (k+1)Δt */
+    double *Rd;    /* same layout: Rd[m] = R[m] - R[m-1] (R[-1] = 0), response to a unit pulse */
     int nj;
     int *jv, *jn, *jends; /* [nj], [nj], [nj][4] */
     int *vfirst, *vends;  /* CSR vertex -> ends [nv+1], [2 ns] */
@@ -50,6 +52,7 @@ void ts_em_jmodel_destroy(ts_em_jmodel *m)
     free(m->width);
     free(m->etype);
     free(m->R);
+    free(m->Rd);
     free(m->jv);
     free(m->jn);
     free(m->jends);
@@ -122,13 +125,14 @@ int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end
     m->width = malloc((size_t)ns * sizeof(double));
     m->etype = malloc((size_t)2 * ns * sizeof(int));
     m->R = calloc((size_t)ns * 4 * K, sizeof(double));
+    m->Rd = calloc((size_t)ns * 4 * K, sizeof(double));
     m->jv = malloc((size_t)nv * sizeof(int));
     m->jn = calloc((size_t)nv, sizeof(int));
     m->jends = malloc((size_t)nv * 4 * sizeof(int));
     m->vfirst = calloc((size_t)nv + 1, sizeof(int));
     m->vends = malloc((size_t)2 * ns * sizeof(int));
     m->uidx = malloc((size_t)2 * ns * sizeof(int));
-    if (!m->wa || !m->wb || !m->width || !m->etype || !m->R || !m->jv || !m->jn || !m->jends || !m->vfirst ||
+    if (!m->wa || !m->wb || !m->width || !m->etype || !m->R || !m->Rd || !m->jv || !m->jn || !m->jends || !m->vfirst ||
         !m->vends || !m->uidx) {
         ts_em_jmodel_destroy(m);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for the junction model");
@@ -199,6 +203,8 @@ int ts_em_jmodel_create(const ts_em_tree *t, const ts_em_params *p, double t_end
             }
         }
     }
+    for (size_t i = 0; !rc && i < (size_t)ns * 4; i++)
+        for (int k = 0; k < K; k++) m->Rd[i * K + k] = m->R[i * K + k] - (k ? m->R[i * K + k - 1] : 0.0);
     /* lag-1 system: per junction, conservation row then continuity rows */
     if (!rc && m->nu > 0) {
         int nu = m->nu;
@@ -298,6 +304,91 @@ int ts_em_jmodel_stress_adjoint(const ts_em_jmodel *m, const double *dsig, doubl
         }
     free(dd);
     return 0;
+}
+
+/* Batched kernels (layout [2 ns][K][D], D draws contiguous): with pulse
+ * responses Rd, σ_a(t_n) = Σ_b Σ_{k<=n} ϕ_b[k] Rd_ab[n-k] (the Duhamel sum of
+ * ts_em_jmodel_stress summed by parts) and its transpose
+ * dϕ_b[k] = Σ_a Σ_{n>=k} dσ_a[n] Rd_ab[n-k]. One segment per call, so the
+ * caller can run segments in parallel (each writes only its own ends). */
+static inline __attribute__((always_inline)) void stress_seg_d(const ts_em_jmodel *m, int s, const int D,
+                                                               const double *phi, double *sig)
+{
+    int K = m->K;
+    for (int a = 0; a < 2; a++) {
+        int ea = 2 * s + a;
+        double *out = sig + (size_t)ea * K * D;
+        memset(out, 0, (size_t)K * D * sizeof(double));
+        if (m->etype[ea] == END_VOID) continue;
+        for (int b = 0; b < 2; b++) {
+            int eb = 2 * s + b;
+            if (m->etype[eb] == END_VOID) continue;
+            const double *r = m->Rd + ((size_t)s * 4 + 2 * a + b) * K, *f = phi + (size_t)eb * K * D;
+            for (int n = 0; n < K; n++) {
+                double *o = out + (size_t)n * D;
+                for (int k = 0; k <= n; k++) {
+                    double c = r[n - k];
+                    const double *fk = f + (size_t)k * D;
+#pragma omp simd
+                    for (int d = 0; d < D; d++) o[d] += c * fk[d];
+                }
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void adjoint_seg_d(const ts_em_jmodel *m, int s, const int D,
+                                                                const double *dsig, double *dphi)
+{
+    int K = m->K;
+    for (int b = 0; b < 2; b++) {
+        int eb = 2 * s + b;
+        double *out = dphi + (size_t)eb * K * D;
+        memset(out, 0, (size_t)K * D * sizeof(double));
+        if (m->etype[eb] == END_VOID) continue;
+        for (int a = 0; a < 2; a++) {
+            int ea = 2 * s + a;
+            if (m->etype[ea] == END_VOID) continue;
+            const double *r = m->Rd + ((size_t)s * 4 + 2 * a + b) * K, *g = dsig + (size_t)ea * K * D;
+            for (int k = 0; k < K; k++) {
+                double *o = out + (size_t)k * D;
+                for (int n = k; n < K; n++) {
+                    double c = r[n - k];
+                    const double *gn = g + (size_t)n * D;
+#pragma omp simd
+                    for (int d = 0; d < D; d++) o[d] += c * gn[d];
+                }
+            }
+        }
+    }
+}
+
+/* D = 8 (the training draws' default) and 32 (predict's batch) get copies
+ * with D a constant, so each output row stays in registers. */
+TS_EM_SIMD_CLONES void ts_em_jmodel_stress_seg(const ts_em_jmodel *m, int s, int D, const double *phi, double *sig)
+{
+    switch (D) {
+    case 8: stress_seg_d(m, s, 8, phi, sig); break;
+    case 32: stress_seg_d(m, s, 32, phi, sig); break;
+    default: stress_seg_d(m, s, D, phi, sig);
+    }
+}
+
+TS_EM_SIMD_CLONES void ts_em_jmodel_adjoint_seg(const ts_em_jmodel *m, int s, int D, const double *dsig, double *dphi)
+{
+    switch (D) {
+    case 8: adjoint_seg_d(m, s, 8, dsig, dphi); break;
+    case 32: adjoint_seg_d(m, s, 32, dsig, dphi); break;
+    default: adjoint_seg_d(m, s, D, dsig, dphi);
+    }
+}
+
+int ts_em_jmodel_nseg(const ts_em_jmodel *m) { return m->ns; }
+
+const double *ts_em_jmodel_pulse(const ts_em_jmodel *m, int s, int a, int b)
+{
+    if (m->etype[2 * s + a] == END_VOID || m->etype[2 * s + b] == END_VOID) return NULL;
+    return m->Rd + ((size_t)s * 4 + 2 * a + b) * m->K;
 }
 
 int ts_em_jmodel_solve(const ts_em_jmodel *m, const double *j, double *phi)

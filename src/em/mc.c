@@ -218,17 +218,32 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
         for (int s = 0; s < nb; s++) {
             long sample = b0 + s;
             double *jb = malloc((size_t)nwt * sizeof(double) + 1);
+            double *fw = malloc(3 * (size_t)nwt * sizeof(double) + 1), *wb = fw + nwt, *rb = wb + nwt;
             double fD0 = 1, dT = 0;
-            int r1 = jb ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
+            int r1 = jb && fw ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
             if (!r1) r1 = ts_em_variation_draw(&m->var, jm, nwt, m->seed, (uint64_t)sample, jb, &fD0, &dT);
+            if (!r1) r1 = ts_em_variation_widths(&m->var, nwt, m->seed, (uint64_t)sample, fw);
             ts_em_params ps = *p;
             ps.D0 *= fD0;
             ps.T += dT;
-            for (int i = 0; i < ntrees && !r1; i++)
-                r1 = ts_em_tree_simulate(list[i], &ps, o, jb + woff[i], buf + (size_t)s * block + (size_t)nt * voff[i],
+            for (int i = 0; i < ntrees && !r1; i++) {
+                ts_em_tree tw = *list[i]; /* shallow copy: this sample's widths and resistances */
+                if (m->var.sigma_w > 0) {
+                    for (int k = 0; k < tw.nwire; k++) {
+                        double f = fw[woff[i] + k];
+                        wb[woff[i] + k] = list[i]->width[k] * f;
+                        rb[woff[i] + k] = list[i]->res_ohm[k] / f;
+                        jb[woff[i] + k] /= f; /* same branch current through a wider/narrower wire */
+                    }
+                    tw.width = wb + woff[i];
+                    tw.res_ohm = rb + woff[i];
+                }
+                r1 = ts_em_tree_simulate(&tw, &ps, o, jb + woff[i], buf + (size_t)s * block + (size_t)nt * voff[i],
                                          &r->t_nuc[(size_t)sample * ntrees + i], &r->ttf[(size_t)sample * ntrees + i],
                                          &bsteps);
+            }
             free(jb);
+            free(fw);
             if (r1) {
 #pragma omp critical(ts_em_mc_err)
                 {
@@ -286,7 +301,7 @@ int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em
                          const ts_em_variation *v, double *mean, double *std)
 {
     if (!t || !p || !o || !v || !mean || !std) return ts_error_set(TS_ERR_INVAL, "ts_em_linear_moments: NULL argument");
-    if (t->void_vertex < 0 || v->dist != TS_EM_DIST_NORMAL || v->sigma_D0 != 0 || v->sigma_T_K != 0 ||
+    if (t->void_vertex < 0 || v->dist != TS_EM_DIST_NORMAL || v->sigma_D0 != 0 || v->sigma_T_K != 0 || v->sigma_w != 0 ||
         !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_j >= 0))
         return ts_error_set(TS_ERR_UNSUPPORTED, "linear moments need a void at t = 0 and normal current variation only "
                                                 "(sigma_D0 = sigma_T = 0, 0 <= rho <= 1)");

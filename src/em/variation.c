@@ -19,6 +19,7 @@ void ts_em_variation_default(ts_em_variation *v)
     v->rho = 0.0;
     v->sigma_D0 = 0.0;
     v->sigma_T_K = 0.0;
+    v->sigma_w = 0.0;
 }
 
 /* Lognormal factor with mean 1 and relative std rel for a standard normal z. */
@@ -35,9 +36,10 @@ int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, 
         return ts_error_set(TS_ERR_INVAL, "ts_em_variation_draw: NULL argument or n < 0");
     if (!(v->sigma_j >= 0) || !isfinite(v->sigma_j) || !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_D0 >= 0) ||
         !isfinite(v->sigma_D0) || !(v->sigma_T_K >= 0) || !isfinite(v->sigma_T_K))
-        return ts_error_set(TS_ERR_RANGE,
-                            "variation: need sigma_j >= 0, 0 <= rho <= 1, sigma_D0 >= 0, sigma_T >= 0 (got %g, %g, %g, %g)",
-                            v->sigma_j, v->rho, v->sigma_D0, v->sigma_T_K);
+        return ts_error_set(
+            TS_ERR_RANGE,
+            "variation: need sigma_j >= 0, 0 <= rho <= 1, sigma_D0 >= 0, sigma_T >= 0 (got %g, %g, %g, %g)",
+            v->sigma_j, v->rho, v->sigma_D0, v->sigma_T_K);
     if (v->dist != TS_EM_DIST_NORMAL && v->dist != TS_EM_DIST_LOGNORMAL)
         return ts_error_set(TS_ERR_RANGE, "variation: unknown distribution %d", (int)v->dist);
     ts_rng *r = ts_rng_create(seed, sample);
@@ -55,11 +57,33 @@ int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, 
             rc = ts_error_set(TS_ERR_RANGE, "variation: mean current density of wire %d is not finite", k);
             break;
         }
-        if (v->dist == TS_EM_DIST_NORMAL) j_out[k] = mu * (1.0 + v->sigma_j * z);
-        else j_out[k] = mu * lognormal_factor(v->sigma_j, z);
+        if (v->dist == TS_EM_DIST_NORMAL)
+            j_out[k] = mu * (1.0 + v->sigma_j * z);
+        else
+            j_out[k] = mu * lognormal_factor(v->sigma_j, z);
     }
     if (D0_factor) *D0_factor = v->sigma_D0 > 0 ? lognormal_factor(v->sigma_D0, zD) : 1.0;
     if (dT) *dT = v->sigma_T_K * zT;
     ts_rng_destroy(r);
     return rc;
+}
+
+int ts_em_variation_widths(const ts_em_variation *v, int n, uint64_t seed, uint64_t sample, double *f)
+{
+    if (!v || n < 0 || (n > 0 && !f))
+        return ts_error_set(TS_ERR_INVAL, "ts_em_variation_widths: NULL argument or n < 0");
+    if (!(v->sigma_w >= 0) || !isfinite(v->sigma_w))
+        return ts_error_set(TS_ERR_RANGE, "variation: need sigma_w >= 0 (got %g)", v->sigma_w);
+    for (int k = 0; k < n; k++)
+        f[k] = 1.0;
+    if (v->sigma_w == 0 || n == 0) return 0;
+    ts_rng *r = ts_rng_create(seed, sample);
+    TS_CHECK_ALLOC(r);
+    /* skip the draws of ts_em_variation_draw: common factor, D0, T, one per wire */
+    for (int k = 0; k < 3 + n; k++)
+        (void)ts_rng_normal(r, 0, 1);
+    for (int k = 0; k < n; k++)
+        f[k] = lognormal_factor(v->sigma_w, ts_rng_normal(r, 0, 1));
+    ts_rng_destroy(r);
+    return 0;
 }

@@ -6,8 +6,8 @@
  * determinism. */
 #include <stdlib.h>
 
-#include "ts_test.h"
 #include "tinsel/em.h"
+#include "ts_test.h"
 
 #define YEAR 3.15576e7
 
@@ -32,7 +32,8 @@ static void test_stats(void)
         sum += x[i];
     }
     double mean = sum / N, m2 = 0;
-    for (int i = 0; i < N; i++) m2 += (x[i] - mean) * (x[i] - mean);
+    for (int i = 0; i < N; i++)
+        m2 += (x[i] - mean) * (x[i] - mean);
     /* Welford vs two-pass: both backward stable, agree to ~N eps */
     TS_CHECK_CLOSE(s.mean, mean, 0, 1e-12);
     TS_CHECK_CLOSE(ts_em_stat_std(&s), sqrt(m2 / (N - 1)), 0, 1e-12);
@@ -50,7 +51,8 @@ static void test_stats(void)
     ts_em_stat t;
     ts_em_stat_init(&t, 3, probs);
     const double v[4] = {4, 1, 3, 2};
-    for (int i = 0; i < 4; i++) ts_em_stat_push(&t, v[i]);
+    for (int i = 0; i < 4; i++)
+        ts_em_stat_push(&t, v[i]);
     TS_CHECK_CLOSE(ts_em_stat_quantile(&t, 1), 2.5, 0, 1e-15);
     TS_CHECK_CLOSE(ts_em_stat_quantile(&t, 0), 1.15, 0, 1e-14);
     ts_rng_destroy(r);
@@ -203,7 +205,9 @@ static void test_mc_vs_linear_moments(void)
                 TS_CHECK_CLOSE(ts_em_stat_quantile(s, 1), mean[q], 0.3 * sd[q], 0);
                 checked++;
             }
-        printf("     MC (400) vs exact moments: worst mean error %.2f SE, worst std error %.2f SE over %d values\n", worst_m, worst_s, checked);
+        printf("     MC (400) vs exact moments: worst mean error %.2f SE, worst std error %.2f SE over %d "
+               "values\n",
+               worst_m, worst_s, checked);
         TS_CHECK(checked > 10 * o.nout);
         TS_CHECK_MSG(worst_m < 4.5, "mean error %.2f SE", worst_m);
         TS_CHECK_MSG(worst_s < 4.5, "std error %.2f SE", worst_s);
@@ -218,6 +222,74 @@ static void test_mc_vs_linear_moments(void)
     TS_CHECK_ERR(ts_em_linear_moments(t, &p, &o, &m.var, mean, sd), TS_ERR_UNSUPPORTED);
     free(mean);
     free(sd);
+    ts_em_mc_result_destroy(r);
+    ts_em_tree_destroy(t);
+}
+
+/* Width variation (sigma_w): on a single voided wire with fixed branch
+ * current, a width factor f scales j by 1/f and nothing else enters (no
+ * junction), so σ(x, t; f) = σ_det(x, t)/f exactly. For lognormal f (mean 1,
+ * relative std s, s'² = ln(1 + s²)): E[1/f] = e^{s'²},
+ * sd(1/f) = e^{s'²} √(e^{s'²} - 1). MC mean and std within 4.5 SE of these. */
+static void test_mc_width_variation(void)
+{
+    ts_em_params p;
+    ts_em_options o;
+    ts_em_params_default(&p);
+    ts_em_options_default(&o);
+    o.years = 2;
+    o.nout = 6;
+    o.ncell = 10;
+    ts_em_tree *t = NULL;
+    TS_CHECK_OK(ts_em_tree_alloc(2, 1, &t));
+    if (!t) return;
+    t->wa[0] = 0;
+    t->wb[0] = 1;
+    t->len[0] = 30e-6;
+    t->width[0] = 1e-6;
+    t->j_mean[0] = 3e9;
+    t->res_ohm[0] = 10;
+    t->void_vertex = 0;
+    ts_em_mc_options m;
+    ts_em_mc_options_default(&m);
+    m.samples = 400;
+    m.var.sigma_j = 0;
+    m.var.sigma_w = 0.2;
+    ts_em_mc_result *r = NULL;
+    size_t n = (size_t)(o.nout + 1) * t->nvert;
+    double *det = malloc(n * sizeof(double));
+    TS_CHECK_OK(ts_em_tree_simulate(t, &p, &o, t->j_mean, det, NULL, NULL, NULL));
+    TS_CHECK_OK(ts_em_mc_run(&t, 1, &p, &o, &m, &r));
+    if (r && det) {
+        double s2 = log1p(0.2 * 0.2), e1 = exp(s2), sd1 = exp(s2) * sqrt(exp(s2) - 1), N = (double)m.samples;
+        double wm = 0, ws = 0;
+        for (int k = 1; k <= o.nout; k++) {
+            size_t q = (size_t)k * t->nvert + 1; /* the blocked far end */
+            const ts_em_stat *st = &r->stat[q];
+            double mu = det[q] * e1, sd = fabs(det[q]) * sd1;
+            wm = fmax(wm, fabs(st->mean - mu) / (sd / sqrt(N)));
+            ws = fmax(ws, fabs(ts_em_stat_std(st) - sd) / (sd / sqrt(2 * (N - 1))));
+        }
+        printf("     width variation (s = 0.2), one wire: worst mean error %.2f SE, std error %.2f SE\n", wm,
+               ws);
+        /* the std's SE uses the normal approximation; 1/f is mildly skewed
+         * (kurtosis ~3.7 at s = 0.2), hence 4.5 SE as elsewhere */
+        TS_CHECK_MSG(wm < 4.5, "width variation: mean error %.2f SE", wm);
+        TS_CHECK_MSG(ws < 4.5, "width variation: std error %.2f SE", ws);
+    }
+    /* the current draws do not change when width variation is switched on */
+    double j1[3], j2[3], f[3], jm[3] = {1e9, -2e9, 3e9};
+    ts_em_variation v;
+    ts_em_variation_default(&v);
+    TS_CHECK_OK(ts_em_variation_draw(&v, jm, 3, 5, 7, j1, NULL, NULL));
+    v.sigma_w = 0.3;
+    TS_CHECK_OK(ts_em_variation_draw(&v, jm, 3, 5, 7, j2, NULL, NULL));
+    TS_CHECK_OK(ts_em_variation_widths(&v, 3, 5, 7, f));
+    for (int k = 0; k < 3; k++)
+        TS_CHECK(j1[k] == j2[k] && f[k] > 0 && f[k] != 1.0);
+    v.sigma_w = -1;
+    TS_CHECK_ERR(ts_em_variation_widths(&v, 3, 5, 7, f), TS_ERR_RANGE);
+    free(det);
     ts_em_mc_result_destroy(r);
     ts_em_tree_destroy(t);
 }
@@ -251,7 +323,8 @@ static void test_mc_threads(void)
         for (size_t q = 0; q < n; q++)
             same &= r1->stat[q].mean == r2->stat[q].mean && r1->stat[q].m2 == r2->stat[q].m2 &&
                     ts_em_stat_quantile(&r1->stat[q], 0) == ts_em_stat_quantile(&r2->stat[q], 0);
-        for (long s = 0; s < m.samples; s++) same &= r1->ttf[s] == r2->ttf[s] || (isinf(r1->ttf[s]) && isinf(r2->ttf[s]));
+        for (long s = 0; s < m.samples; s++)
+            same &= r1->ttf[s] == r2->ttf[s] || (isinf(r1->ttf[s]) && isinf(r2->ttf[s]));
         TS_CHECK_MSG(same, "1 and 2 threads differ");
         TS_CHECK(r1->nconv == 7 && r1->conv_n[6] == 37); /* 1 2 4 8 16 32 37 */
     }
@@ -269,6 +342,7 @@ int main(void)
     TS_RUN(test_variation);
     TS_RUN(test_mc_zero_variance_vs_analyze);
     TS_RUN(test_mc_vs_linear_moments);
+    TS_RUN(test_mc_width_variation);
     TS_RUN(test_mc_threads);
     return ts_test_summary();
 }
