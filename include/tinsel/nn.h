@@ -125,7 +125,11 @@ int ts_nn_conv3d_shape(ts_nn_conv_shape *s, int n, int c, int d, int h, int w, i
                        int k, int stride, int pad); /* cubic kernel/stride/pad */
 size_t ts_nn_conv_out_numel(const ts_nn_conv_shape *s);
 
-/* Fast path: im2col + OpenBLAS sgemm (1x1 stride-1 convs use sgemm directly).
+/* Fast path. 2-D stride-1 convolutions (kernel > 1x1) on a CPU with AVX-512 or
+ * AVX2+FMA: a direct register-blocked kernel on zero-padded planes (forward and
+ * input gradient) and one GEMM per kernel tap over the whole batch (weight
+ * gradient), no im2col; 1x1 stride-1 convs: sgemm on the input directly; all
+ * others: im2col + OpenBLAS sgemm. ts_nn_set_conv_algo picks a path.
  * out [n, oc, od, oh, ow] (overwritten); inp [n, c, d, h, w];
  * weight [oc, c, kd, kh, kw]; bias [oc] or NULL. */
 int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
@@ -134,6 +138,12 @@ int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
  * dout [n, oc, od, oh, ow]; inp and weight as in forward. */
 int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, float *dbias,
                         const float *dout, const float *inp, const float *weight);
+/* Process-wide choice of the fast path (for tests and benchmarks): AUTO (the
+ * direct kernel where it applies, the default), GEMM (im2col + sgemm always),
+ * DIRECT (same as AUTO; the direct kernel is used only where it applies). */
+enum { TS_NN_CONV_AUTO = 0, TS_NN_CONV_GEMM = 1, TS_NN_CONV_DIRECT = 2 };
+void ts_nn_set_conv_algo(int algo);
+int ts_nn_get_conv_algo(void);
 /* Reference: direct loops, the definition; the fast path is tested against it. */
 int ts_nn_conv_forward_ref(const ts_nn_conv_shape *s, float *out, const float *inp,
                            const float *weight, const float *bias);

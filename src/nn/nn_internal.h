@@ -14,23 +14,6 @@
 #define TS_NN_OMP(x) TS_NN_PRAGMA(omp x)
 #else
 #define TS_NN_OMP(x)
-/* Row-major single-precision GEMM, C [m, n] = alpha op(A) op(B) + beta C,
- * op(A) [m, k], op(B) [k, n]; ta/tb nonzero: transposed. Calls OpenBLAS's
- * Fortran sgemm_ (row-major as the column-major transpose problem): the
- * cblas_sgemm symbol resolves to GSL's reference libgslcblas when -lgslcblas
- * comes first on the link line, about 10x slower (see docs/nn.md). */
-void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
-                 const float *b, int ldb, float beta, float *c, int ldc);
-
-/* Validation shared by conv.c and conv_ref.c. */
-int ts_nn_conv_check_(const ts_nn_conv_shape *s);
-
-/* Length of the optimiser's flat state (the n it was created with). */
-size_t ts_nn_optim_state_size_(const ts_nn_optim *o);
-
-/* Number of floats in parameter idx (0 for a bad index). */
-size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
-
 #endif
 
 /* Thread index and team size inside a parallel region (0 and 1 without OpenMP). */
@@ -69,6 +52,15 @@ void ts_nn_threads_init_(void);
  * comes first on the link line, about 10x slower (see docs/nn.md). */
 void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Direct stride-1 2-D convolution (conv_direct.c). _ok_: 1 when it applies
+ * to s on this CPU (and the GEMM path is not forced). forward: out = conv + bias
+ * or out += conv (accumulate, bias ignored). backward_weight: dweight += dW. */
+int ts_nn_conv_direct_ok_(const ts_nn_conv_shape *s);
+int ts_nn_conv_direct_forward_(const ts_nn_conv_shape *s, float *out, const float *inp, const float *weight,
+                               const float *bias, int accumulate, int threads);
+int ts_nn_conv_direct_backward_weight_(const ts_nn_conv_shape *s, float *dweight, const float *dout,
+                                       const float *inp, int threads);
 
 /* Validation shared by conv.c and conv_ref.c. */
 int ts_nn_conv_check_(const ts_nn_conv_shape *s);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/nn_internal.h"
 #include "golden.h"
 #include "tinsel/nn.h"
 #include "ts_test.h"
@@ -335,7 +336,7 @@ static void conv_vs_ref(const ts_nn_conv_shape *s, int threads, double *worst)
 static void test_conv_fast_vs_ref(void)
 {
     double worst = 0;
-    int cases = 0;
+    int cases = 0, ndirect = 0;
     for (int it = 0; it < 24; it++) {
         ts_nn_conv_shape s;
         int is3d = it % 3 == 2;
@@ -346,14 +347,36 @@ static void test_conv_fast_vs_ref(void)
                       : ts_nn_conv2d_shape(&s, n, c, h, w, oc, k, 1 + (int)ts_rng_uint(R, 3), st, 1 + (int)ts_rng_uint(R, 2),
                                            p, (int)ts_rng_uint(R, 2));
         if (rc) continue; /* a random shape can be invalid (kernel > padded input): skipped */
+        /* both fast paths: the default (direct kernel where it applies) and im2col + sgemm */
+        ts_nn_set_conv_algo(TS_NN_CONV_GEMM);
         conv_vs_ref(&s, 1 + it % 2, &worst);
+        ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
+        conv_vs_ref(&s, 1 + it % 2, &worst);
+        ndirect += ts_nn_conv_direct_ok_(&s);
         cases++;
     }
-    /* a larger one that takes the OpenMP branches */
-    ts_nn_conv_shape s;
-    TS_CHECK_OK(ts_nn_conv2d_shape(&s, 2, 16, 24, 24, 16, 3, 3, 1, 1, 1, 1));
-    conv_vs_ref(&s, 2, &worst);
-    printf("  fast vs reference: %d random shapes + 1 large, max |err|/max|ref| = %.2e\n", cases, worst);
+    /* larger ones that take the OpenMP branches and, for the direct kernel,
+     * several register blocks with channel and position tails (oc not a
+     * multiple of 8, oh·wp not a multiple of 48), at 1 and 2 threads */
+    const int big[4][9] = {/* n c h w oc kh kw ph pw */
+                           {2, 16, 24, 24, 16, 3, 3, 1, 1},
+                           {3, 5, 13, 17, 11, 3, 3, 1, 1},
+                           {2, 7, 9, 30, 9, 5, 3, 2, 1},
+                           {1, 19, 40, 33, 21, 3, 3, 0, 1}};
+    for (int i = 0; i < 4; i++)
+        for (int algo = 0; algo < 2; algo++)
+            for (int th = 1; th <= 2; th++) {
+                const int *b = big[i];
+                ts_nn_conv_shape s;
+                TS_CHECK_OK(ts_nn_conv2d_shape(&s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 1, 1, b[7], b[8]));
+                ts_nn_set_conv_algo(algo ? TS_NN_CONV_AUTO : TS_NN_CONV_GEMM);
+                conv_vs_ref(&s, th, &worst);
+                ndirect += algo && ts_nn_conv_direct_ok_(&s);
+            }
+    ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
+    printf("  fast vs reference: %d random shapes + 4 large, im2col+sgemm and default path (%d cases on the "
+           "direct kernel), max |err|/max|ref| = %.2e\n",
+           cases, ndirect, worst);
     TS_CHECK(cases >= 15);
 }
 
