@@ -53,23 +53,50 @@ static inline float gelu_cdf(float x, float e)
     return 0.5f * (1.0f + copysignf(1.0f - r * e, x));
 }
 
-void ts_nn_gelu_forward(float *out, const float *inp, size_t n)
+/* The GELU loops on a range, compiled for AVX-512, AVX2 and the baseline and
+ * picked at load time (the same IEEE operations per element in each: results
+ * are bitwise the same; no FMA contraction in ISO C mode). */
+TS_NN_CLONES static void gelu_fwd_range(float *restrict out, const float *restrict inp, size_t n)
 {
-    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
+    TS_NN_OMP(simd)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         out[i] = x * gelu_cdf(x, exp_negu(0.5f * x * x));
     }
 }
 
-void ts_nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n)
+TS_NN_CLONES static void gelu_bwd_range(float *restrict dinp, const float *restrict dout,
+                                        const float *restrict inp, size_t n)
 {
     /* one exponential serves erf(x/√2) and φ(x): both need e^{-x²/2} */
-    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
+    TS_NN_OMP(simd)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float e = exp_negu(0.5f * x * x);
         dinp[i] += dout[i] * (gelu_cdf(x, e) + x * TS_NN_INV_SQRT_2PI * e);
+    }
+}
+
+/* Blocks of 4096 elements spread over the team (static, contiguous). */
+#define TS_NN_EW_BLOCK 4096
+
+void ts_nn_gelu_forward(float *out, const float *inp, size_t n)
+{
+    const size_t nb = (n + TS_NN_EW_BLOCK - 1) / TS_NN_EW_BLOCK;
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t b = 0; b < nb; b++) {
+        size_t i0 = b * TS_NN_EW_BLOCK, len = n - i0 < TS_NN_EW_BLOCK ? n - i0 : TS_NN_EW_BLOCK;
+        gelu_fwd_range(out + i0, inp + i0, len);
+    }
+}
+
+void ts_nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n)
+{
+    const size_t nb = (n + TS_NN_EW_BLOCK - 1) / TS_NN_EW_BLOCK;
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t b = 0; b < nb; b++) {
+        size_t i0 = b * TS_NN_EW_BLOCK, len = n - i0 < TS_NN_EW_BLOCK ? n - i0 : TS_NN_EW_BLOCK;
+        gelu_bwd_range(dinp + i0, dout + i0, inp + i0, len);
     }
 }
 

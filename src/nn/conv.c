@@ -267,6 +267,15 @@ static int conv_backward_data_s1(const ts_nn_conv_shape *s, float *dinp, const f
     return rc;
 }
 
+/* Σ p[i] in double (simd: vector-width interleaved order, fixed per CPU) */
+TS_NN_CLONES static double sum_double(const float *p, size_t n)
+{
+    double acc = 0.0;
+    TS_NN_OMP(simd reduction(+ : acc))
+    for (size_t i = 0; i < n; i++) acc += p[i];
+    return acc;
+}
+
 /* dbias[o] += Σ_{n,p} dout[n,o,p]: fixed order, image-major per channel, in double */
 static void conv_bias_grad(const ts_nn_conv_shape *s, float *dbias, const float *dout, int T)
 {
@@ -274,10 +283,7 @@ static void conv_bias_grad(const ts_nn_conv_shape *s, float *dbias, const float 
     TS_NN_OMP(parallel for schedule(static) num_threads(T))
     for (int o = 0; o < s->oc; o++) {
         double acc = 0.0;
-        for (int n = 0; n < s->n; n++) {
-            const float *p = dout + ((size_t)n * s->oc + o) * osp;
-            for (size_t i = 0; i < osp; i++) acc += p[i];
-        }
+        for (int n = 0; n < s->n; n++) acc += sum_double(dout + ((size_t)n * s->oc + o) * osp, osp);
         dbias[o] += (float)acc;
     }
 }

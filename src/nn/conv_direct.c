@@ -205,6 +205,18 @@ static void pad_plane(float *dst, const float *src, int h, int w, int ph, int pw
     memset(dst + (size_t)(h + ph) * wp, 0, (size_t)(hp - h - ph) * wp * sizeof(float));
 }
 
+/* dst[0..n) = src + b, or dst += src when accumulate */
+TS_NN_CLONES static void row_out(float *restrict dst, const float *restrict src, size_t n, float b, int accumulate)
+{
+    if (accumulate) {
+        TS_NN_OMP(simd)
+        for (size_t i = 0; i < n; i++) dst[i] += src[i];
+    } else {
+        TS_NN_OMP(simd)
+        for (size_t i = 0; i < n; i++) dst[i] = src[i] + b;
+    }
+}
+
 static void *alloc_aligned(size_t nfloats)
 {
     void *p = NULL;
@@ -288,10 +300,7 @@ int ts_nn_conv_direct_forward_(const ts_nn_conv_shape *s, float *out, const floa
                             if (xe > (size_t)s->ow) xe = (size_t)s->ow;
                             float *dst = on + y * (size_t)s->ow;
                             const float *src = tr + (p - p0) - x;
-                            if (accumulate)
-                                for (size_t xx = x; xx < xe; xx++) dst[xx] += src[xx];
-                            else
-                                for (size_t xx = x; xx < xe; xx++) dst[xx] = src[xx] + bv;
+                            row_out(dst + x, src + x, xe - x, bv, accumulate);
                         }
                         p = e;
                     }

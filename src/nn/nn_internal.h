@@ -16,6 +16,14 @@
 #define TS_NN_OMP(x)
 #endif
 
+/* Function multiversioning for vectorised loops: AVX-512, AVX2 and the
+ * baseline, chosen by the loader (GCC/Clang on x86-64 with ifunc support). */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
+#define TS_NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TS_NN_CLONES
+#endif
+
 /* Thread index and team size inside a parallel region (0 and 1 without OpenMP). */
 #ifdef _OPENMP
 static inline int ts_nn_thread_id_(void) { return omp_get_thread_num(); }
