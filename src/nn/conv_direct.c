@@ -326,7 +326,7 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
 {
     enum { OB = 8, KC = 4096 };
     const int hp = s->h + 2 * s->ph, wp = s->w + 2 * s->pw;
-    const size_t plane = (size_t)hp * wp, Kt = (size_t)s->n * plane, Kp = (Kt + KC - 1) / KC * KC;
+    const size_t plane = (size_t)hp * wp, Kt = (size_t)s->n * plane, Kp = (Kt + 15) / 16 * 16;
     const size_t osp = (size_t)s->oh * s->ow, isp = (size_t)s->h * s->w;
     const int nob = (s->oc + OB - 1) / OB, njb = (s->kw + 2) / 3;
     const size_t xstride = Kp + (size_t)(s->kh - 1) * wp + (size_t)njb * 3 + 16;
@@ -374,13 +374,14 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
         TS_NN_OMP(barrier)
         split((size_t)nob * s->c, t, nt, &j0, &j1);
         float r[OB * 3];
-        for (size_t k0 = 0; k0 < Kp; k0 += KC)
+        for (size_t k0 = 0; k0 < Kp; k0 += KC) {
+            const size_t kc = Kp - k0 < KC ? Kp - k0 : KC;
             for (size_t q = j0; q < j1; q++) {
                 const size_t b = q / (size_t)s->c, ci = q % (size_t)s->c;
                 const float *d = doutf + b * OB * Kp + k0;
                 for (int i = 0; i < s->kh; i++)
                     for (int jb = 0; jb < njb; jb++) {
-                        kerw_avx512(d, Kp, xin + ci * xstride + k0 + (size_t)i * wp + (size_t)jb * 3, KC, r);
+                        kerw_avx512(d, Kp, xin + ci * xstride + k0 + (size_t)i * wp + (size_t)jb * 3, kc, r);
                         for (int o = 0; o < OB; o++) {
                             float *w = dwt + ((b * OB + o) * s->c + ci) * wrow + ((size_t)i * njb + jb) * 3;
                             w[0] += r[o * 3];
@@ -389,6 +390,7 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
                         }
                     }
             }
+        }
     }
     for (int o = 0; o < s->oc; o++)
         for (int ci = 0; ci < s->c; ci++)
