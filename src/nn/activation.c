@@ -7,42 +7,18 @@
  * t = 1/(1 + p|x|), |error| <= 1.5e-7 (5.8e-7 measured in float against double
  * erf): the formula of PyTorch's AVX2 Vectorized<float>::erf, and 4x faster than
  * glibc's erff here.
- * e^{-u} in erf and φ is exp_negu below (u = x²/2 >= 0): u clamped to 87 on the
- * ordered bit patterns of non-negative floats, Cody-Waite reduction
- * u = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial and 2^n from the
- * exponent bits; branch-free so that the GELU loops vectorise (omp simd).
+ * e^{-u} in erf and φ is ts_nn_exp_negu_ (nn_internal.h; u = x²/2 >= 0): u
+ * clamped to 87 on the ordered bit patterns of non-negative floats, Cody-Waite
+ * reduction u = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial and 2^n from
+ * the exponent bits; branch-free so that the GELU loops vectorise (omp simd).
  * 2.5e-7 max relative error against double exp on [0, 87].
  * Backward adds into dinp. */
 #include <math.h>
-#include <stdint.h>
 
 #include "nn/nn_internal.h"
 
 #define TS_NN_SQRT1_2 0.70710678118654752440f
 #define TS_NN_INV_SQRT_2PI 0.39894228040143267794f
-
-typedef union {
-    float f;
-    int32_t i;
-} ts_nn_f32bits;
-
-/* e^{-u} for u >= 0 (NaN and u > 87 give e^{-87}). */
-static inline float exp_negu(float u)
-{
-    ts_nn_f32bits c, t, sc;
-    c.f = u;
-    c.i = c.i < 0x42AE0000 ? c.i : 0x42AE0000; /* 87.0f: bit patterns of floats >= 0 are ordered */
-    c.i = c.i > 0 ? c.i : 0;                   /* -0 and negative inputs: 0 */
-    const float x = -c.f, shifter = 12582912.0f; /* 1.5 2^23: adding it rounds to an integer */
-    t.f = x * 1.44269504088896341f + shifter;
-    const float nf = t.f - shifter;
-    float r = x - nf * 0.693145751953125f; /* ln2 split hi + lo (Cody-Waite) */
-    r = r - nf * 1.42860682030941723212e-6f;
-    const float p =
-        1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
-    sc.i = (int32_t)((uint32_t)(t.i - 0x4B400000 + 127) << 23); /* 2^n */
-    return p * sc.f;
-}
 
 /* Φ-part of erf(x/√2) given e = e^{-x²/2}. */
 static inline float gelu_cdf(float x, float e)
@@ -61,7 +37,7 @@ TS_NN_CLONES static void gelu_fwd_range(float *restrict out, const float *restri
     TS_NN_OMP(simd)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        out[i] = x * gelu_cdf(x, exp_negu(0.5f * x * x));
+        out[i] = x * gelu_cdf(x, ts_nn_exp_negu_(0.5f * x * x));
     }
 }
 
@@ -72,7 +48,7 @@ TS_NN_CLONES static void gelu_bwd_range(float *restrict dinp, const float *restr
     TS_NN_OMP(simd)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        float e = exp_negu(0.5f * x * x);
+        float e = ts_nn_exp_negu_(0.5f * x * x);
         dinp[i] += dout[i] * (gelu_cdf(x, e) + x * TS_NN_INV_SQRT_2PI * e);
     }
 }

@@ -129,6 +129,7 @@ __attribute__((target("avx512f,fma"))) static void kerw_avx512(const float *d, s
         __m512 v;
 #define TS_NN_ROW(o)                                 \
     v = _mm512_loadu_ps(d + (o) * ld + k);           \
+    __asm__("" : "+v"(v)); /* one load, three uses */ \
     a##o##0 = _mm512_fmadd_ps(v, x0, a##o##0);       \
     a##o##1 = _mm512_fmadd_ps(v, x1, a##o##1);       \
     a##o##2 = _mm512_fmadd_ps(v, x2, a##o##2);
