@@ -4,6 +4,7 @@
  *   unet:       x [8, 1, 64, 64], two levels (32, 64, 128 channels), two
  *               conv3x3-GN-GELU per block, 4-head attention at 16x16, bilinear
  *               up + skip concat, 1x1 out (the same graph as UNet in bench_nn.py)
+ * Blocks use the fused ts_nn_groupnorm_gelu_* (PyTorch: GroupNorm then GELU).
  * Each: forward + backward with a fixed upstream gradient; prints the median
  * and the minimum of `reps` timed runs after one warm-up, and the median
  * process CPU time (all threads) ("name median min cpu_median").
@@ -18,9 +19,9 @@
 
 /* Per-layer CPU time (process CPU clock, all threads), printed to stderr when
  * the environment has TS_NN_BENCH_PROFILE=1: the profile of one network. */
-enum { P_CONV_F, P_CONV_B, P_GN_F, P_GN_B, P_GELU_F, P_GELU_B, P_POOL, P_UP, P_CAT, P_ATTN, P_ZERO, P_NCAT };
-static const char *pnames[P_NCAT] = {"conv fwd", "conv bwd", "groupnorm fwd", "groupnorm bwd", "gelu fwd",
-                                     "gelu bwd", "max-pool", "bilinear", "concat+add", "attention", "zeroing"};
+enum { P_CONV_F, P_CONV_B, P_GN_F, P_GN_B, P_POOL, P_UP, P_CAT, P_ATTN, P_ZERO, P_NCAT };
+static const char *pnames[P_NCAT] = {"conv fwd", "conv bwd", "gn(+gelu) fwd", "gn(+gelu) bwd", "max-pool",
+                                     "bilinear", "concat+add", "attention", "zeroing"};
 static double ptime[P_NCAT];
 static double cpu_now(void)
 {
@@ -52,7 +53,7 @@ typedef struct {
     int groups;
     float *w, *b, *gw, *gb;        /* conv weight/bias, GN weight/bias */
     float *dw, *db, *dgw, *dgb;
-    float *a, *g, *mean, *rstd;    /* cached: conv out, GN out */
+    float *a, *mean, *rstd;        /* cached: conv out, GroupNorm statistics */
     const float *in;
 } block;
 
@@ -82,7 +83,7 @@ static void block_init(block *B, ts_rng *r, int n, int c, int h, int w, int oc, 
     B->gb = rnd(r, oc, 0.1);
     B->dw = zer((size_t)oc * c * 9), B->db = zer(oc), B->dgw = zer(oc), B->dgb = zer(oc);
     size_t no = ts_nn_conv_out_numel(&B->s);
-    B->a = zer(no), B->g = zer(no), B->mean = zer((size_t)n * groups), B->rstd = zer((size_t)n * groups);
+    B->a = zer(no), B->mean = zer((size_t)n * groups), B->rstd = zer((size_t)n * groups);
 }
 
 static void block_fwd(block *B, const float *in, float *out)
@@ -90,20 +91,18 @@ static void block_fwd(block *B, const float *in, float *out)
     int sp = B->s.oh * B->s.ow;
     B->in = in;
     TM(P_CONV_F, ts_nn_conv_forward(&B->s, B->a, in, B->w, B->b));
-    TM(P_GN_F, ts_nn_groupnorm_forward(B->g, B->mean, B->rstd, B->a, B->gw, B->gb, B->s.n, B->s.oc, sp, B->groups,
-                                       1e-5f));
-    TM(P_GELU_F, ts_nn_gelu_forward(out, B->g, ts_nn_conv_out_numel(&B->s)));
+    TM(P_GN_F, ts_nn_groupnorm_gelu_forward(out, B->mean, B->rstd, B->a, B->gw, B->gb, B->s.n, B->s.oc, sp,
+                                            B->groups, 1e-5f));
 }
 
-/* din += d(block)/d(in) · dout; scratch of conv-output size */
-static void block_bwd(block *B, const float *dout, float *din, float *s1, float *s2)
+/* din += d(block)/d(in) · dout; s2: scratch of conv-output size */
+static void block_bwd(block *B, const float *dout, float *din, float *s2)
 {
     size_t no = ts_nn_conv_out_numel(&B->s);
     int sp = B->s.oh * B->s.ow;
-    TM(P_ZERO, memset(s1, 0, no * sizeof(float)); memset(s2, 0, no * sizeof(float)));
-    TM(P_GELU_B, ts_nn_gelu_backward(s1, dout, B->g, no));
-    TM(P_GN_B, ts_nn_groupnorm_backward(s2, B->dgw, B->dgb, s1, B->a, B->mean, B->rstd, B->gw, B->s.n, B->s.oc, sp,
-                                        B->groups));
+    TM(P_ZERO, memset(s2, 0, no * sizeof(float)));
+    TM(P_GN_B, ts_nn_groupnorm_gelu_backward(s2, B->dgw, B->dgb, dout, B->a, B->mean, B->rstd, B->gw, B->gb, B->s.n,
+                                             B->s.oc, sp, B->groups));
     TM(P_CONV_B, ts_nn_conv_backward(&B->s, din, B->dw, B->db, s2, B->in, B->w));
 }
 
@@ -125,7 +124,7 @@ static double conv_stack(int reps, double *tmin, double *cpu)
     act[0] = rnd(r, n, 1.0);
     for (int i = 1; i < 5; i++) act[i] = zer(n);
     for (int i = 0; i < 5; i++) dact[i] = zer(n);
-    float *dy = rnd(r, n, 1.0), *s1 = zer(n), *s2 = zer(n);
+    float *dy = rnd(r, n, 1.0), *s2 = zer(n);
     double t[64], c[64];
     for (int rep = 0; rep <= reps; rep++) {
         double t0 = ts_time_now();
@@ -134,7 +133,7 @@ static double conv_stack(int reps, double *tmin, double *cpu)
         TM(P_ZERO, memcpy(dact[4], dy, n * sizeof(float)));
         for (int i = 3; i >= 0; i--) {
             TM(P_ZERO, memset(dact[i], 0, n * sizeof(float)));
-            block_bwd(&B[i], dact[i + 1], dact[i], s1, s2);
+            block_bwd(&B[i], dact[i + 1], dact[i], s2);
         }
         if (rep) {
             t[rep - 1] = ts_time_now() - t0;
@@ -186,7 +185,7 @@ static double unet(int reps, double *tmin, double *cpu)
     float *w0 = zer((size_t)N * C1 * S1), *w1 = zer((size_t)N * C1 * S1), *y = zer((size_t)N * S1);
     /* gradients (one per activation) and scratch */
     size_t big = (size_t)N * (C2 + C1) * S1;
-    float *g1 = zer(big), *g2 = zer(big), *s1 = zer(big), *s2 = zer(big);
+    float *g1 = zer(big), *g2 = zer(big), *s2 = zer(big);
     float *dz = zer((size_t)N * C3 * S3), *dm = zer((size_t)N * C3 * S3);
     float *dskip1 = zer((size_t)N * C1 * S1), *dskip2 = zer((size_t)N * C2 * S2);
     double t[64], c[64];
@@ -217,18 +216,18 @@ static double unet(int reps, double *tmin, double *cpu)
         TM(P_ZERO, memset(g1, 0, (size_t)N * C1 * S1 * sizeof(float)));
         ts_nn_conv_backward(&so, g1, dow, dob, dy, w1, ow);                      /* d w1 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C1 * S1 * sizeof(float)));
-        block_bwd(&b[9], g1, g2, s1, s2);                                         /* d w0 */
+        block_bwd(&b[9], g1, g2, s2);                                         /* d w0 */
         TM(P_ZERO, memset(g1, 0, (size_t)N * (C2 + C1) * S1 * sizeof(float)));
-        block_bwd(&b[8], g2, g1, s1, s2);                                         /* d c2 */
+        block_bwd(&b[8], g2, g1, s2);                                         /* d c2 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C2 * S1 * sizeof(float)));
         TM(P_ZERO, memset(dskip1, 0, (size_t)N * C1 * S1 * sizeof(float)));
         ts_nn_concat_backward(g2, dskip1, g1, N, C2, C1, S1);                     /* d u2, d e1 */
         TM(P_ZERO, memset(g1, 0, (size_t)N * C2 * S2 * sizeof(float)));
         ts_nn_upsample_bilinear_backward(g1, g2, N, C2, H2, H2, H, H, 0);        /* d v1 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C2 * S2 * sizeof(float)));
-        block_bwd(&b[7], g1, g2, s1, s2);                                         /* d v0 */
+        block_bwd(&b[7], g1, g2, s2);                                         /* d v0 */
         TM(P_ZERO, memset(g1, 0, (size_t)N * (C3 + C2) * S2 * sizeof(float)));
-        block_bwd(&b[6], g2, g1, s1, s2);                                         /* d c1 */
+        block_bwd(&b[6], g2, g1, s2);                                         /* d c1 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C3 * S2 * sizeof(float)));
         TM(P_ZERO, memset(dskip2, 0, (size_t)N * C2 * S2 * sizeof(float)));
         ts_nn_concat_backward(g2, dskip2, g1, N, C3, C2, S2);                     /* d u1, d d1 */
@@ -238,18 +237,18 @@ static double unet(int reps, double *tmin, double *cpu)
         TM(P_ATTN, ts_nn_attention_backward(dz, diw, dib, daw, dab, dm, cache, iw, aw, N, C3, S3, HEADS));
         TM(P_GN_B, ts_nn_groupnorm_backward(dm, dgaw, dgab, dz, m1, zm, zr, gaw, N, C3, S3, 1));
         TM(P_ZERO, memset(g1, 0, (size_t)N * C3 * S3 * sizeof(float)));
-        block_bwd(&b[5], dm, g1, s1, s2);                                         /* d m0 */
+        block_bwd(&b[5], dm, g1, s2);                                         /* d m0 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C2 * S3 * sizeof(float)));
-        block_bwd(&b[4], g1, g2, s1, s2);                                         /* d p2 */
+        block_bwd(&b[4], g1, g2, s2);                                         /* d p2 */
         ts_nn_maxpool2d_backward(dskip2, g2, d1, N, C2, H2, H2, 2, 2, 0);         /* d d1 total */
         TM(P_ZERO, memset(g1, 0, (size_t)N * C2 * S2 * sizeof(float)));
-        block_bwd(&b[3], dskip2, g1, s1, s2);                                     /* d d0 */
+        block_bwd(&b[3], dskip2, g1, s2);                                     /* d d0 */
         TM(P_ZERO, memset(g2, 0, (size_t)N * C1 * S2 * sizeof(float)));
-        block_bwd(&b[2], g1, g2, s1, s2);                                         /* d p1 */
+        block_bwd(&b[2], g1, g2, s2);                                         /* d p1 */
         ts_nn_maxpool2d_backward(dskip1, g2, e1, N, C1, H, H, 2, 2, 0);           /* d e1 total */
         TM(P_ZERO, memset(g1, 0, (size_t)N * C1 * S1 * sizeof(float)));
-        block_bwd(&b[1], dskip1, g1, s1, s2);                                     /* d e0 */
-        block_bwd(&b[0], g1, NULL, s1, s2);                                       /* input grad not needed */
+        block_bwd(&b[1], dskip1, g1, s2);                                     /* d e0 */
+        block_bwd(&b[0], g1, NULL, s2);                                       /* input grad not needed */
         if (rep) {
             t[rep - 1] = ts_time_now() - t0;
             c[rep - 1] = (double)(clock() - c0) / CLOCKS_PER_SEC;

@@ -171,6 +171,17 @@ int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *i
 int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                              const float *inp, const float *mean, const float *rstd,
                              const float *gamma, int n, int c, int sp, int g);
+/* GroupNorm followed by GELU in one pass: out = GELU(GroupNorm(inp)) with the
+ * shapes of ts_nn_groupnorm_forward (mean, rstd [n, g] saved for backward). The
+ * GroupNorm output is not stored; backward recomputes it from inp, mean, rstd,
+ * gamma and beta (bitwise the same values as the two separate layers).
+ * Backward: dinp += (NULL ok), dgamma, dbeta += (NULL ok); dout is the
+ * gradient with respect to out. */
+int ts_nn_groupnorm_gelu_forward(float *out, float *mean, float *rstd, const float *inp, const float *gamma,
+                                 const float *beta, int n, int c, int sp, int g, float eps);
+int ts_nn_groupnorm_gelu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                  const float *mean, const float *rstd, const float *gamma, const float *beta, int n,
+                                  int c, int sp, int g);
 
 /* LayerNorm over the last dimension: inp [m, c], gamma/beta [c]; mean/rstd [m]. */
 int ts_nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,

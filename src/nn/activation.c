@@ -17,17 +17,6 @@
 
 #include "nn/nn_internal.h"
 
-#define TS_NN_SQRT1_2 0.70710678118654752440f
-#define TS_NN_INV_SQRT_2PI 0.39894228040143267794f
-
-/* Φ-part of erf(x/√2) given e = e^{-x²/2}. */
-static inline float gelu_cdf(float x, float e)
-{
-    float ax = fabsf(x * TS_NN_SQRT1_2);
-    float t = 1.0f / (1.0f + 0.3275911f * ax);
-    float r = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-    return 0.5f * (1.0f + copysignf(1.0f - r * e, x));
-}
 
 /* The GELU loops on a range, compiled for AVX-512, AVX2 and the baseline and
  * picked at load time (the same IEEE operations per element in each: results
@@ -37,7 +26,7 @@ TS_NN_CLONES static void gelu_fwd_range(float *restrict out, const float *restri
     TS_NN_OMP(simd)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        out[i] = x * gelu_cdf(x, ts_nn_exp_negu_(0.5f * x * x));
+        out[i] = x * ts_nn_gelu_cdf_(x, ts_nn_exp_negu_(0.5f * x * x));
     }
 }
 
@@ -49,7 +38,7 @@ TS_NN_CLONES static void gelu_bwd_range(float *restrict dinp, const float *restr
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
         float e = ts_nn_exp_negu_(0.5f * x * x);
-        dinp[i] += dout[i] * (gelu_cdf(x, e) + x * TS_NN_INV_SQRT_2PI * e);
+        dinp[i] += dout[i] * (ts_nn_gelu_cdf_(x, e) + x * TS_NN_INV_SQRT_2PI * e);
     }
 }
 

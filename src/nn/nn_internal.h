@@ -2,6 +2,7 @@
 #ifndef TS_NN_INTERNAL_H
 #define TS_NN_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,20 @@ static inline float ts_nn_exp_negu_(float u)
         1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
     sc.i = (int32_t)((uint32_t)(t.i - 0x4B400000 + 127) << 23); /* 2^n */
     return p * sc.f;
+}
+
+#define TS_NN_SQRT1_2 0.70710678118654752440f
+#define TS_NN_INV_SQRT_2PI 0.39894228040143267794f
+
+/* Φ(x) = (1 + erf(x/√2)) / 2 given e = e^{-x²/2}: erf by Abramowitz & Stegun
+ * 7.1.26 (|error| <= 1.5e-7), the formula of PyTorch's vectorised erf (GELU in
+ * activation.c and the fused GroupNorm + GELU in groupnorm_gelu.c). */
+static inline float ts_nn_gelu_cdf_(float x, float e)
+{
+    float ax = fabsf(x * TS_NN_SQRT1_2);
+    float t = 1.0f / (1.0f + 0.3275911f * ax);
+    float r = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    return 0.5f * (1.0f + copysignf(1.0f - r * e, x));
 }
 
 /* Thread index and team size inside a parallel region (0 and 1 without OpenMP). */
