@@ -51,6 +51,10 @@ void ts_nn_arena_destroy(ts_nn_arena *a);
 /* n floats, zeroed, 64-byte aligned; borrowed from the arena. NULL (with
  * TS_ERR_NOMEM recorded) on allocation failure. */
 float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n);
+/* The same without zeroing (contents undefined): for activations and outputs
+ * that the next call overwrites completely (every _forward output), not for
+ * gradients, which backward functions accumulate into. */
+float *ts_nn_arena_alloc_raw(ts_nn_arena *a, size_t n);
 ts_nn_arena_mark ts_nn_arena_get_mark(const ts_nn_arena *a);
 /* Forget every allocation made after mark (memory kept for reuse). */
 void ts_nn_arena_reset(ts_nn_arena *a, ts_nn_arena_mark mark);

@@ -473,6 +473,13 @@ static void test_api(void)
     ts_nn_arena_reset(a, m);
     float *p3 = ts_nn_arena_alloc(a, 1000);
     TS_CHECK(p3 == p2 && p3[999] == 0.0f); /* reused and zeroed */
+    p3[999] = 2.0f;
+    ts_nn_arena_reset(a, m);
+    float *p4 = ts_nn_arena_alloc_raw(a, 1000);
+    TS_CHECK(p4 == p2 && p4[999] == 2.0f); /* reused, not zeroed */
+    float *p5 = ts_nn_arena_alloc_raw(a, 5000); /* a new chunk */
+    TS_CHECK(p5 && ((uintptr_t)p5 % 64) == 0);
+    p5[4999] = 1.0f;
     int64_t shp[3] = {2, 3, 4};
     ts_nn_tensor *t = NULL, *u = NULL, *v = NULL;
     TS_CHECK_OK(ts_nn_tensor_create(3, shp, &t));
