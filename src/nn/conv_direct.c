@@ -64,6 +64,7 @@ __attribute__((target("avx512f,fma"))) static void ker_avx512(const float *in, s
     __m512 a40 = a00, a41 = a00, a42 = a00, a50 = a00, a51 = a00, a52 = a00;
     __m512 a60 = a00, a61 = a00, a62 = a00, a70 = a00, a71 = a00, a72 = a00;
     for (int ci = 0; ci < c; ci++, in += plane) {
+#pragma GCC unroll 9
         for (int t = 0; t < kk; t++, wr += 8) {
             const float *ip = in + off[t];
             const __m512 x0 = _mm512_loadu_ps(ip), x1 = _mm512_loadu_ps(ip + 16), x2 = _mm512_loadu_ps(ip + 32);
