@@ -7,9 +7,9 @@
  * from x, μ, r, γ, β with the expression of ts_nn_groupnorm_forward, so every
  * value equals the one of the two separate layers; only the reductions are
  * grouped differently (per channel in double, then over channels). One pass over
- * the group for the statistics and one to write (forward); one pass for the
- * per-channel sums Σ dz and Σ dz x̂ and one to write dx (backward). No
- * intermediate tensor and no zeroed scratch. Parallel over (image, group); dγ
+ * the group for the statistics and one to write (forward); one pass for dz and
+ * the per-channel sums Σ dz and Σ dz x̂ (dz kept in a per-thread scratch of one
+ * group) and one to write dx (backward). No intermediate tensor. Parallel over (image, group); dγ
  * and dβ from per-(image, channel) sums added over images in a fixed order. */
 #include <math.h>
 #include <stdlib.h>
@@ -56,11 +56,12 @@ static inline float gng_dz(float x, float d, float mu, float r, float ga, float 
     return d * (ts_nn_gelu_cdf_(z, e) + z * TS_NN_INV_SQRT_2PI * e);
 }
 
-/* backward of one (image, group) block: per-channel sums sdz[k] = Σ dz,
- * sdx[k] = Σ dz x̂ (double), then dx += r (γ dz - m1 - x̂ m2) when dx */
-TS_NN_CLONES static void gng_bwd_group(float *restrict dx, double *sdz, double *sdx, const float *restrict x,
-                                       const float *restrict dy, const float *gamma, const float *beta, float mu,
-                                       float r, int gi, int cg, int sp)
+/* backward of one (image, group) block: dz into scratch dzs [cg·sp], per-channel
+ * sums sdz[k] = Σ dz, sdx[k] = Σ dz x̂ (double), then dx += r (γ dz - m1 - x̂ m2)
+ * when dx */
+TS_NN_CLONES static void gng_bwd_group(float *restrict dx, float *restrict dzs, double *sdz, double *sdx,
+                                       const float *restrict x, const float *restrict dy, const float *gamma,
+                                       const float *beta, float mu, float r, int gi, int cg, int sp)
 {
     const size_t len = (size_t)cg * sp;
     double s1 = 0.0, s2 = 0.0; /* Σ γ dz, Σ γ dz x̂ */
@@ -68,12 +69,14 @@ TS_NN_CLONES static void gng_bwd_group(float *restrict dx, double *sdz, double *
         int ch = gi * cg + k;
         float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;
         const float *xk = x + (size_t)k * sp, *dk = dy + (size_t)k * sp;
+        float *zk = dzs + (size_t)k * sp;
         double a1 = 0.0, a2 = 0.0;
         TS_NN_OMP(simd reduction(+ : a1, a2))
         for (int i = 0; i < sp; i++) {
-            double dz = gng_dz(xk[i], dk[i], mu, r, ga, be);
+            float dz = gng_dz(xk[i], dk[i], mu, r, ga, be);
+            zk[i] = dz;
             a1 += dz;
-            a2 += dz * ((xk[i] - mu) * r);
+            a2 += (double)dz * ((xk[i] - mu) * r);
         }
         sdz[k] = a1;
         sdx[k] = a2;
@@ -83,15 +86,13 @@ TS_NN_CLONES static void gng_bwd_group(float *restrict dx, double *sdz, double *
     if (!dx) return;
     float m1 = (float)(s1 / (double)len), m2 = (float)(s2 / (double)len);
     for (int k = 0; k < cg; k++) {
-        int ch = gi * cg + k;
-        float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;
-        const float *xk = x + (size_t)k * sp, *dk = dy + (size_t)k * sp;
+        float ga = gamma ? gamma[gi * cg + k] : 1.0f;
+        const float *xk = x + (size_t)k * sp, *zk = dzs + (size_t)k * sp;
         float *dxk = dx + (size_t)k * sp;
         TS_NN_OMP(simd)
         for (int i = 0; i < sp; i++) {
-            float dz = gng_dz(xk[i], dk[i], mu, r, ga, be);
             float xh = (xk[i] - mu) * r;
-            dxk[i] += r * (dz * ga - m1 - xh * m2);
+            dxk[i] += r * (zk[i] * ga - m1 - xh * m2);
         }
     }
 }
@@ -135,14 +136,22 @@ int ts_nn_groupnorm_gelu_backward(float *dinp, float *dgamma, float *dbeta, cons
     if (!dinp && !dgamma && !dbeta) return TS_OK;
     const int cg = c / g;
     const size_t len = (size_t)cg * sp;
+    const int par = (size_t)n * c * sp > TS_NN_PAR_MIN;
+    const int T = par ? ts_nn_get_threads() : 1;
     double *sums = malloc((size_t)2 * n * c * sizeof(double)); /* Σ dz | Σ dz x̂, [n, c] each */
-    TS_CHECK_ALLOC(sums);
+    float *dzs = malloc((size_t)T * len * sizeof(float));       /* dz of one group per thread */
+    if (!sums || !dzs) {
+        free(sums);
+        free(dzs);
+        return ts_error_set(TS_ERR_NOMEM, "nn groupnorm_gelu backward: cannot allocate %zu floats", (size_t)T * len);
+    }
     double *sdz = sums, *sdx = sums + (size_t)n * c;
-    TS_NN_OMP(parallel for schedule(static) if ((size_t)n * c * sp > TS_NN_PAR_MIN))
+    TS_NN_OMP(parallel for schedule(static) num_threads(T))
     for (int ng = 0; ng < n * g; ng++) {
         const size_t c0 = (size_t)(ng / g) * c + (size_t)(ng % g) * cg; /* first (image, channel) of the group */
-        gng_bwd_group(dinp ? dinp + (size_t)ng * len : NULL, sdz + c0, sdx + c0, inp + (size_t)ng * len,
-                      dout + (size_t)ng * len, gamma, beta, mean[ng], rstd[ng], ng % g, cg, sp);
+        gng_bwd_group(dinp ? dinp + (size_t)ng * len : NULL, dzs + (size_t)ts_nn_thread_id_() * len, sdz + c0,
+                      sdx + c0, inp + (size_t)ng * len, dout + (size_t)ng * len, gamma, beta, mean[ng], rstd[ng],
+                      ng % g, cg, sp);
     }
     for (int ch = 0; ch < c; ch++) {
         double sg = 0.0, sb = 0.0;
@@ -154,5 +163,6 @@ int ts_nn_groupnorm_gelu_backward(float *dinp, float *dgamma, float *dbeta, cons
         if (dbeta) dbeta[ch] += (float)sb;
     }
     free(sums);
+    free(dzs);
     return TS_OK;
 }
