@@ -144,8 +144,10 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
                         const float *dout, const float *inp, const float *weight);
 /* Process-wide choice of the fast path (for tests and benchmarks): AUTO (the
  * direct kernel where it applies, the default), GEMM (im2col + sgemm always),
- * DIRECT (same as AUTO; the direct kernel is used only where it applies). */
-enum { TS_NN_CONV_AUTO = 0, TS_NN_CONV_GEMM = 1, TS_NN_CONV_DIRECT = 2 };
+ * DIRECT (same as AUTO; the direct kernel is used only where it applies),
+ * DIRECT_AVX2 (the AVX2 kernel and the sgemm weight gradient even on an
+ * AVX-512 CPU, so that tests reach them). */
+enum { TS_NN_CONV_AUTO = 0, TS_NN_CONV_GEMM = 1, TS_NN_CONV_DIRECT = 2, TS_NN_CONV_DIRECT_AVX2 = 3 };
 void ts_nn_set_conv_algo(int algo);
 int ts_nn_get_conv_algo(void);
 /* Reference: direct loops, the definition; the fast path is tested against it. */

@@ -268,7 +268,7 @@ static int conv_backward_data_s1(const ts_nn_conv_shape *s, float *dinp, const f
 }
 
 /* Σ p[i] in double (simd: vector-width interleaved order, fixed per CPU) */
-TS_NN_CLONES static double sum_double(const float *p, size_t n)
+TS_NN_CLONES double ts_nn_sum_double_(const float *p, size_t n)
 {
     double acc = 0.0;
     TS_NN_OMP(simd reduction(+ : acc))
@@ -283,7 +283,7 @@ static void conv_bias_grad(const ts_nn_conv_shape *s, float *dbias, const float 
     TS_NN_OMP(parallel for schedule(static) num_threads(T))
     for (int o = 0; o < s->oc; o++) {
         double acc = 0.0;
-        for (int n = 0; n < s->n; n++) acc += sum_double(dout + ((size_t)n * s->oc + o) * osp, osp);
+        for (int n = 0; n < s->n; n++) acc += ts_nn_sum_double_(dout + ((size_t)n * s->oc + o) * osp, osp);
         dbias[o] += (float)acc;
     }
 }
@@ -315,10 +315,8 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
         TS_TRY(conv_backward_data_s1(s, dinp, dout, weight));
         dinp = NULL; /* done */
     }
-    if (ts_nn_conv_direct_ok_(s)) { /* weight gradient without im2col (conv_direct.c) */
-        if (dbias) conv_bias_grad(s, dbias, dout, T);
-        return ts_nn_conv_direct_backward_weight_(s, dweight, dout, inp, T);
-    }
+    if (ts_nn_conv_direct_ok_(s)) /* weight (and bias) gradient without im2col (conv_direct.c) */
+        return ts_nn_conv_direct_backward_weight_(s, dweight, dbias, dout, inp, T);
     const size_t colsz = by_image ? (size_t)ckk * osp : (size_t)ckk * chunk;
     float *cols = NULL, *dcol = NULL;
     float *dwp = calloc((size_t)T * nw, sizeof(float)); /* per-thread weight-gradient partials */

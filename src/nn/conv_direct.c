@@ -41,7 +41,9 @@ static int g_conv_algo = TS_NN_CONV_AUTO;
 
 void ts_nn_set_conv_algo(int algo)
 {
-    g_conv_algo = (algo == TS_NN_CONV_GEMM || algo == TS_NN_CONV_DIRECT) ? algo : TS_NN_CONV_AUTO;
+    g_conv_algo = (algo == TS_NN_CONV_GEMM || algo == TS_NN_CONV_DIRECT || algo == TS_NN_CONV_DIRECT_AVX2)
+                      ? algo
+                      : TS_NN_CONV_AUTO;
 }
 
 int ts_nn_get_conv_algo(void) { return g_conv_algo; }
@@ -151,7 +153,7 @@ static int have_avx512(void)
 {
 #if TS_NN_HAVE_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    return __builtin_cpu_supports("avx512f") && g_conv_algo != TS_NN_CONV_DIRECT_AVX2;
 #else
     return 0;
 #endif
@@ -162,7 +164,7 @@ static int direct_isa_get(direct_isa *k)
 {
 #if TS_NN_HAVE_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
+    if (__builtin_cpu_supports("avx512f") && g_conv_algo != TS_NN_CONV_DIRECT_AVX2) {
         *k = (direct_isa){8, 16, 3, ker_avx512};
         return 1;
     }
@@ -323,8 +325,8 @@ int ts_nn_conv_direct_forward_(const ts_nn_conv_shape *s, float *out, const floa
  * so every entry is summed by one thread in a fixed order (K chunks of KC
  * positions, 16 lanes each, lanes added at the end of each chunk): the result
  * does not depend on the thread count. */
-static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, const float *dout, const float *inp,
-                                  int threads)
+static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, float *dbias, const float *dout,
+                                  const float *inp, int threads)
 {
     enum { OB = 8, KC = 4096 };
     const int hp = s->h + 2 * s->ph, wp = s->w + 2 * s->pw;
@@ -361,9 +363,11 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
                 memset(row, 0, Kp * sizeof(float));
                 continue;
             }
+            double bsum = 0.0; /* the bias gradient while the rows are in cache */
             for (int n = 0; n < s->n; n++) {
                 float *dst = row + (size_t)n * plane;
                 const float *src = dout + ((size_t)n * s->oc + o) * osp;
+                if (dbias) bsum += ts_nn_sum_double_(src, osp);
                 for (int y = 0; y < s->oh; y++) {
                     float *dd = dst + (size_t)y * wp;
                     memcpy(dd, src + (size_t)y * s->ow, (size_t)s->ow * sizeof(float));
@@ -372,6 +376,7 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
                 memset(dst + (size_t)s->oh * wp, 0, (plane - (size_t)s->oh * wp) * sizeof(float));
             }
             memset(row + Kt, 0, (Kp - Kt) * sizeof(float));
+            if (dbias) dbias[o] += (float)bsum;
         }
         TS_NN_OMP(barrier)
         split((size_t)nob * s->c, t, nt, &j0, &j1);
@@ -407,16 +412,25 @@ static int backward_weight_avx512(const ts_nn_conv_shape *s, float *dweight, con
 }
 #endif
 
-int ts_nn_conv_direct_backward_weight_(const ts_nn_conv_shape *s, float *dweight, const float *dout,
-                                       const float *inp, int threads)
+int ts_nn_conv_direct_backward_weight_(const ts_nn_conv_shape *s, float *dweight, float *dbias,
+                                       const float *dout, const float *inp, int threads)
 {
     const int hp = s->h + 2 * s->ph, wp = s->w + 2 * s->pw, kk = s->kh * s->kw;
     const size_t plane = (size_t)hp * wp, Kt = (size_t)s->n * plane;
     const size_t osp = (size_t)s->oh * s->ow, isp = (size_t)s->h * s->w;
     const size_t nw = (size_t)s->oc * s->c * kk;
 #if TS_NN_HAVE_X86
-    if (have_avx512()) return backward_weight_avx512(s, dweight, dout, inp, threads);
+    if (have_avx512()) return backward_weight_avx512(s, dweight, dbias, dout, inp, threads);
 #endif
+    if (dbias) { /* image-major per channel in double, as conv.c */
+        const size_t osp1 = (size_t)s->oh * s->ow;
+        TS_NN_OMP(parallel for schedule(static) num_threads(threads))
+        for (int o = 0; o < s->oc; o++) {
+            double acc = 0.0;
+            for (int n = 0; n < s->n; n++) acc += ts_nn_sum_double_(dout + ((size_t)n * s->oc + o) * osp1, osp1);
+            dbias[o] += (float)acc;
+        }
+    }
     if (Kt > 0x7fffffffu) return ts_error_set(TS_ERR_RANGE, "nn conv: batch too large for one GEMM");
     /* doutf [oc][n·plane]: dout at p = y·wp + x of image n, zeros elsewhere;
      * xin [c][n·plane + slack]: padded planes (slack: shifted reads past the last one) */

@@ -104,12 +104,16 @@ void ts_nn_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *
 
 /* Direct stride-1 2-D convolution (conv_direct.c). _ok_: 1 when it applies
  * to s on this CPU (and the GEMM path is not forced). forward: out = conv + bias
- * or out += conv (accumulate, bias ignored). backward_weight: dweight += dW. */
+ * or out += conv (accumulate, bias ignored). backward_weight: dweight += dW,
+ * dbias += db (NULL ok). */
 int ts_nn_conv_direct_ok_(const ts_nn_conv_shape *s);
 int ts_nn_conv_direct_forward_(const ts_nn_conv_shape *s, float *out, const float *inp, const float *weight,
                                const float *bias, int accumulate, int threads);
-int ts_nn_conv_direct_backward_weight_(const ts_nn_conv_shape *s, float *dweight, const float *dout,
-                                       const float *inp, int threads);
+int ts_nn_conv_direct_backward_weight_(const ts_nn_conv_shape *s, float *dweight, float *dbias,
+                                       const float *dout, const float *inp, int threads);
+/* Σ p[0..n) in double, the order of conv.c's bias gradient (dbias[o] += Σ over
+ * images in order of ts_nn_sum_double_ of each image's channel o). */
+double ts_nn_sum_double_(const float *p, size_t n);
 
 /* Validation shared by conv.c and conv_ref.c. */
 int ts_nn_conv_check_(const ts_nn_conv_shape *s);

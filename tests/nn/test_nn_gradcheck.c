@@ -226,6 +226,13 @@ static void test_fd_layers(void)
     add_t(&c, 4 * 3 * 9, 0.3);
     add_t(&c, 4, 0.3);
     fdcheck(&c);
+    /* stride 1, the direct kernel's path where the CPU has one */
+    ts_nn_conv2d_shape(&CS, 2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1);
+    c = mk("conv2d s1", ts_nn_conv_out_numel(&CS), conv_f, conv_b);
+    add_t(&c, 2 * 3 * 7 * 6, 1);
+    add_t(&c, 5 * 3 * 9, 0.3);
+    add_t(&c, 5, 0.3);
+    fdcheck(&c);
     ts_nn_conv3d_shape(&CS, 1, 2, 4, 5, 3, 3, 3, 1, 1);
     c = mk("conv3d", ts_nn_conv_out_numel(&CS), conv_f, conv_b);
     add_t(&c, 2 * 4 * 5 * 3, 1);
@@ -368,6 +375,8 @@ static void test_conv_fast_vs_ref(void)
         /* both fast paths: the default (direct kernel where it applies) and im2col + sgemm */
         ts_nn_set_conv_algo(TS_NN_CONV_GEMM);
         conv_vs_ref(&s, 1 + it % 2, &worst);
+        ts_nn_set_conv_algo(TS_NN_CONV_DIRECT_AVX2);
+        conv_vs_ref(&s, 1 + it % 2, &worst);
         ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
         conv_vs_ref(&s, 1 + it % 2, &worst);
         ndirect += ts_nn_conv_direct_ok_(&s);
@@ -381,19 +390,20 @@ static void test_conv_fast_vs_ref(void)
                            {3, 5, 13, 17, 11, 3, 3, 1, 1},
                            {2, 7, 9, 30, 9, 5, 3, 2, 1},
                            {1, 19, 40, 33, 21, 3, 3, 0, 1}};
+    const int algos[3] = {TS_NN_CONV_GEMM, TS_NN_CONV_DIRECT_AVX2, TS_NN_CONV_AUTO};
     for (int i = 0; i < 4; i++)
-        for (int algo = 0; algo < 2; algo++)
+        for (int algo = 0; algo < 3; algo++)
             for (int th = 1; th <= 2; th++) {
                 const int *b = big[i];
                 ts_nn_conv_shape s;
                 TS_CHECK_OK(ts_nn_conv2d_shape(&s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 1, 1, b[7], b[8]));
-                ts_nn_set_conv_algo(algo ? TS_NN_CONV_AUTO : TS_NN_CONV_GEMM);
+                ts_nn_set_conv_algo(algos[algo]);
                 conv_vs_ref(&s, th, &worst);
-                ndirect += algo && ts_nn_conv_direct_ok_(&s);
+                ndirect += algos[algo] != TS_NN_CONV_GEMM && ts_nn_conv_direct_ok_(&s);
             }
     ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
-    printf("  fast vs reference: %d random shapes + 4 large, im2col+sgemm and default path (%d cases on the "
-           "direct kernel), max |err|/max|ref| = %.2e\n",
+    printf("  fast vs reference: %d random shapes + 4 large, im2col+sgemm, AVX2 direct and default path (%d cases "
+           "on the direct kernel), max |err|/max|ref| = %.2e\n",
            cases, ndirect, worst);
     TS_CHECK(cases >= 15);
 }
