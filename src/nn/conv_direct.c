@@ -149,15 +149,13 @@ __attribute__((target("avx512f,fma"))) static void kerw_avx512(const float *d, s
 }
 #endif
 
+#if TS_NN_HAVE_X86
 static int have_avx512(void)
 {
-#if TS_NN_HAVE_X86
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && g_conv_algo != TS_NN_CONV_DIRECT_AVX2;
-#else
-    return 0;
-#endif
 }
+#endif
 
 /* The kernel for this CPU, or NULL (then conv.c uses im2col + sgemm). */
 static int direct_isa_get(direct_isa *k)
