@@ -3,7 +3,8 @@
 tinsel's (module from tests/oracles/micro/make_unet_golden.py), float32 on the
 CPU, one DDPM training step (q-sample, forward, MSE, backward, Adam 3e-4) and
 one sampling step (forward, no grad).  Prints 'train_s' and 'sample_s': mean
-seconds over STEPS - 1 repeats after one warm-up.
+seconds over STEPS - 1 repeats after one warm-up, and 'train_cpu', 'sample_cpu':
+the same in process CPU time (all threads).
 
 usage: ddpm_torch.py "<unet config line>" BATCH THREADS STEPS SAMPLE_N
 """
@@ -37,14 +38,16 @@ def train_step():
     opt.step()
 
 train_step()  # warm-up
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(steps - 1):
     train_step()
 print("train_s", (time.perf_counter() - t0) / (steps - 1))
+print("train_cpu", (time.process_time() - c0) / (steps - 1))
 x = torch.randn(ns, 1, S, S)
 with torch.no_grad():
     net(x, torch.full((ns,), 500.0), cond[:ns])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps - 1):
         net(x, torch.full((ns,), 500.0), cond[:ns])
 print("sample_s", (time.perf_counter() - t0) / (steps - 1))
+print("sample_cpu", (time.process_time() - c0) / (steps - 1))

@@ -5,7 +5,9 @@ at the same thread count, run alternately in this one script; prints the median
 times and the ratio PyTorch / tinsel (> 1: tinsel is faster).
 
 usage: /usr/bin/python3 bench/nn/bench_nn.py [--threads 2] [--reps 5] [--rounds 3]
-                                             [--bin build/tests/nn/bench_nn]
+                                             [--bin build/tests/nn/bench_nn] [--wait-policy passive]
+The CPU-time ratio is the one to read on a shared machine: wall times of both
+programs vary several-fold with the other jobs' load.
 Networks (identical to bench_nn.c):
   conv_stack: x [8, 32, 64, 64] -> 4 x (conv3x3 32->32, GroupNorm(8), GELU)
   unet:       x [8, 1, 64, 64]; blocks conv3x3-GN(8)-GELU; 32 -> 64 -> 128 channels,
@@ -13,10 +15,19 @@ Networks (identical to bench_nn.c):
               bilinear x2 up + skip concat, 1x1 out conv
 """
 import argparse
-import math
+import os
 import statistics
 import subprocess
+import sys
 import time
+
+# Both programs use libgomp; it reads OMP_WAIT_POLICY when it loads, so the
+# policy is fixed here, before torch is imported, and the tinsel binary inherits
+# it. Default passive (idle threads sleep), as the tinsel command uses: on a
+# loaded 2-core machine spin-waiting multiplies the CPU time of both programs.
+if "--wait-policy" in sys.argv:
+    os.environ["OMP_WAIT_POLICY"] = sys.argv[sys.argv.index("--wait-policy") + 1]
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import torch
 import torch.nn as nn
@@ -73,6 +84,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--bin", default="build/tests/nn/bench_nn")
+    ap.add_argument("--wait-policy", default=None, help="OMP_WAIT_POLICY for both (default passive)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -92,8 +104,10 @@ def main():
                 tin[k].append((float(med), float(mn), float(cpu)))
         pt["conv_stack"].append(torch_time(stack, xs, a.reps))
         pt["unet"].append(torch_time(unet, xu, a.reps))
-    print("threads %d, %d rounds x %d reps, torch %s (MKL-DNN %s)" % (
-        a.threads, a.rounds, a.reps, torch.__version__, torch.backends.mkldnn.is_available()))
+    print("threads %d, %d rounds x %d reps, torch %s (MKL-DNN %s), OMP_WAIT_POLICY=%s, OPENBLAS_CORETYPE=%s, "
+          "load average %s" % (a.threads, a.rounds, a.reps, torch.__version__, torch.backends.mkldnn.is_available(),
+                               os.environ.get("OMP_WAIT_POLICY"), os.environ.get("OPENBLAS_CORETYPE", "(auto)"),
+                               " ".join(open("/proc/loadavg").read().split()[:3])))
     print("%-11s %10s %10s %7s %10s %10s %7s %10s %10s %7s" % (
         "network", "tin_med", "torch_med", "ratio", "tin_min", "torch_min", "ratio", "tin_cpu", "torch_cpu", "ratio"))
     for k in ["conv_stack", "unet"]:

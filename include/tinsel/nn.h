@@ -51,6 +51,10 @@ void ts_nn_arena_destroy(ts_nn_arena *a);
 /* n floats, zeroed, 64-byte aligned; borrowed from the arena. NULL (with
  * TS_ERR_NOMEM recorded) on allocation failure. */
 float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n);
+/* The same without zeroing (contents undefined): for activations and outputs
+ * that the next call overwrites completely (every _forward output), not for
+ * gradients, which backward functions accumulate into. */
+float *ts_nn_arena_alloc_raw(ts_nn_arena *a, size_t n);
 ts_nn_arena_mark ts_nn_arena_get_mark(const ts_nn_arena *a);
 /* Forget every allocation made after mark (memory kept for reuse). */
 void ts_nn_arena_reset(ts_nn_arena *a, ts_nn_arena_mark mark);
@@ -125,7 +129,11 @@ int ts_nn_conv3d_shape(ts_nn_conv_shape *s, int n, int c, int d, int h, int w, i
                        int k, int stride, int pad); /* cubic kernel/stride/pad */
 size_t ts_nn_conv_out_numel(const ts_nn_conv_shape *s);
 
-/* Fast path: im2col + OpenBLAS sgemm (1x1 stride-1 convs use sgemm directly).
+/* Fast path. 2-D stride-1 convolutions (kernel > 1x1) on a CPU with AVX-512 or
+ * AVX2+FMA: a direct register-blocked kernel on zero-padded planes (forward and
+ * input gradient) and one GEMM per kernel tap over the whole batch (weight
+ * gradient), no im2col; 1x1 stride-1 convs: sgemm on the input directly; all
+ * others: im2col + OpenBLAS sgemm. ts_nn_set_conv_algo picks a path.
  * out [n, oc, od, oh, ow] (overwritten); inp [n, c, d, h, w];
  * weight [oc, c, kd, kh, kw]; bias [oc] or NULL. */
 int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
@@ -134,6 +142,14 @@ int ts_nn_conv_forward(const ts_nn_conv_shape *s, float *out, const float *inp,
  * dout [n, oc, od, oh, ow]; inp and weight as in forward. */
 int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, float *dbias,
                         const float *dout, const float *inp, const float *weight);
+/* Process-wide choice of the fast path (for tests and benchmarks): AUTO (the
+ * direct kernel where it applies, the default), GEMM (im2col + sgemm always),
+ * DIRECT (same as AUTO; the direct kernel is used only where it applies),
+ * DIRECT_AVX2 (the AVX2 kernel and the sgemm weight gradient even on an
+ * AVX-512 CPU, so that tests reach them). */
+enum { TS_NN_CONV_AUTO = 0, TS_NN_CONV_GEMM = 1, TS_NN_CONV_DIRECT = 2, TS_NN_CONV_DIRECT_AVX2 = 3 };
+void ts_nn_set_conv_algo(int algo);
+int ts_nn_get_conv_algo(void);
 /* Reference: direct loops, the definition; the fast path is tested against it. */
 int ts_nn_conv_forward_ref(const ts_nn_conv_shape *s, float *out, const float *inp,
                            const float *weight, const float *bias);
@@ -161,6 +177,17 @@ int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *i
 int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                              const float *inp, const float *mean, const float *rstd,
                              const float *gamma, int n, int c, int sp, int g);
+/* GroupNorm followed by GELU in one pass: out = GELU(GroupNorm(inp)) with the
+ * shapes of ts_nn_groupnorm_forward (mean, rstd [n, g] saved for backward). The
+ * GroupNorm output is not stored; backward recomputes it from inp, mean, rstd,
+ * gamma and beta (bitwise the same values as the two separate layers).
+ * Backward: dinp += (NULL ok), dgamma, dbeta += (NULL ok); dout is the
+ * gradient with respect to out. */
+int ts_nn_groupnorm_gelu_forward(float *out, float *mean, float *rstd, const float *inp, const float *gamma,
+                                 const float *beta, int n, int c, int sp, int g, float eps);
+int ts_nn_groupnorm_gelu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                  const float *mean, const float *rstd, const float *gamma, const float *beta, int n,
+                                  int c, int sp, int g);
 
 /* LayerNorm over the last dimension: inp [m, c], gamma/beta [c]; mean/rstd [m]. */
 int ts_nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,

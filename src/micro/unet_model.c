@@ -36,7 +36,7 @@ typedef struct {
     int cin, cout;
     /* saved by forward */
     const float *x;
-    float *y, *mean, *rstd, *z, *a;
+    float *y, *mean, *rstd, *a;
 } unit;
 
 enum { BK_INC = 0, BK_DOWN, BK_MID, BK_UP };
@@ -396,6 +396,11 @@ static void cat_bwd(float *const *dparts, int n, size_t sp, int k, const float *
     do {                                                                       \
         if (!((ptr) = ts_nn_arena_alloc(A, (count)))) return TS_ERR_NOMEM;     \
     } while (0)
+/* not zeroed: only for outputs the next call overwrites completely */
+#define ALLOC_RAW(ptr, count)                                                  \
+    do {                                                                       \
+        if (!((ptr) = ts_nn_arena_alloc_raw(A, (count)))) return TS_ERR_NOMEM; \
+    } while (0)
 
 static int block_forward(ts_micro_unet *u, ts_nn_arena *A, block *B, const float *fin)
 {
@@ -430,17 +435,16 @@ static int block_forward(ts_micro_unet *u, ts_nn_arena *A, block *B, const float
         unit *U = &B->u[k];
         const size_t m = (size_t)n * U->cout * sp;
         U->x = x;
-        ALLOC(U->y, m);
-        ALLOC(U->z, m);
-        ALLOC(U->a, m);
+        ALLOC_RAW(U->y, m);
+        ALLOC_RAW(U->a, m);
         ALLOC(U->mean, (size_t)n * u->c.groups);
         ALLOC(U->rstd, (size_t)n * u->c.groups);
         ts_nn_conv_shape s;
         TS_TRY(ts_nn_conv2d_shape(&s, n, U->cin, B->h, B->w, U->cout, 3, 3, 1, 1, 1, 1));
         TS_TRY(ts_nn_conv_forward(&s, U->y, x, PD(U->w), NULL));
-        TS_TRY(ts_nn_groupnorm_forward(U->z, U->mean, U->rstd, U->y, PD(U->gw), PD(U->gb), n, U->cout, hw,
-                                       u->c.groups, GN_EPS));
-        ts_nn_gelu_forward(U->a, U->z, m);
+        /* GroupNorm + GELU fused (the GroupNorm output is recomputed in backward) */
+        TS_TRY(ts_nn_groupnorm_gelu_forward(U->a, U->mean, U->rstd, U->y, PD(U->gw), PD(U->gb), n, U->cout, hw,
+                                            u->c.groups, GN_EPS));
         x = U->a;
     }
     /* 5. timestep projection added per channel */
@@ -511,12 +515,10 @@ static int block_backward(ts_micro_unet *u, ts_nn_arena *A, block *B, float *dfi
     for (int k = B->nu - 1; k >= 0; k--) {
         unit *U = &B->u[k];
         const size_t mu = (size_t)n * U->cout * sp;
-        float *dz, *dy, *dx;
-        ALLOC(dz, mu);
+        float *dy, *dx;
         ALLOC(dy, mu);
-        ts_nn_gelu_backward(dz, da, U->z, mu);
-        TS_TRY(ts_nn_groupnorm_backward(dy, PG(U->gw), PG(U->gb), dz, U->y, U->mean, U->rstd, PD(U->gw), n, U->cout,
-                                        hw, u->c.groups));
+        TS_TRY(ts_nn_groupnorm_gelu_backward(dy, PG(U->gw), PG(U->gb), da, U->y, U->mean, U->rstd, PD(U->gw),
+                                             PD(U->gb), n, U->cout, hw, u->c.groups));
         if (k) ALLOC(dx, (size_t)n * U->cin * sp);
         else dx = dcat;
         ts_nn_conv_shape s;

@@ -7,69 +7,61 @@
  * t = 1/(1 + p|x|), |error| <= 1.5e-7 (5.8e-7 measured in float against double
  * erf): the formula of PyTorch's AVX2 Vectorized<float>::erf, and 4x faster than
  * glibc's erff here.
- * e^{-u} in erf and φ is exp_negu below (u = x²/2 >= 0): u clamped to 87 on the
- * ordered bit patterns of non-negative floats, Cody-Waite reduction
- * u = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial and 2^n from the
- * exponent bits; branch-free so that the GELU loops vectorise (omp simd).
+ * e^{-u} in erf and φ is ts_nn_exp_negu_ (nn_internal.h; u = x²/2 >= 0): u
+ * clamped to 87 on the ordered bit patterns of non-negative floats, Cody-Waite
+ * reduction u = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial and 2^n from
+ * the exponent bits; branch-free so that the GELU loops vectorise (omp simd).
  * 2.5e-7 max relative error against double exp on [0, 87].
  * Backward adds into dinp. */
 #include <math.h>
-#include <stdint.h>
 
 #include "nn/nn_internal.h"
 
-#define TS_NN_SQRT1_2 0.70710678118654752440f
-#define TS_NN_INV_SQRT_2PI 0.39894228040143267794f
 
-typedef union {
-    float f;
-    int32_t i;
-} ts_nn_f32bits;
-
-/* e^{-u} for u >= 0 (NaN and u > 87 give e^{-87}). */
-static inline float exp_negu(float u)
+/* The GELU loops on a range, compiled for AVX-512, AVX2 and the baseline and
+ * picked at load time (the same IEEE operations per element in each: results
+ * are bitwise the same; no FMA contraction in ISO C mode). */
+TS_NN_CLONES static void gelu_fwd_range(float *restrict out, const float *restrict inp, size_t n)
 {
-    ts_nn_f32bits c, t, sc;
-    c.f = u;
-    c.i = c.i < 0x42AE0000 ? c.i : 0x42AE0000; /* 87.0f: bit patterns of floats >= 0 are ordered */
-    c.i = c.i > 0 ? c.i : 0;                   /* -0 and negative inputs: 0 */
-    const float x = -c.f, shifter = 12582912.0f; /* 1.5 2^23: adding it rounds to an integer */
-    t.f = x * 1.44269504088896341f + shifter;
-    const float nf = t.f - shifter;
-    float r = x - nf * 0.693145751953125f; /* ln2 split hi + lo (Cody-Waite) */
-    r = r - nf * 1.42860682030941723212e-6f;
-    const float p =
-        1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
-    sc.i = (int32_t)((uint32_t)(t.i - 0x4B400000 + 127) << 23); /* 2^n */
-    return p * sc.f;
+    TS_NN_OMP(simd)
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        out[i] = x * ts_nn_gelu_cdf_(x, ts_nn_exp_negu_(0.5f * x * x));
+    }
 }
 
-/* Φ-part of erf(x/√2) given e = e^{-x²/2}. */
-static inline float gelu_cdf(float x, float e)
+TS_NN_CLONES static void gelu_bwd_range(float *restrict dinp, const float *restrict dout,
+                                        const float *restrict inp, size_t n)
 {
-    float ax = fabsf(x * TS_NN_SQRT1_2);
-    float t = 1.0f / (1.0f + 0.3275911f * ax);
-    float r = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-    return 0.5f * (1.0f + copysignf(1.0f - r * e, x));
+    /* one exponential serves erf(x/√2) and φ(x): both need e^{-x²/2} */
+    TS_NN_OMP(simd)
+    for (size_t i = 0; i < n; i++) {
+        float x = inp[i];
+        float e = ts_nn_exp_negu_(0.5f * x * x);
+        dinp[i] += dout[i] * (ts_nn_gelu_cdf_(x, e) + x * TS_NN_INV_SQRT_2PI * e);
+    }
 }
+
+/* Blocks of 4096 elements spread over the team (static, contiguous). */
+#define TS_NN_EW_BLOCK 4096
 
 void ts_nn_gelu_forward(float *out, const float *inp, size_t n)
 {
-    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = x * gelu_cdf(x, exp_negu(0.5f * x * x));
+    const size_t nb = (n + TS_NN_EW_BLOCK - 1) / TS_NN_EW_BLOCK;
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t b = 0; b < nb; b++) {
+        size_t i0 = b * TS_NN_EW_BLOCK, len = n - i0 < TS_NN_EW_BLOCK ? n - i0 : TS_NN_EW_BLOCK;
+        gelu_fwd_range(out + i0, inp + i0, len);
     }
 }
 
 void ts_nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n)
 {
-    /* one exponential serves erf(x/√2) and φ(x): both need e^{-x²/2} */
-    TS_NN_OMP(parallel for simd schedule(static) if (n > TS_NN_PAR_MIN))
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        float e = exp_negu(0.5f * x * x);
-        dinp[i] += dout[i] * (gelu_cdf(x, e) + x * TS_NN_INV_SQRT_2PI * e);
+    const size_t nb = (n + TS_NN_EW_BLOCK - 1) / TS_NN_EW_BLOCK;
+    TS_NN_OMP(parallel for schedule(static) if (n > TS_NN_PAR_MIN))
+    for (size_t b = 0; b < nb; b++) {
+        size_t i0 = b * TS_NN_EW_BLOCK, len = n - i0 < TS_NN_EW_BLOCK ? n - i0 : TS_NN_EW_BLOCK;
+        gelu_bwd_range(dinp + i0, dout + i0, inp + i0, len);
     }
 }
 

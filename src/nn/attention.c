@@ -53,6 +53,36 @@ static void transpose(float *dst, const float *src, int rows, int cols, int add)
         }
 }
 
+/* r [l] = softmax(r): e^{r - max r} (ts_nn_exp_negu_, 2.5e-7 relative; NaN
+ * kept) over its sum in double. Compiled for AVX-512, AVX2 and the baseline. */
+TS_NN_CLONES static void softmax_row(float *r, int l)
+{
+    float m = r[0];
+    TS_NN_OMP(simd reduction(max : m))
+    for (int j = 0; j < l; j++) m = r[j] > m ? r[j] : m;
+    double s = 0.0;
+    TS_NN_OMP(simd reduction(+ : s))
+    for (int j = 0; j < l; j++) {
+        float x = r[j], e = ts_nn_exp_negu_(m - x);
+        r[j] = x != x ? x : e;
+        s += r[j];
+    }
+    float inv = (float)(1.0 / s);
+    TS_NN_OMP(simd)
+    for (int j = 0; j < l; j++) r[j] *= inv;
+}
+
+/* r [l] = a ⊙ (r - Σ r ⊙ a): softmax backward of one row (r: dA in, dS out). */
+TS_NN_CLONES static void softmax_back_row(float *restrict r, const float *restrict a, int l)
+{
+    double s = 0.0;
+    TS_NN_OMP(simd reduction(+ : s))
+    for (int j = 0; j < l; j++) s += (double)r[j] * a[j];
+    float sf = (float)s;
+    TS_NN_OMP(simd)
+    for (int j = 0; j < l; j++) r[j] = a[j] * (r[j] - sf);
+}
+
 /* Threads for attention over n images. */
 static int attn_threads(int n, int c, int l)
 {
@@ -76,18 +106,7 @@ static void attn_image(float *out_b, float *blk, float *o, const float *x_b, con
         const float *Q = QKV + h * d, *K = QKV + c + h * d, *V = QKV + 2 * c + h * d;
         float *Ah = A + (size_t)h * l * l;
         ts_nn_sgemm(0, 1, l, l, d, scale, Q, c3, K, c3, 0.0f, Ah, l);
-        for (int i = 0; i < l; i++) {
-            float *r = Ah + (size_t)i * l;
-            float m = r[0];
-            for (int j = 1; j < l; j++) m = r[j] > m ? r[j] : m;
-            double s = 0.0;
-            for (int j = 0; j < l; j++) {
-                r[j] = expf(r[j] - m);
-                s += r[j];
-            }
-            float inv = (float)(1.0 / s);
-            for (int j = 0; j < l; j++) r[j] *= inv;
-        }
+        for (int i = 0; i < l; i++) softmax_row(Ah + (size_t)i * l, l);
         ts_nn_sgemm(0, 0, l, d, l, 1.0f, Ah, l, V, c3, 0.0f, Y + h * d, c);
     }
     for (int i = 0; i < l; i++)
@@ -143,14 +162,7 @@ static void attn_image_back(float *dx_b, float *g, float *scr, const float *dout
         const float *Ah = A + (size_t)h * l * l;
         ts_nn_sgemm(0, 1, l, l, d, 1.0f, dY + h * d, c, V, c3, 0.0f, dS, l); /* dA, then dS in place */
         ts_nn_sgemm(1, 0, l, d, l, 1.0f, Ah, l, dY + h * d, c, 0.0f, dQKV + 2 * c + h * d, c3);
-        for (int i = 0; i < l; i++) {
-            float *r = dS + (size_t)i * l;
-            const float *a = Ah + (size_t)i * l;
-            double s = 0.0;
-            for (int j = 0; j < l; j++) s += (double)r[j] * a[j];
-            float sf = (float)s;
-            for (int j = 0; j < l; j++) r[j] = a[j] * (r[j] - sf);
-        }
+        for (int i = 0; i < l; i++) softmax_back_row(dS + (size_t)i * l, Ah + (size_t)i * l, l);
         ts_nn_sgemm(0, 0, l, d, l, scale, dS, l, K, c3, 0.0f, dQKV + h * d, c3);
         ts_nn_sgemm(1, 0, l, d, l, scale, dS, l, Q, c3, 0.0f, dQKV + c + h * d, c3);
     }

@@ -197,6 +197,7 @@ static int conv_forward_impl(const ts_nn_conv_shape *s, float *out, const float 
     const size_t isp = (size_t)s->d * s->h * s->w;
     const int pointwise = conv_is_pointwise(s);
     const int T = conv_threads(s);
+    if (ts_nn_conv_direct_ok_(s)) return ts_nn_conv_direct_forward_(s, out, inp, weight, bias, accumulate, T);
     const size_t chunk = (osp + (size_t)T - 1) / (size_t)T;
     float *cols = NULL;
     if (!pointwise) {
@@ -266,6 +267,27 @@ static int conv_backward_data_s1(const ts_nn_conv_shape *s, float *dinp, const f
     return rc;
 }
 
+/* Σ p[i] in double (simd: vector-width interleaved order, fixed per CPU) */
+TS_NN_CLONES double ts_nn_sum_double_(const float *p, size_t n)
+{
+    double acc = 0.0;
+    TS_NN_OMP(simd reduction(+ : acc))
+    for (size_t i = 0; i < n; i++) acc += p[i];
+    return acc;
+}
+
+/* dbias[o] += Σ_{n,p} dout[n,o,p]: fixed order, image-major per channel, in double */
+static void conv_bias_grad(const ts_nn_conv_shape *s, float *dbias, const float *dout, int T)
+{
+    const size_t osp = (size_t)s->od * s->oh * s->ow;
+    TS_NN_OMP(parallel for schedule(static) num_threads(T))
+    for (int o = 0; o < s->oc; o++) {
+        double acc = 0.0;
+        for (int n = 0; n < s->n; n++) acc += ts_nn_sum_double_(dout + ((size_t)n * s->oc + o) * osp, osp);
+        dbias[o] += (float)acc;
+    }
+}
+
 int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, float *dbias,
                         const float *dout, const float *inp, const float *weight)
 {
@@ -293,6 +315,8 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
         TS_TRY(conv_backward_data_s1(s, dinp, dout, weight));
         dinp = NULL; /* done */
     }
+    if (ts_nn_conv_direct_ok_(s)) /* weight (and bias) gradient without im2col (conv_direct.c) */
+        return ts_nn_conv_direct_backward_weight_(s, dweight, dbias, dout, inp, T);
     const size_t colsz = by_image ? (size_t)ckk * osp : (size_t)ckk * chunk;
     float *cols = NULL, *dcol = NULL;
     float *dwp = calloc((size_t)T * nw, sizeof(float)); /* per-thread weight-gradient partials */
@@ -307,18 +331,7 @@ int ts_nn_conv_backward(const ts_nn_conv_shape *s, float *dinp, float *dweight, 
         return ts_error_set(TS_ERR_NOMEM, "nn conv backward: cannot allocate workspace (%zu floats)",
                             (size_t)ckk * osp);
     }
-    if (dbias) {
-        /* fixed order: image-major sum per channel, in double */
-        TS_NN_OMP(parallel for schedule(static) num_threads(T))
-        for (int o = 0; o < s->oc; o++) {
-            double acc = 0.0;
-            for (int n = 0; n < s->n; n++) {
-                const float *p = dout + ((size_t)n * s->oc + o) * osp;
-                for (size_t i = 0; i < osp; i++) acc += p[i];
-            }
-            dbias[o] += (float)acc;
-        }
-    }
+    if (dbias) conv_bias_grad(s, dbias, dout, T);
     if (by_image) {
         TS_NN_OMP(parallel num_threads(T))
         {

@@ -10,6 +10,84 @@
 
 #include "nn/nn_internal.h"
 
+/* One (image, group) block of cg channels × sp positions: statistics, then
+ * y = (x - μ) r γ + β. The loops are compiled for AVX-512, AVX2 and the
+ * baseline (TS_NN_CLONES); the simd reductions add in a vector-width
+ * interleaved order, fixed for a given CPU. */
+TS_NN_CLONES static void gn_fwd_group(float *restrict y, float *mean, float *rstd, const float *restrict x,
+                                      const float *gamma, const float *beta, int gi, int cg, int sp, float eps)
+{
+    const size_t len = (size_t)cg * sp;
+    double s = 0.0;
+    TS_NN_OMP(simd reduction(+ : s))
+    for (size_t i = 0; i < len; i++) s += x[i];
+    double mu = s / (double)len, v = 0.0;
+    TS_NN_OMP(simd reduction(+ : v))
+    for (size_t i = 0; i < len; i++) {
+        double d = x[i] - mu;
+        v += d * d;
+    }
+    v /= (double)len;
+    float r = (float)(1.0 / sqrt(v + eps));
+    float muf = (float)mu;
+    *mean = muf;
+    *rstd = r;
+    for (int k = 0; k < cg; k++) {
+        int ch = gi * cg + k;
+        float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;
+        const float *xc = x + (size_t)k * sp;
+        float *yc = y + (size_t)k * sp;
+        TS_NN_OMP(simd)
+        for (int i = 0; i < sp; i++) yc[i] = (xc[i] - muf) * r * ga + be;
+    }
+}
+
+/* Σ dy x̂ and Σ dy over sp positions of one channel of one image (added to *sg, *sb). */
+TS_NN_CLONES static void gn_param_sums(double *sg_, double *sb_, const float *restrict x, const float *restrict dy,
+                                       float mu, float r, int sp)
+{
+    double sg = 0.0, sb = 0.0;
+    TS_NN_OMP(simd reduction(+ : sg, sb))
+    for (int k = 0; k < sp; k++) {
+        sg += (double)dy[k] * ((x[k] - mu) * r);
+        sb += dy[k];
+    }
+    *sg_ += sg;
+    *sb_ += sb;
+}
+
+/* dx of one (image, group) block: dx += r (ĝ - mean ĝ - x̂ mean(ĝ x̂)), ĝ = γ dy. */
+TS_NN_CLONES static void gn_bwd_group(float *restrict dx, const float *restrict x, const float *restrict dy,
+                                      const float *gamma, float mu, float r, int gi, int cg, int sp)
+{
+    const size_t len = (size_t)cg * sp;
+    double s1 = 0.0, s2 = 0.0; /* Σ ĝ, Σ ĝ x̂ */
+    for (int k = 0; k < cg; k++) {
+        float ga = gamma ? gamma[gi * cg + k] : 1.0f;
+        const float *xk = x + (size_t)k * sp, *dk = dy + (size_t)k * sp;
+        double a1 = 0.0, a2 = 0.0;
+        TS_NN_OMP(simd reduction(+ : a1, a2))
+        for (int i = 0; i < sp; i++) {
+            double gh = (double)dk[i] * ga;
+            a1 += gh;
+            a2 += gh * ((xk[i] - mu) * r);
+        }
+        s1 += a1;
+        s2 += a2;
+    }
+    float m1 = (float)(s1 / (double)len), m2 = (float)(s2 / (double)len);
+    for (int k = 0; k < cg; k++) {
+        float ga = gamma ? gamma[gi * cg + k] : 1.0f;
+        const float *xk = x + (size_t)k * sp, *dk = dy + (size_t)k * sp;
+        float *dxk = dx + (size_t)k * sp;
+        TS_NN_OMP(simd)
+        for (int i = 0; i < sp; i++) {
+            float xh = (xk[i] - mu) * r;
+            dxk[i] += r * (dk[i] * ga - m1 - xh * m2);
+        }
+    }
+}
+
 int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *inp,
                             const float *gamma, const float *beta, int n, int c, int sp,
                             int g, float eps)
@@ -26,33 +104,9 @@ int ts_nn_groupnorm_forward(float *out, float *mean, float *rstd, const float *i
     const int cg = c / g;
     const size_t len = (size_t)cg * sp;
     TS_NN_OMP(parallel for schedule(static) if ((size_t)n * c * sp > TS_NN_PAR_MIN))
-    for (int ng = 0; ng < n * g; ng++) {
-        const float *x = inp + (size_t)ng * len;
-        float *y = out + (size_t)ng * len;
-        double s = 0.0;
-        TS_NN_OMP(simd reduction(+ : s))
-        for (size_t i = 0; i < len; i++) s += x[i];
-        double mu = s / (double)len, v = 0.0;
-        TS_NN_OMP(simd reduction(+ : v))
-        for (size_t i = 0; i < len; i++) {
-            double d = x[i] - mu;
-            v += d * d;
-        }
-        v /= (double)len;
-        float r = (float)(1.0 / sqrt(v + eps));
-        float muf = (float)mu;
-        mean[ng] = muf;
-        rstd[ng] = r;
-        int gi = ng % g;
-        for (int k = 0; k < cg; k++) {
-            int ch = gi * cg + k;
-            float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;
-            const float *xc = x + (size_t)k * sp;
-            float *yc = y + (size_t)k * sp;
-            TS_NN_OMP(simd)
-            for (int i = 0; i < sp; i++) yc[i] = (xc[i] - muf) * r * ga + be;
-        }
-    }
+    for (int ng = 0; ng < n * g; ng++)
+        gn_fwd_group(out + (size_t)ng * len, mean + ng, rstd + ng, inp + (size_t)ng * len, gamma, beta,
+                     ng % g, cg, sp, eps);
     return TS_OK;
 }
 
@@ -77,49 +131,17 @@ int ts_nn_groupnorm_backward(float *dinp, float *dgamma, float *dbeta, const flo
         for (int ch = 0; ch < c; ch++) {
             double sg = 0.0, sb = 0.0;
             int gi = ch / cg;
-            for (int i = 0; i < n; i++) {
-                const float *x = inp + ((size_t)i * c + ch) * sp;
-                const float *dy = dout + ((size_t)i * c + ch) * sp;
-                float mu = mean[i * g + gi], r = rstd[i * g + gi];
-                TS_NN_OMP(simd reduction(+ : sg, sb))
-                for (int k = 0; k < sp; k++) {
-                    sg += (double)dy[k] * ((x[k] - mu) * r);
-                    sb += dy[k];
-                }
-            }
+            for (int i = 0; i < n; i++)
+                gn_param_sums(&sg, &sb, inp + ((size_t)i * c + ch) * sp, dout + ((size_t)i * c + ch) * sp,
+                              mean[i * g + gi], rstd[i * g + gi], sp);
             if (dgamma) dgamma[ch] += (float)sg;
             if (dbeta) dbeta[ch] += (float)sb;
         }
     }
     if (!dinp) return TS_OK;
     TS_NN_OMP(parallel for schedule(static) if (par))
-    for (int ng = 0; ng < n * g; ng++) {
-        const float *x = inp + (size_t)ng * len;
-        const float *dy = dout + (size_t)ng * len;
-        float *dx = dinp + (size_t)ng * len;
-        float mu = mean[ng], r = rstd[ng];
-        int gi = ng % g;
-        double s1 = 0.0, s2 = 0.0; /* Σ ĝ, Σ ĝ x̂ */
-        for (int k = 0; k < cg; k++) {
-            float ga = gamma ? gamma[gi * cg + k] : 1.0f;
-            TS_NN_OMP(simd reduction(+ : s1, s2))
-            for (int i = 0; i < sp; i++) {
-                size_t j = (size_t)k * sp + i;
-                double gh = (double)dy[j] * ga;
-                s1 += gh;
-                s2 += gh * ((x[j] - mu) * r);
-            }
-        }
-        float m1 = (float)(s1 / (double)len), m2 = (float)(s2 / (double)len);
-        for (int k = 0; k < cg; k++) {
-            float ga = gamma ? gamma[gi * cg + k] : 1.0f;
-            TS_NN_OMP(simd)
-            for (int i = 0; i < sp; i++) {
-                size_t j = (size_t)k * sp + i;
-                float xh = (x[j] - mu) * r;
-                dx[j] += r * (dy[j] * ga - m1 - xh * m2);
-            }
-        }
-    }
+    for (int ng = 0; ng < n * g; ng++)
+        gn_bwd_group(dinp + (size_t)ng * len, inp + (size_t)ng * len, dout + (size_t)ng * len, gamma, mean[ng],
+                     rstd[ng], ng % g, cg, sp);
     return TS_OK;
 }

@@ -110,12 +110,12 @@ int ts_nn_mlp_forward(ts_nn_mlp *m, ts_nn_arena *A, const float *x, int rows, fl
     for (int k = 0; k < m->L; k++) {
         const int last = k == m->L - 1;
         size_t n = (size_t)rows * m->sizes[k + 1];
-        m->z[k] = last ? y : ts_nn_arena_alloc(A, n);
+        m->z[k] = last ? y : ts_nn_arena_alloc_raw(A, n);
         if (!m->z[k]) return ts_error_code();
         TS_TRY(ts_nn_linear_forward(m->z[k], in, ts_nn_params_data(m->P, m->iw[k]),
                                     ts_nn_params_data(m->P, m->ib[k]), rows, m->sizes[k], m->sizes[k + 1]));
         if (!last) {
-            m->h[k] = ts_nn_arena_alloc(A, n);
+            m->h[k] = ts_nn_arena_alloc_raw(A, n);
             if (!m->h[k]) return ts_error_code();
             act_fwd(m->act, m->h[k], m->z[k], n);
             in = m->h[k];

@@ -91,7 +91,7 @@ static int chunk_make(ts_nn_chunk *c, size_t cap)
     return TS_OK;
 }
 
-float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n)
+static float *arena_alloc(ts_nn_arena *a, size_t n, int zero)
 {
     if (!a) {
         ts_error_set(TS_ERR_INVAL, "nn arena: NULL arena");
@@ -104,7 +104,7 @@ float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n)
         if (c->cap - c->used >= need) {
             float *p = c->base + c->used;
             c->used += need;
-            memset(p, 0, n * sizeof(float));
+            if (zero) memset(p, 0, n * sizeof(float));
             return p;
         }
         if (a->cur + 1 < a->nchunks) {
@@ -135,9 +135,13 @@ float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n)
     a->cur = a->nchunks;
     a->nchunks++;
     c->used = need;
-    memset(c->base, 0, n * sizeof(float));
+    if (zero) memset(c->base, 0, n * sizeof(float));
     return c->base;
 }
+
+float *ts_nn_arena_alloc(ts_nn_arena *a, size_t n) { return arena_alloc(a, n, 1); }
+
+float *ts_nn_arena_alloc_raw(ts_nn_arena *a, size_t n) { return arena_alloc(a, n, 0); }
 
 ts_nn_arena_mark ts_nn_arena_get_mark(const ts_nn_arena *a)
 {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/nn_internal.h"
 #include "golden.h"
 #include "tinsel/nn.h"
 #include "ts_test.h"
@@ -119,6 +120,16 @@ static void gn_b(fdcase *c)
     ts_nn_groupnorm_backward(c->g[0], c->g[1], c->g[2], c->r, c->t[0], c->aux[0], c->aux[1], c->t[1], c->iarg[0],
                              c->iarg[1], c->iarg[2], c->iarg[3]);
 }
+static void gng_f(fdcase *c)
+{
+    ts_nn_groupnorm_gelu_forward(c->out, c->aux[0], c->aux[1], c->t[0], c->t[1], c->t[2], c->iarg[0], c->iarg[1],
+                                 c->iarg[2], c->iarg[3], 1e-5f);
+}
+static void gng_b(fdcase *c)
+{
+    ts_nn_groupnorm_gelu_backward(c->g[0], c->g[1], c->g[2], c->r, c->t[0], c->aux[0], c->aux[1], c->t[1], c->t[2],
+                                  c->iarg[0], c->iarg[1], c->iarg[2], c->iarg[3]);
+}
 static void ln_f(fdcase *c)
 {
     ts_nn_layernorm_forward(c->out, c->aux[0], c->aux[1], c->t[0], c->t[1], c->t[2], c->iarg[0], c->iarg[1], 1e-5f);
@@ -215,6 +226,13 @@ static void test_fd_layers(void)
     add_t(&c, 4 * 3 * 9, 0.3);
     add_t(&c, 4, 0.3);
     fdcheck(&c);
+    /* stride 1, the direct kernel's path where the CPU has one */
+    ts_nn_conv2d_shape(&CS, 2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1);
+    c = mk("conv2d s1", ts_nn_conv_out_numel(&CS), conv_f, conv_b);
+    add_t(&c, 2 * 3 * 7 * 6, 1);
+    add_t(&c, 5 * 3 * 9, 0.3);
+    add_t(&c, 5, 0.3);
+    fdcheck(&c);
     ts_nn_conv3d_shape(&CS, 1, 2, 4, 5, 3, 3, 3, 1, 1);
     c = mk("conv3d", ts_nn_conv_out_numel(&CS), conv_f, conv_b);
     add_t(&c, 2 * 4 * 5 * 3, 1);
@@ -234,6 +252,14 @@ static void test_fd_layers(void)
     add_t(&c, 6, 1);
     c.aux[0] = calloc(4, sizeof(float));
     c.aux[1] = calloc(4, sizeof(float));
+    fdcheck(&c);
+    c = mk("gn+gelu", 2 * 6 * 10, gng_f, gng_b);
+    c.iarg[0] = 2, c.iarg[1] = 6, c.iarg[2] = 10, c.iarg[3] = 3;
+    add_t(&c, 120, 1);
+    add_t(&c, 6, 1);
+    add_t(&c, 6, 1);
+    c.aux[0] = calloc(6, sizeof(float));
+    c.aux[1] = calloc(6, sizeof(float));
     fdcheck(&c);
     c = mk("layernorm", 5 * 8, ln_f, ln_b);
     c.iarg[0] = 5, c.iarg[1] = 8;
@@ -335,7 +361,7 @@ static void conv_vs_ref(const ts_nn_conv_shape *s, int threads, double *worst)
 static void test_conv_fast_vs_ref(void)
 {
     double worst = 0;
-    int cases = 0;
+    int cases = 0, ndirect = 0;
     for (int it = 0; it < 24; it++) {
         ts_nn_conv_shape s;
         int is3d = it % 3 == 2;
@@ -346,15 +372,82 @@ static void test_conv_fast_vs_ref(void)
                       : ts_nn_conv2d_shape(&s, n, c, h, w, oc, k, 1 + (int)ts_rng_uint(R, 3), st, 1 + (int)ts_rng_uint(R, 2),
                                            p, (int)ts_rng_uint(R, 2));
         if (rc) continue; /* a random shape can be invalid (kernel > padded input): skipped */
+        /* both fast paths: the default (direct kernel where it applies) and im2col + sgemm */
+        ts_nn_set_conv_algo(TS_NN_CONV_GEMM);
         conv_vs_ref(&s, 1 + it % 2, &worst);
+        ts_nn_set_conv_algo(TS_NN_CONV_DIRECT_AVX2);
+        conv_vs_ref(&s, 1 + it % 2, &worst);
+        ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
+        conv_vs_ref(&s, 1 + it % 2, &worst);
+        ndirect += ts_nn_conv_direct_ok_(&s);
         cases++;
     }
-    /* a larger one that takes the OpenMP branches */
-    ts_nn_conv_shape s;
-    TS_CHECK_OK(ts_nn_conv2d_shape(&s, 2, 16, 24, 24, 16, 3, 3, 1, 1, 1, 1));
-    conv_vs_ref(&s, 2, &worst);
-    printf("  fast vs reference: %d random shapes + 1 large, max |err|/max|ref| = %.2e\n", cases, worst);
+    /* larger ones that take the OpenMP branches and, for the direct kernel,
+     * several register blocks with channel and position tails (oc not a
+     * multiple of 8, oh·wp not a multiple of 48), at 1 and 2 threads */
+    const int big[4][9] = {/* n c h w oc kh kw ph pw */
+                           {2, 16, 24, 24, 16, 3, 3, 1, 1},
+                           {3, 5, 13, 17, 11, 3, 3, 1, 1},
+                           {2, 7, 9, 30, 9, 5, 3, 2, 1},
+                           {1, 19, 40, 33, 21, 3, 3, 0, 1}};
+    const int algos[3] = {TS_NN_CONV_GEMM, TS_NN_CONV_DIRECT_AVX2, TS_NN_CONV_AUTO};
+    for (int i = 0; i < 4; i++)
+        for (int algo = 0; algo < 3; algo++)
+            for (int th = 1; th <= 2; th++) {
+                const int *b = big[i];
+                ts_nn_conv_shape s;
+                TS_CHECK_OK(ts_nn_conv2d_shape(&s, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 1, 1, b[7], b[8]));
+                ts_nn_set_conv_algo(algos[algo]);
+                conv_vs_ref(&s, th, &worst);
+                ndirect += algos[algo] != TS_NN_CONV_GEMM && ts_nn_conv_direct_ok_(&s);
+            }
+    ts_nn_set_conv_algo(TS_NN_CONV_AUTO);
+    printf("  fast vs reference: %d random shapes + 4 large, im2col+sgemm, AVX2 direct and default path (%d cases "
+           "on the direct kernel), max |err|/max|ref| = %.2e\n",
+           cases, ndirect, worst);
     TS_CHECK(cases >= 15);
+}
+
+/* ---- fused GroupNorm + GELU against the two oracle-tested layers in sequence */
+static void test_groupnorm_gelu_vs_layers(void)
+{
+    const int shapes[4][4] = {{2, 6, 10, 3}, {3, 32, 64, 8}, {8, 16, 256, 1}, {1, 4, 1000, 4}}; /* n c sp g */
+    double worst[6] = {0};
+    for (int k = 0; k < 4; k++)
+        for (int th = 1; th <= 2; th++) {
+            const int n = shapes[k][0], c = shapes[k][1], sp = shapes[k][2], g = shapes[k][3];
+            const size_t m = (size_t)n * c * sp;
+            ts_nn_set_threads(th);
+            float *x = rnd(m, 2), *ga = rnd(c, 1), *be = rnd(c, 1), *dy = rnd(m, 1);
+            float *mu = calloc((size_t)n * g, 4), *rs = calloc((size_t)n * g, 4), *mu2 = calloc((size_t)n * g, 4);
+            float *rs2 = calloc((size_t)n * g, 4), *z = calloc(m, 4), *y1 = calloc(m, 4), *y2 = calloc(m, 4);
+            float *dz = calloc(m, 4), *dx1 = calloc(m, 4), *dx2 = calloc(m, 4);
+            float *dg1 = calloc(c, 4), *db1 = calloc(c, 4), *dg2 = calloc(c, 4), *db2 = calloc(c, 4);
+            TS_CHECK_OK(ts_nn_groupnorm_gelu_forward(y1, mu, rs, x, ga, be, n, c, sp, g, 1e-5f));
+            TS_CHECK_OK(ts_nn_groupnorm_gelu_backward(dx1, dg1, db1, dy, x, mu, rs, ga, be, n, c, sp, g));
+            TS_CHECK_OK(ts_nn_groupnorm_forward(z, mu2, rs2, x, ga, be, n, c, sp, g, 1e-5f));
+            ts_nn_gelu_forward(y2, z, m);
+            ts_nn_gelu_backward(dz, dy, z, m);
+            TS_CHECK_OK(ts_nn_groupnorm_backward(dx2, dg2, db2, dz, x, mu2, rs2, ga, n, c, sp, g));
+            const float *got[6] = {y1, mu, rs, dx1, dg1, db1}, *ref[6] = {y2, mu2, rs2, dx2, dg2, db2};
+            const size_t cnt[6] = {m, (size_t)n * g, (size_t)n * g, m, (size_t)c, (size_t)c};
+            for (int t = 0; t < 6; t++) {
+                double mx = 0;
+                for (size_t i = 0; i < cnt[t]; i++) mx = fmax(mx, fabs(ref[t][i]));
+                int ok = 1;
+                for (size_t i = 0; i < cnt[t]; i++) {
+                    double d = fabs((double)got[t][i] - ref[t][i]);
+                    worst[t] = fmax(worst[t], d / (mx > 0 ? mx : 1));
+                    if (!(d <= REF_ASCALE * mx + REF_RTOL * fabs(ref[t][i]))) ok = 0;
+                }
+                TS_CHECK_MSG(ok, "groupnorm_gelu n%d c%d sp%d g%d tensor %d", n, c, sp, g, t);
+            }
+            free(x), free(ga), free(be), free(dy), free(mu), free(rs), free(mu2), free(rs2), free(z), free(y1);
+            free(y2), free(dz), free(dx1), free(dx2), free(dg1), free(db1), free(dg2), free(db2);
+        }
+    printf("  fused groupnorm+gelu vs groupnorm then gelu, max |err|/max|ref|: y %.1e mean %.1e rstd %.1e dx %.1e "
+           "dgamma %.1e dbeta %.1e\n",
+           worst[0], worst[1], worst[2], worst[3], worst[4], worst[5]);
 }
 
 static void test_determinism(void)
@@ -390,6 +483,13 @@ static void test_api(void)
     ts_nn_arena_reset(a, m);
     float *p3 = ts_nn_arena_alloc(a, 1000);
     TS_CHECK(p3 == p2 && p3[999] == 0.0f); /* reused and zeroed */
+    p3[999] = 2.0f;
+    ts_nn_arena_reset(a, m);
+    float *p4 = ts_nn_arena_alloc_raw(a, 1000);
+    TS_CHECK(p4 == p2 && p4[999] == 2.0f); /* reused, not zeroed */
+    float *p5 = ts_nn_arena_alloc_raw(a, 5000); /* a new chunk */
+    TS_CHECK(p5 && ((uintptr_t)p5 % 64) == 0);
+    p5[4999] = 1.0f;
     int64_t shp[3] = {2, 3, 4};
     ts_nn_tensor *t = NULL, *u = NULL, *v = NULL;
     TS_CHECK_OK(ts_nn_tensor_create(3, shp, &t));
@@ -447,6 +547,7 @@ int main(void)
     ts_nn_set_threads(2);
     TS_RUN(test_fd_layers);
     TS_RUN(test_conv_fast_vs_ref);
+    TS_RUN(test_groupnorm_gelu_vs_layers);
     TS_RUN(test_determinism);
     TS_RUN(test_api);
     ts_rng_destroy(R);
