@@ -342,8 +342,57 @@ static void test_paper_layout(void)
     ts_micro_unet_destroy(u);
 }
 
+/* `micro_ddpm check MODEL VERIFY`: a model trained outside tinsel
+ * (scripts/ddpm_train_torch.py) loaded through ts_micro_ddpm_load, its EMA
+ * weights run forward on VERIFY's in.x / in.t / in.cond and compared with
+ * VERIFY's ref.out (PyTorch, float64 CPU forward of the same weights).
+ * Tolerance TOL_FWD as for the oracle above. */
+static const char *check_model, *check_verify;
+
+static void test_foreign_model(void)
+{
+    ts_micro_ddpm *d = NULL;
+    ts_nn_safetensors *st = NULL;
+    TS_CHECK_OK(ts_micro_ddpm_load(check_model, &d));
+    TS_CHECK_OK(ts_nn_st_read(check_verify, &st));
+    if (!d || !st) {
+        ts_micro_ddpm_destroy(d);
+        ts_nn_st_destroy(st);
+        return;
+    }
+    const ts_micro_unet_config *c = &ts_micro_ddpm_get_config(d)->net;
+    ts_micro_unet *u = ts_micro_ddpm_unet(d);
+    ts_nn_params *P = ts_micro_unet_params(u);
+    memcpy(ts_nn_params_flat(P), ts_micro_ddpm_ema(d), ts_nn_params_total(P) * sizeof(float));
+    int kx = ts_nn_st_find(st, "in.x"), nd;
+    int64_t shp[TS_NN_MAXDIM];
+    ts_nn_st_shape(st, kx, &nd, shp);
+    const int n = (int)shp[0];
+    const size_t len = (size_t)n * c->size * c->size;
+    float *y = calloc(len, sizeof *y);
+    ts_nn_arena *A = NULL;
+    TS_CHECK_OK(ts_nn_arena_create(0, &A));
+    TS_CHECK_OK(ts_micro_unet_forward(u, A, ts_nn_st_data(st, kx), ts_nn_st_data(st, ts_nn_st_find(st, "in.t")),
+                                      ts_nn_st_data(st, ts_nn_st_find(st, "in.cond")), n, y));
+    const float *ref = ts_nn_st_data(st, ts_nn_st_find(st, "ref.out"));
+    double ef = max_diff(y, ref, len) / max_abs(ref, len);
+    printf("foreign model %s: %d images of %d px, forward max |tinsel - PyTorch| / max |PyTorch| = %.3g "
+           "(max |PyTorch| %.3g)\n", check_model, n, c->size, ef, max_abs(ref, len));
+    TS_CHECK_MSG(ef <= TOL_FWD, "forward max error / max|ref| = %.3g", ef);
+    free(y);
+    ts_nn_arena_destroy(A);
+    ts_nn_st_destroy(st);
+    ts_micro_ddpm_destroy(d);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "check")) {
+        ts_nn_set_threads(2);
+        check_model = argv[2], check_verify = argv[3];
+        TS_RUN(test_foreign_model);
+        return ts_test_summary();
+    }
     ts_nn_set_threads(1);
     ts_log_set_level(TS_LOG_WARN);
     if (argc > 1 && !strcmp(argv[1], "paper")) {
