@@ -249,6 +249,47 @@ static void test_train_loss_falls_and_resume(void)
     }
     remove(ck);
 
+    /* a sampling file (EMA weights as the weights, no ema/ or optimiser tensors, as
+     * scripts/ddpm_train_torch.py --export-ema writes): loads with ema = weights and
+     * samples exactly as the full checkpoint's EMA does */
+    {
+        const char *full = "ddpm_full_test.safetensors", *smp = "ddpm_sampling_test.safetensors";
+        TS_CHECK_OK(ts_micro_ddpm_save(a, full, 0, NULL));
+        ts_nn_safetensors *st = NULL;
+        TS_CHECK_OK(ts_nn_st_read(full, &st));
+        ts_micro_ddpm *e = NULL;
+        if (st) {
+            const char *kv[] = {"unet", ts_nn_st_meta(st, "unet"), "ddpm", ts_nn_st_meta(st, "ddpm")};
+            ts_nn_params *pa = ts_micro_unet_params(ts_micro_ddpm_unet(a));
+            size_t np = ts_nn_params_total(pa);
+            float *w = malloc(np * sizeof *w);
+            TS_CHECK(w != NULL);
+            if (w) { /* write the EMA as the weights, then restore */
+                memcpy(w, ts_nn_params_flat(pa), np * sizeof *w);
+                memcpy(ts_nn_params_flat(pa), ts_micro_ddpm_ema(a), np * sizeof *w);
+                TS_CHECK_OK(ts_nn_checkpoint_save(smp, pa, NULL, NULL, 2, kv));
+                memcpy(ts_nn_params_flat(pa), w, np * sizeof *w);
+                free(w);
+            }
+            ts_nn_st_destroy(st);
+            TS_CHECK_OK(ts_micro_ddpm_load(smp, &e));
+        }
+        if (e) {
+            ts_nn_params *pe = ts_micro_unet_params(ts_micro_ddpm_unet(e));
+            size_t np = ts_nn_params_total(pe);
+            TS_CHECK(memcmp(ts_micro_ddpm_ema(e), ts_micro_ddpm_ema(a), np * sizeof(float)) == 0);
+            TS_CHECK(memcmp(ts_nn_params_flat(pe), ts_micro_ddpm_ema(a), np * sizeof(float)) == 0);
+            float f[2], o1[64], o2[64];
+            ts_micro_ddpm_cond(60, 300, f);
+            TS_CHECK_OK(ts_micro_ddpm_sample(a, 1, f, 1, 0, 0, 5, 0, o1));
+            TS_CHECK_OK(ts_micro_ddpm_sample(e, 1, f, 1, 0, 0, 5, 0, o2));
+            TS_CHECK(memcmp(o1, o2, sizeof o1) == 0);
+        }
+        ts_micro_ddpm_destroy(e);
+        remove(full);
+        remove(smp);
+    }
+
     /* sampling: reproducible for a fixed seed, in range, DDIM too */
     {
         float f[4], o1[2 * 64], o2[2 * 64];
