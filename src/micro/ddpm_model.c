@@ -273,6 +273,10 @@ int ts_micro_ddpm_denoise(ts_micro_ddpm *d, int use_ema, const float *cond, int 
         int t = ddim_steps ? (int)((long)k * T / S) : k;
         int tp = ddim_steps ? (k ? (int)((long)(k - 1) * T / S) : -1) : k - 1;
         for (int b = 0; b < n; b++) tt[b] = (float)t;
+        if (ts_interrupted()) { /* SIGINT / SIGTERM: stop between steps, no images */
+            rc = ts_error_set(TS_ERR_INTERRUPTED, "ddpm sample: interrupted at step %d of %d", S - k, S);
+            break;
+        }
         ts_nn_arena_reset(d->A, mk2);
         rc = ts_micro_unet_forward(d->net, d->A, out, tt, cond, n, eps);
         if (rc) break;

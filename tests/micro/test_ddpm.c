@@ -3,6 +3,7 @@
  * torch.linspace/cumprod, q(x_t | x_0) statistics, training (loss falls),
  * exact resume from a checkpoint, reproducible sampling, bad input. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +384,23 @@ static void test_paper_layout(void)
     ts_micro_unet_destroy(u);
 }
 
+/* SIGTERM / SIGINT stop sampling between steps with TS_ERR_INTERRUPTED (run last:
+ * the interruption flag stays set for the rest of the process). */
+static void test_sampling_interrupted(void)
+{
+    ts_micro_ddpm_config c = tiny_config();
+    ts_micro_ddpm *d = NULL;
+    TS_CHECK_OK(ts_micro_ddpm_create(&c, &d));
+    if (!d) return;
+    float f[2], o[64];
+    ts_micro_ddpm_cond(60, 300, f);
+    ts_signals_install();
+    raise(SIGTERM);
+    TS_CHECK(ts_interrupted());
+    TS_CHECK(ts_micro_ddpm_sample(d, 1, f, 1, 0, 0, 5, 0, o) == TS_ERR_INTERRUPTED);
+    ts_micro_ddpm_destroy(d);
+}
+
 /* `micro_ddpm check MODEL VERIFY`: a model trained outside tinsel
  * (scripts/ddpm_train_torch.py) loaded through ts_micro_ddpm_load, its EMA
  * weights run forward on VERIFY's in.x / in.t / in.cond and compared with
@@ -447,5 +465,6 @@ int main(int argc, char **argv)
     TS_RUN(test_q_sample_stats);
     TS_RUN(test_train_loss_falls_and_resume);
     TS_RUN(test_config_and_bad_input);
+    TS_RUN(test_sampling_interrupted);
     return ts_test_summary();
 }
