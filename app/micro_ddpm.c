@@ -185,7 +185,15 @@ int micro_cmd_train(int argc, char **argv)
     dc.seed = seed;
     ts_nn_set_threads((int)to.threads);
     ts_micro_ddpm *d = NULL;
-    rc = resume ? ts_micro_ddpm_load(resume, &d) : ts_micro_ddpm_create(&dc, &d);
+    if (resume) { /* a sampling file (EMA weights only) has no optimiser state to continue from */
+        ts_nn_safetensors *st = NULL;
+        rc = ts_nn_st_read(resume, &st);
+        if (!rc && !ts_nn_st_meta(st, "optim"))
+            rc = ts_error_set(TS_ERR_FORMAT, "%s: a sampling file without optimiser state (EMA weights only); "
+                                             "resume from the full checkpoint model.safetensors", resume);
+        ts_nn_st_destroy(st);
+    }
+    if (!rc) rc = resume ? ts_micro_ddpm_load(resume, &d) : ts_micro_ddpm_create(&dc, &d);
     const ts_micro_unet_config *nc = d ? &ts_micro_ddpm_get_config(d)->net : NULL;
     /* the seen conditions of the dataset */
     float *data = NULL, *cond = NULL;

@@ -226,10 +226,20 @@ int ts_micro_ddpm_load(const char *path, ts_micro_ddpm **out)
     int rc = net ? ts_micro_unet_config_parse(net, &c.net)
                  : ts_error_set(TS_ERR_FORMAT, "%s: not a tinsel DDPM checkpoint (no 'unet' metadata)", path);
     if (!rc) rc = parse_ddpm_meta(ts_nn_st_meta(st, "ddpm"), &c, path);
-    ts_nn_st_destroy(st);
     ts_micro_ddpm *d = NULL;
     if (!rc) rc = ts_micro_ddpm_create(&c, &d);
-    if (!rc) rc = ts_nn_checkpoint_load(path, ts_micro_unet_params(d->net), d->opt, d->ema);
+    /* A sampling file (scripts/ddpm_train_torch.py --export-ema, model_ema.safetensors)
+     * holds the EMA weights as the weights and no optimiser state: loaded with
+     * ema = weights; such a model samples but cannot resume training exactly. */
+    int full = 1;
+    if (!rc) {
+        char nm[300];
+        snprintf(nm, sizeof nm, "ema/%s", ts_nn_params_name(ts_micro_unet_params(d->net), 0));
+        full = ts_nn_st_find(st, nm) >= 0 || ts_nn_st_meta(st, "optim");
+    }
+    ts_nn_st_destroy(st);
+    if (!rc) rc = ts_nn_checkpoint_load(path, ts_micro_unet_params(d->net), full ? d->opt : NULL, full ? d->ema : NULL);
+    if (!rc && !full) memcpy(d->ema, ts_nn_params_flat(ts_micro_unet_params(d->net)), d->np * sizeof *d->ema);
     if (rc) {
         ts_micro_ddpm_destroy(d);
         return rc;
@@ -263,6 +273,10 @@ int ts_micro_ddpm_denoise(ts_micro_ddpm *d, int use_ema, const float *cond, int 
         int t = ddim_steps ? (int)((long)k * T / S) : k;
         int tp = ddim_steps ? (k ? (int)((long)(k - 1) * T / S) : -1) : k - 1;
         for (int b = 0; b < n; b++) tt[b] = (float)t;
+        if (ts_interrupted()) { /* SIGINT / SIGTERM: stop between steps, no images */
+            rc = ts_error_set(TS_ERR_INTERRUPTED, "ddpm sample: interrupted at step %d of %d", S - k, S);
+            break;
+        }
         ts_nn_arena_reset(d->A, mk2);
         rc = ts_micro_unet_forward(d->net, d->A, out, tt, cond, n, eps);
         if (rc) break;

@@ -3,6 +3,7 @@
  * torch.linspace/cumprod, q(x_t | x_0) statistics, training (loss falls),
  * exact resume from a checkpoint, reproducible sampling, bad input. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,47 @@ static void test_train_loss_falls_and_resume(void)
     }
     remove(ck);
 
+    /* a sampling file (EMA weights as the weights, no ema/ or optimiser tensors, as
+     * scripts/ddpm_train_torch.py --export-ema writes): loads with ema = weights and
+     * samples exactly as the full checkpoint's EMA does */
+    {
+        const char *full = "ddpm_full_test.safetensors", *smp = "ddpm_sampling_test.safetensors";
+        TS_CHECK_OK(ts_micro_ddpm_save(a, full, 0, NULL));
+        ts_nn_safetensors *st = NULL;
+        TS_CHECK_OK(ts_nn_st_read(full, &st));
+        ts_micro_ddpm *e = NULL;
+        if (st) {
+            const char *kv[] = {"unet", ts_nn_st_meta(st, "unet"), "ddpm", ts_nn_st_meta(st, "ddpm")};
+            ts_nn_params *pa = ts_micro_unet_params(ts_micro_ddpm_unet(a));
+            size_t np = ts_nn_params_total(pa);
+            float *w = malloc(np * sizeof *w);
+            TS_CHECK(w != NULL);
+            if (w) { /* write the EMA as the weights, then restore */
+                memcpy(w, ts_nn_params_flat(pa), np * sizeof *w);
+                memcpy(ts_nn_params_flat(pa), ts_micro_ddpm_ema(a), np * sizeof *w);
+                TS_CHECK_OK(ts_nn_checkpoint_save(smp, pa, NULL, NULL, 2, kv));
+                memcpy(ts_nn_params_flat(pa), w, np * sizeof *w);
+                free(w);
+            }
+            ts_nn_st_destroy(st);
+            TS_CHECK_OK(ts_micro_ddpm_load(smp, &e));
+        }
+        if (e) {
+            ts_nn_params *pe = ts_micro_unet_params(ts_micro_ddpm_unet(e));
+            size_t np = ts_nn_params_total(pe);
+            TS_CHECK(memcmp(ts_micro_ddpm_ema(e), ts_micro_ddpm_ema(a), np * sizeof(float)) == 0);
+            TS_CHECK(memcmp(ts_nn_params_flat(pe), ts_micro_ddpm_ema(a), np * sizeof(float)) == 0);
+            float f[2], o1[64], o2[64];
+            ts_micro_ddpm_cond(60, 300, f);
+            TS_CHECK_OK(ts_micro_ddpm_sample(a, 1, f, 1, 0, 0, 5, 0, o1));
+            TS_CHECK_OK(ts_micro_ddpm_sample(e, 1, f, 1, 0, 0, 5, 0, o2));
+            TS_CHECK(memcmp(o1, o2, sizeof o1) == 0);
+        }
+        ts_micro_ddpm_destroy(e);
+        remove(full);
+        remove(smp);
+    }
+
     /* sampling: reproducible for a fixed seed, in range, DDIM too */
     {
         float f[4], o1[2 * 64], o2[2 * 64];
@@ -342,8 +384,74 @@ static void test_paper_layout(void)
     ts_micro_unet_destroy(u);
 }
 
+/* SIGTERM / SIGINT stop sampling between steps with TS_ERR_INTERRUPTED (run last:
+ * the interruption flag stays set for the rest of the process). */
+static void test_sampling_interrupted(void)
+{
+    ts_micro_ddpm_config c = tiny_config();
+    ts_micro_ddpm *d = NULL;
+    TS_CHECK_OK(ts_micro_ddpm_create(&c, &d));
+    if (!d) return;
+    float f[2], o[64];
+    ts_micro_ddpm_cond(60, 300, f);
+    ts_signals_install();
+    raise(SIGTERM);
+    TS_CHECK(ts_interrupted());
+    TS_CHECK(ts_micro_ddpm_sample(d, 1, f, 1, 0, 0, 5, 0, o) == TS_ERR_INTERRUPTED);
+    ts_micro_ddpm_destroy(d);
+}
+
+/* `micro_ddpm check MODEL VERIFY`: a model trained outside tinsel
+ * (scripts/ddpm_train_torch.py) loaded through ts_micro_ddpm_load, its EMA
+ * weights run forward on VERIFY's in.x / in.t / in.cond and compared with
+ * VERIFY's ref.out (PyTorch, float64 CPU forward of the same weights).
+ * Tolerance TOL_FWD as for the oracle above. */
+static const char *check_model, *check_verify;
+
+static void test_foreign_model(void)
+{
+    ts_micro_ddpm *d = NULL;
+    ts_nn_safetensors *st = NULL;
+    TS_CHECK_OK(ts_micro_ddpm_load(check_model, &d));
+    TS_CHECK_OK(ts_nn_st_read(check_verify, &st));
+    if (!d || !st) {
+        ts_micro_ddpm_destroy(d);
+        ts_nn_st_destroy(st);
+        return;
+    }
+    const ts_micro_unet_config *c = &ts_micro_ddpm_get_config(d)->net;
+    ts_micro_unet *u = ts_micro_ddpm_unet(d);
+    ts_nn_params *P = ts_micro_unet_params(u);
+    memcpy(ts_nn_params_flat(P), ts_micro_ddpm_ema(d), ts_nn_params_total(P) * sizeof(float));
+    int kx = ts_nn_st_find(st, "in.x"), nd;
+    int64_t shp[TS_NN_MAXDIM];
+    ts_nn_st_shape(st, kx, &nd, shp);
+    const int n = (int)shp[0];
+    const size_t len = (size_t)n * c->size * c->size;
+    float *y = calloc(len, sizeof *y);
+    ts_nn_arena *A = NULL;
+    TS_CHECK_OK(ts_nn_arena_create(0, &A));
+    TS_CHECK_OK(ts_micro_unet_forward(u, A, ts_nn_st_data(st, kx), ts_nn_st_data(st, ts_nn_st_find(st, "in.t")),
+                                      ts_nn_st_data(st, ts_nn_st_find(st, "in.cond")), n, y));
+    const float *ref = ts_nn_st_data(st, ts_nn_st_find(st, "ref.out"));
+    double ef = max_diff(y, ref, len) / max_abs(ref, len);
+    printf("foreign model %s: %d images of %d px, forward max |tinsel - PyTorch| / max |PyTorch| = %.3g "
+           "(max |PyTorch| %.3g)\n", check_model, n, c->size, ef, max_abs(ref, len));
+    TS_CHECK_MSG(ef <= TOL_FWD, "forward max error / max|ref| = %.3g", ef);
+    free(y);
+    ts_nn_arena_destroy(A);
+    ts_nn_st_destroy(st);
+    ts_micro_ddpm_destroy(d);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "check")) {
+        ts_nn_set_threads(2);
+        check_model = argv[2], check_verify = argv[3];
+        TS_RUN(test_foreign_model);
+        return ts_test_summary();
+    }
     ts_nn_set_threads(1);
     ts_log_set_level(TS_LOG_WARN);
     if (argc > 1 && !strcmp(argv[1], "paper")) {
@@ -357,5 +465,6 @@ int main(int argc, char **argv)
     TS_RUN(test_q_sample_stats);
     TS_RUN(test_train_loss_falls_and_resume);
     TS_RUN(test_config_and_bad_input);
+    TS_RUN(test_sampling_interrupted);
     return ts_test_summary();
 }

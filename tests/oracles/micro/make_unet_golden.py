@@ -65,7 +65,7 @@ class UNet(nn.Module):
         L, temb = self.cfg["levels"], self.cfg["temb"]
         e = F.silu(self.cond(cond))
         half = temb // 2
-        f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=x.dtype) / half)
+        f = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=x.dtype, device=x.device) / half)
         s = F.silu(torch.cat([torch.sin(t[:, None] * f), torch.cos(t[:, None] * f)], 1))
         B = self.blocks
         skips = [B["inc"]([x], e, s)]
