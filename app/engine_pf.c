@@ -813,9 +813,10 @@ static int cmd_run2d(int argc, char **argv)
     int npos = 0;
     int rc = ts_cli_parse(argc, argv, "tinsel pf run2d INPUT.ini [options]",
                           "2D phase-field growth (FFTW; x = layer normal with zero flux, y periodic; optional "
-                          "Hu-Chen elasticity, no plasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), scallop_amp (m), "
-                          "scallop_period (m). Writes thickness.csv (m vs s), fields.vtk (eta, c at the end), "
-                          "phases.png and composition2d.png.",
+                          "Hu-Chen elasticity and J2 viscoplasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), "
+                          "scallop_amp (m), scallop_period (m), hc_tol (Hu-Chen strain tolerance, default 1e-9), mech_every "
+                          "(mechanics every k-th step, default 1). Writes thickness.csv (m vs s), fields.vtk (eta, c at "
+                          "the end), phases.png, composition2d.png and profile.csv (CPU s per part of the step).",
                           opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
@@ -959,11 +960,11 @@ static int cmd_run2d(int argc, char **argv)
     free(pm);
     free(flip);
     if (!rc) {
-        /* wall time per part of the step (this run, not counting a restart's past) */
+        /* process CPU time per part of the step (this run, not counting a restart's past) */
         double sec[TS_PF2D_NPROF];
         long hci = 0;
         ts_pf_sim2d_profile(s, sec, &hci);
-        static const char *ph[3] = {"part", "wall_s", "count"};
+        static const char *ph[3] = {"part", "cpu_s", "count"};
         ts_csv *c = NULL;
         path = ts_run_path(run, "profile.csv");
         rc = path ? ts_csv_open(path, 3, ph, &c) : ts_error_set(TS_ERR_NOMEM, "oom");
@@ -992,7 +993,7 @@ static int cmd_run2d(int argc, char **argv)
 }
 
 static const ts_command PF_COMMANDS[] = {
-    {"run2d", "2D growth (elastic, no plasticity) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
+    {"run2d", "2D growth (elastoplastic optional) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
     {"spinodal", "PFHub benchmark 1a/1b (2D spinodal decomposition, FFTW): free energy vs time", cmd_spinodal},
     {"run", "run one INPUT.ini: layer growth, k fits, profiles, checkpoint/restart", cmd_run},
     {"table", "growth constants of several cases (or the seed's nine) vs reference", cmd_table},
