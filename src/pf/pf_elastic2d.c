@@ -23,6 +23,10 @@
 
 #include "tinsel/pf.h"
 
+/* OpenMP only above this many grid points: on small grids (the 1D-like
+ * y = 2 tests) the parallel regions cost more than they save. */
+#define PF_OMP_MIN 16384
+
 struct ts_pf_hc {
     int nx, ny;
     double dx, dy;
@@ -72,7 +76,7 @@ int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3],
     h->b = malloc(3 * n * sizeof(double));
     int ok = h->f && h->tau && h->d && h->dC && h->b;
     /* FFTW OpenMP threads for the plans (count reset to 1 afterwards) */
-    int nthr = omp_get_max_threads(), thr = nthr > 1 && n >= 4096 && fftw_init_threads();
+    int nthr = omp_get_max_threads(), thr = nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads();
     if (thr) fftw_plan_with_nthreads(nthr);
     for (int c = 0; ok && c < 3; c++) {
         h->F[c] = fftw_alloc_complex(ns);
@@ -109,7 +113,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     double change = INFINITY;
     int it;
     /* the parts of the polarisation that do not change during the iteration */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
     for (long k = 0; k < nl; k++) {
         double C[3][3] = {{0}}, es[3] = {0}, sE[3];
         for (int r = 0; r < P; r++) {
@@ -127,7 +131,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     }
     for (it = 0; it < maxit; it++) {
         /* polarisation tau(d) = (C(x) - C0)(Ebar + d) - C(x) eps* - sx */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++) {
             double e[3];
             for (int a = 0; a < 3; a++) e[a] = Ebar[a] + h->d[a * n + k];
@@ -137,7 +141,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
         }
         for (int c = 0; c < 3; c++) fftw_execute(h->fwd[c]);
         /* Green operator: d^ from tau^ */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (int j = 0; j < ny; j++) {
             int mj = (j <= ny / 2) ? j : j - ny;
             double ky = 2 * pi * mj / (ny * h->dy);
@@ -170,7 +174,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
         change = 0;
         for (int c = 0; c < 3; c++) {
             fftw_execute(h->bwd[c]);
-#pragma omp parallel for schedule(static) reduction(max : change)
+#pragma omp parallel for schedule(static) reduction(max : change) if (nl >= PF_OMP_MIN)
             for (long k = 0; k < nl; k++) {
                 double v = -h->tau[c * n + k] / (double)n;
                 double dd = fabs(v - h->d[c * n + k]);
@@ -184,7 +188,7 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     if (!(change < tol))
         return ts_error_set(TS_ERR_CONVERGE, "Hu-Chen iteration: change %g > tol %g after %d iterations", change,
                             tol, maxit);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
     for (long k = 0; k < nl; k++) {
         double C[3][3] = {{0}}, es[3] = {0}, e[3], s[3];
         for (int r = 0; r < P; r++) {

@@ -34,6 +34,10 @@
 
 #include "tinsel/pf.h"
 
+/* OpenMP only above this many grid points: on small grids (the 1D-like
+ * y = 2 tests) the parallel regions cost more than they save. */
+#define PF_OMP_MIN 16384
+
 struct ts_pf_sim2d {
     ts_pf_params p;
     int nx, ny, P;
@@ -159,7 +163,7 @@ static void helmholtz(ts_pf_sim2d *s, double *x, double a)
     double norm = 1.0 / ((double)s->ny * 2.0 * s->nx);
     double *sp = s->spec;
     const double *lam = s->lam;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PF_OMP_MIN)
     for (long k = 0; k < n; k++) sp[k] *= norm / (1.0 - a * lam[k]);
     fftw_execute_r2r(s->bwd, s->spec, y);
     if (copy) memcpy(x, s->buf, (size_t)n * sizeof(double));
@@ -168,7 +172,7 @@ static void helmholtz(ts_pf_sim2d *s, double *x, double a)
 static void phases(const ts_pf_sim2d *s, const double *eta, double *phi)
 {
     long n = (long)N2(s);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PF_OMP_MIN)
     for (long k = 0; k < n; k++) {
         double s2 = 0;
         for (int r = 0; r < s->P; r++) s2 += eta[r * n + k] * eta[r * n + k];
@@ -250,10 +254,10 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     /* FFTW's OpenMP threads (idempotent initialisation); the thread count is
      * reset to 1 after planning so other FFTW users are unaffected */
     int nthr = omp_get_max_threads();
-    if (nthr > 1 && n >= 4096 && fftw_init_threads()) fftw_plan_with_nthreads(nthr);
+    if (nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads()) fftw_plan_with_nthreads(nthr);
     s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, TS_PF2D_PLAN);
     s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, TS_PF2D_PLAN);
-    if (nthr > 1 && n >= 4096) fftw_plan_with_nthreads(1);
+    if (nthr > 1 && n >= PF_OMP_MIN) fftw_plan_with_nthreads(1);
     if (!s->fwd || !s->bwd) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "FFTW planning failed");
@@ -340,7 +344,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
     int P = s->P;
     double t0 = cpu_now(), t1;
     phases(s, s->eta, s->phi);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
     for (long k = 0; k < nl; k++) {
         double Si = 0, Ri = 0;
         for (int r = 0; r < P; r++) {
@@ -370,7 +374,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
          * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
          * strain-constrained backward-Euler return map where phi_r > 1e-3. */
         static const int V[3] = {0, 1, 5};
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++)
             for (int a = 0; a < 3; a++) {
                 double acc = 0;
@@ -386,7 +390,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
          * strain fields (the fixed point does not depend on it) */
         if (s->nhd == 2) {
             double *d = ts_pf_hc_strain_(s->hc), ratio = s->mech_every == 1 ? dt / s->dt_prev : 1.0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
             for (long k = 0; k < 3 * nl; k++) d[k] = s->hd1[k] + ratio * (s->hd1[k] - s->hd2[k]);
         } else if (s->nhd == 1) {
             memcpy(ts_pf_hc_strain_(s->hc), s->hd1, 3 * n * sizeof(double));
@@ -398,7 +402,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         s->prof[1] += t1 - t0;
         t0 = t1;
         long fail = nl;
-#pragma omp parallel for schedule(dynamic, 512) reduction(min : fail)
+#pragma omp parallel for schedule(dynamic, 512) reduction(min : fail) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++)
             if (mech_point(s, k, dtm) != 0 && k < fail) fail = k;
         /* the error record is per thread: repeat the failing point here (the
@@ -417,12 +421,12 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
          * mech_every = 1; between updates the strain field is held) */
         double *g = s->g, *gm = s->gm;
         long nPl = (long)n * P;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nPl; k++) g[k] += gm[k];
     }
     /* eta: local terms explicit, gradient stabilised; per point once: sum eta^2,
      * gbar = sum phi g, and L(eta) */
-#pragma omp parallel
+#pragma omp parallel if (nl >= PF_OMP_MIN)
     {
         for (int r = 0; r < P; r++) laplacian(s, s->eta + r * n, s->lap + r * n);
 #pragma omp for schedule(static)
@@ -470,7 +474,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
     /* c at phi+: face mobilities; mu = (c - R)/S re-evaluated per iterate */
     phases(s, s->eta, s->phi);
     double *Sinv = s->g, *Rr = s->g + n; /* g is free now (P >= 2) */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
     for (long k = 0; k < nl; k++) {
         double Si = 0, Ri = 0, Mi = 0;
         for (int r = 0; r < P; r++) {
@@ -491,7 +495,7 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
     /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
     for (int it = 0; it < s->c_iters; it++) {
         t0 = cpu_now();
-#pragma omp parallel
+#pragma omp parallel if (nl >= PF_OMP_MIN)
         {
 #pragma omp for schedule(static)
             for (long k = 0; k < nl; k++) s->mu[k] = (ck[k] - Rr[k]) * Sinv[k];
@@ -551,19 +555,19 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         TS_TRY(raw_step2d(s, dt));
         double tc = cpu_now();
         long badk = (long)n, nl = (long)n, nPl = (long)nP;
-#pragma omp parallel for schedule(static) reduction(min : badk)
+#pragma omp parallel for schedule(static) reduction(min : badk) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++)
             if ((!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) && k < badk) badk = k;
         int bad = badk < nl ? (int)badk : -1;
         double err = 0;
         if (bad < 0 && s->have_prev) {
             double ratio = dt / s->dt_prev;
-#pragma omp parallel for schedule(static) reduction(max : err)
+#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
             for (long k = 0; k < nPl; k++) {
                 double d = fabs((s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k]);
                 if (!(d <= err)) err = d; /* NaN propagates */
             }
-#pragma omp parallel for schedule(static) reduction(max : err)
+#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
             for (long k = 0; k < nl; k++) {
                 double d = fabs((s->c[k] - s->c0[k]) - ratio * s->dc_prev[k]);
                 if (!(d <= err)) err = d;
