@@ -813,9 +813,10 @@ static int cmd_run2d(int argc, char **argv)
     int npos = 0;
     int rc = ts_cli_parse(argc, argv, "tinsel pf run2d INPUT.ini [options]",
                           "2D phase-field growth (FFTW; x = layer normal with zero flux, y periodic; optional "
-                          "Hu-Chen elasticity, no plasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), scallop_amp (m), "
-                          "scallop_period (m). Writes thickness.csv (m vs s), fields.vtk (eta, c at the end), "
-                          "phases.png and composition2d.png.",
+                          "Hu-Chen elasticity and J2 viscoplasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), "
+                          "scallop_amp (m), scallop_period (m), hc_tol (Hu-Chen strain tolerance, default 1e-9), mech_every "
+                          "(mechanics every k-th step, default 1). Writes thickness.csv (m vs s), fields.vtk (eta, c at "
+                          "the end), phases.png, composition2d.png and profile.csv (CPU s per part of the step).",
                           opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
@@ -833,7 +834,7 @@ static int cmd_run2d(int argc, char **argv)
     }
     ts_pf_params p;
     long ny = 64, n_out = 100;
-    double dy = 0.1e-6, amp = 0, per = 0, ck_every = 0;
+    double dy = 0.1e-6, amp = 0, per = 0, ck_every = 0, hc_tol = 1e-9;
     const char *name = "pf2d";
     if (!rc) rc = ts_pf_params_from_config(cfg, &p);
     if (!rc) rc = ts_config_get_string(cfg, "case", "name", "pf2d", &name);
@@ -841,6 +842,9 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "dy", 0.1e-6, 1e-12, 1, &dy);
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "scallop_amp", 0, 0, 1, &amp);
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "scallop_period", 0, 0, 1, &per);
+    if (!rc) rc = ts_config_get_double(cfg, "grid2d", "hc_tol", 1e-9, 1e-16, 1e-3, &hc_tol);
+    long mech_every = 1;
+    if (!rc) rc = ts_config_get_long(cfg, "grid2d", "mech_every", 1, 1, 1000, &mech_every);
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
     if (!rc) rc = ts_config_get_double(cfg, "output", "checkpoint_every", p.t_end / 10, 0, INFINITY, &ck_every);
     if (!rc) rc = ts_config_check_unknown(cfg);
@@ -864,6 +868,8 @@ static int cmd_run2d(int argc, char **argv)
             rc = hist_push(&h, 0, d);
         }
     }
+    if (s) ts_pf_sim2d_set_hc_tol(s, hc_tol);
+    if (s) ts_pf_sim2d_set_mech_every(s, (int)mech_every);
     ts_progress *pg = rc ? NULL : ts_progress_create(name, p.t_end, "s");
     double next_ck = s ? ts_pf_sim2d_time(s) + ck_every : 0;
     for (long j = 1; !rc && j <= n_out; j++) {
@@ -953,6 +959,27 @@ static int cmd_run2d(int argc, char **argv)
     (void)flip;
     free(pm);
     free(flip);
+    if (!rc) {
+        /* process CPU time per part of the step (this run, not counting a restart's past) */
+        double sec[TS_PF2D_NPROF];
+        long hci = 0;
+        ts_pf_sim2d_profile(s, sec, &hci);
+        static const char *ph[3] = {"part", "cpu_s", "count"};
+        ts_csv *c = NULL;
+        path = ts_run_path(run, "profile.csv");
+        rc = path ? ts_csv_open(path, 3, ph, &c) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(path);
+        for (int i = 0; !rc && i < TS_PF2D_NPROF; i++) {
+            rc = ts_csv_cell_s(c, ts_pf_sim2d_profile_name(i));
+            if (!rc) rc = ts_csv_cell_d(c, sec[i]);
+            if (!rc) rc = ts_csv_cell_i(c, i == 1 ? hci : ts_pf_sim2d_steps(s));
+            if (!rc) rc = ts_csv_end_row(c);
+        }
+        if (!rc)
+            rc = ts_csv_close(c);
+        else
+            ts_csv_abort(c);
+    }
     if (!rc)
         printf("pf run2d %s: %d x %ld grid, t = %g s in %ld steps, %.1f s wall; d(Cu3Sn) = %.4g m, d(Cu6Sn5) = %.4g m; "
                "outputs in %s/\n",
@@ -966,7 +993,7 @@ static int cmd_run2d(int argc, char **argv)
 }
 
 static const ts_command PF_COMMANDS[] = {
-    {"run2d", "2D growth (elastic, no plasticity) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
+    {"run2d", "2D growth (elastoplastic optional) with scalloped Cu6Sn5: thickness, VTK fields, maps", cmd_run2d},
     {"spinodal", "PFHub benchmark 1a/1b (2D spinodal decomposition, FFTW): free energy vs time", cmd_spinodal},
     {"run", "run one INPUT.ini: layer growth, k fits, profiles, checkpoint/restart", cmd_run},
     {"table", "growth constants of several cases (or the seed's nine) vs reference", cmd_table},

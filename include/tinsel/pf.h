@@ -139,6 +139,13 @@ int ts_pf_return_map(const ts_pf_params *p, int ph, double s11, double s12, doub
  * strain, used by the 2D solver): sigma = C (eps - eps* - eps_pl). */
 int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
                             double *pcum, double *dp);
+/* Fast variant of ts_pf_return_map_strain (safeguarded Newton with the
+ * analytic derivative; same equations and convergence test), used by the 2D
+ * solver; agrees with the reference to the iteration tolerance. Thread-safe.
+ * rate (may be NULL): in, theta/dt of the previous call at this point (a warm
+ * start; 0: none); out, this call's theta/dt (0 when elastic). */
+int ts_pf_return_map_strain_fast(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
+                                 double *pcum, double *dp, double *rate);
 
 /* Von Mises stress sqrt(3/2 s':s') of a Voigt stress, Pa. */
 double ts_pf_von_mises(const double *sig);
@@ -239,6 +246,17 @@ int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path);
 int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path, ts_pf_sim2d **out);
 /* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
+/* Process CPU seconds (all threads together) spent per part of the step since
+ * creation, TS_PF2D_NPROF entries named by
+ * ts_pf_sim2d_profile_name(i); *hc_iters the Hu-Chen iterations summed. */
+#define TS_PF2D_NPROF 8
+void ts_pf_sim2d_profile(const ts_pf_sim2d *s, double sec[TS_PF2D_NPROF], long *hc_iters);
+const char *ts_pf_sim2d_profile_name(int i);
+/* Hu-Chen tolerance (max strain change per iteration; default 1e-9). */
+void ts_pf_sim2d_set_hc_tol(ts_pf_sim2d *s, double tol);
+/* Mechanics (equilibrium + return map over the accumulated time) every k-th
+ * step, the driving force held in between (default 1: every step). */
+void ts_pf_sim2d_set_mech_every(ts_pf_sim2d *s, int k);
 
 /* ---- Hu-Chen spectral elasticity on a periodic 2D grid (src/pf/pf_elastic2d.c)
  * Plane strain, Voigt-2D vectors (e11, e22, g12) and (s11, s22, s12) in Pa;

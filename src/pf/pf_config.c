@@ -40,6 +40,8 @@ int ts_pf_params_from_config(ts_config *cfg, ts_pf_params *p)
     int i3 = ts_pf_phase_index(p, "Cu3Sn"), i6 = ts_pf_phase_index(p, "Cu6Sn5");
     p->ph[i3].eig[0] = p->ph[i3].eig[1] = eig3[ep];
     p->ph[i6].eig[0] = p->ph[i6].eig[1] = eig6[ep];
+    long ez = 0;
+    TS_TRY(ts_config_get_long(cfg, "model", "eigen_zz", 0, 0, 1, &ez));
 
     long on = 0;
     TS_TRY(ts_config_get_long(cfg, "mechanics", "enabled", 0, 0, 1, &on));
@@ -107,6 +109,9 @@ int ts_pf_params_from_config(ts_config *cfg, ts_pf_params *p)
                 }
             free(v);
         }
+        /* eigen_zz = 1: dilatational eigenstrain in 3D, eps* x [1 1 1] (the
+         * seed writes [1 1 0]; a reading tested for Table 1 in docs/pf.md) */
+        if (ez) ph->eig[2] = ph->eig[0];
         double deg = 0;
         TS_TRY(ts_config_get_double(cfg, sec, "orientation_deg", 0, -360, 360, &deg));
         if (deg != 0) {

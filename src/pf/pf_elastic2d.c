@@ -17,10 +17,15 @@
  */
 #include <fftw3.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tinsel/pf.h"
+
+/* OpenMP only above this many grid points: on small grids (the 1D-like
+ * y = 2 tests) the parallel regions cost more than they save. */
+#define PF_OMP_MIN 16384
 
 struct ts_pf_hc {
     int nx, ny;
@@ -31,6 +36,7 @@ struct ts_pf_hc {
     fftw_plan fwd[3], bwd[3];
     double *d;          /* [3][n] heterogeneous strain */
     double *tau;        /* [3][n] */
+    double *dC, *b;     /* per solve: C(x) - C0 [9][n], C(x) eps*(x) + sx [3][n] */
     int iters;
 };
 
@@ -44,6 +50,8 @@ void ts_pf_hc_destroy(ts_pf_hc *h)
     }
     fftw_free(h->tau);
     free(h->d);
+    free(h->dC);
+    free(h->b);
     fftw_free(h->f);
     free(h);
 }
@@ -64,16 +72,22 @@ int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3],
     h->f = fftw_alloc_real(n);
     h->tau = fftw_alloc_real(3 * n);
     h->d = calloc(3 * n, sizeof(double));
-    int ok = h->f && h->tau && h->d;
+    h->dC = malloc(9 * n * sizeof(double));
+    h->b = malloc(3 * n * sizeof(double));
+    int ok = h->f && h->tau && h->d && h->dC && h->b;
+    /* FFTW OpenMP threads for the plans (count reset to 1 afterwards) */
+    int nthr = omp_get_max_threads(), thr = nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads();
+    if (thr) fftw_plan_with_nthreads(nthr);
     for (int c = 0; ok && c < 3; c++) {
         h->F[c] = fftw_alloc_complex(ns);
         ok = h->F[c] != NULL;
         if (ok) {
-            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], FFTW_ESTIMATE);
-            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, FFTW_ESTIMATE);
+            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], FFTW_MEASURE);
+            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, FFTW_MEASURE);
             ok = h->fwd[c] && h->bwd[c];
         }
     }
+    if (thr) fftw_plan_with_nthreads(1);
     if (!ok) {
         ts_pf_hc_destroy(h);
         return ts_error_set(TS_ERR_NOMEM, "Hu-Chen: out of memory / FFTW planning failed");
@@ -94,28 +108,40 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
 {
     int nx = h->nx, ny = h->ny;
     size_t n = (size_t)nx * ny;
+    long nl = (long)n;
     double pi = 3.14159265358979323846;
     double change = INFINITY;
     int it;
-    for (it = 0; it < maxit; it++) {
-        /* polarisation tau(d) */
-        for (size_t k = 0; k < n; k++) {
-            double C[3][3] = {{0}}, es[3] = {0}, e[3], s0[3], sC[3], sE[3];
-            for (int r = 0; r < P; r++) {
-                double f = phi[r * n + k];
-                for (int a = 0; a < 3; a++) {
-                    es[a] += f * eig[r][a];
-                    for (int b = 0; b < 3; b++) C[a][b] += f * Cr[r][a][b];
-                }
+    /* the parts of the polarisation that do not change during the iteration */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
+        double C[3][3] = {{0}}, es[3] = {0}, sE[3];
+        for (int r = 0; r < P; r++) {
+            double f = phi[r * n + k];
+            for (int a = 0; a < 3; a++) {
+                es[a] += f * eig[r][a];
+                for (int c = 0; c < 3; c++) C[a][c] += f * Cr[r][a][c];
             }
+        }
+        mul3(C, es, sE);
+        for (int a = 0; a < 3; a++) {
+            h->b[a * n + k] = sE[a] + (sx ? sx[a * n + k] : 0);
+            for (int c = 0; c < 3; c++) h->dC[(3 * a + c) * n + k] = C[a][c] - h->C0[a][c];
+        }
+    }
+    for (it = 0; it < maxit; it++) {
+        /* polarisation tau(d) = (C(x) - C0)(Ebar + d) - C(x) eps* - sx */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+        for (long k = 0; k < nl; k++) {
+            double e[3];
             for (int a = 0; a < 3; a++) e[a] = Ebar[a] + h->d[a * n + k];
-            mul3(h->C0, e, s0);
-            mul3(C, e, sC);
-            mul3(C, es, sE);
-            for (int a = 0; a < 3; a++) h->tau[a * n + k] = sC[a] - s0[a] - sE[a] - (sx ? sx[a * n + k] : 0);
+            for (int a = 0; a < 3; a++)
+                h->tau[a * n + k] = h->dC[(3 * a) * n + k] * e[0] + h->dC[(3 * a + 1) * n + k] * e[1] +
+                                    h->dC[(3 * a + 2) * n + k] * e[2] - h->b[a * n + k];
         }
         for (int c = 0; c < 3; c++) fftw_execute(h->fwd[c]);
         /* Green operator: d^ from tau^ */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (int j = 0; j < ny; j++) {
             int mj = (j <= ny / 2) ? j : j - ny;
             double ky = 2 * pi * mj / (ny * h->dy);
@@ -148,7 +174,8 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
         change = 0;
         for (int c = 0; c < 3; c++) {
             fftw_execute(h->bwd[c]);
-            for (size_t k = 0; k < n; k++) {
+#pragma omp parallel for schedule(static) reduction(max : change) if (nl >= PF_OMP_MIN)
+            for (long k = 0; k < nl; k++) {
                 double v = -h->tau[c * n + k] / (double)n;
                 double dd = fabs(v - h->d[c * n + k]);
                 if (dd > change) change = dd;
@@ -161,7 +188,8 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     if (!(change < tol))
         return ts_error_set(TS_ERR_CONVERGE, "Hu-Chen iteration: change %g > tol %g after %d iterations", change,
                             tol, maxit);
-    for (size_t k = 0; k < n; k++) {
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
         double C[3][3] = {{0}}, es[3] = {0}, e[3], s[3];
         for (int r = 0; r < P; r++) {
             double f = phi[r * n + k];

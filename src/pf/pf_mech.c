@@ -320,3 +320,185 @@ int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, do
     if (dp_out) *dp_out = dp;
     return 0;
 }
+
+/* ---- the same return map by safeguarded Newton (fast variant) ----
+ * Same equations and the same convergence test as ts_pf_return_map_strain
+ * (the reference kernel, kept): r(theta) = J2(sigma(theta)) - R0 - K (dp/dt)^(1/n),
+ * dp = 2/3 theta J2, (I + theta C D6) sigma = sigma_tr. r is decreasing and,
+ * for the stiffnesses here, convex, so Newton steps taken from a point with
+ * r > 0 stay left of the root and converge monotonically. The iteration
+ * starts at the warm start (theta/dt of the previous call times dt) or at the
+ * perfectly plastic estimate (J2tr/R0 - 1)/(3 G), G the largest diagonal
+ * shear stiffness; it keeps a bracket [lo, hi] (r(lo) > 0 > r(hi)) and falls
+ * back to bisection whenever a Newton step leaves it (non-convex r). The
+ * derivative is analytic: dsigma/dtheta = -(I + theta C D6)^-1 C D6 sigma (one
+ * LU per evaluation, two solves). When the shear components 23 and 13 are
+ * decoupled from the others in C and carry no trial stress (plane strain
+ * with Cu, Sn about z), they stay zero and a 4x4 system on (11, 22, 33, 12)
+ * is solved instead of 6x6 (exact). Tested against the reference
+ * (tests/pf/test_pf_unit.c). */
+
+/* LU with partial pivoting of an m x m matrix (row stride 6), in place. */
+static int lu_m(int m, double A[6][6], int piv[6])
+{
+    for (int k = 0; k < m; k++) {
+        int p = k;
+        for (int i = k + 1; i < m; i++)
+            if (fabs(A[i][k]) > fabs(A[p][k])) p = i;
+        piv[k] = p;
+        if (A[p][k] == 0.0) return -1;
+        if (p != k)
+            for (int j = 0; j < m; j++) {
+                double t = A[k][j];
+                A[k][j] = A[p][j];
+                A[p][j] = t;
+            }
+        double inv = 1.0 / A[k][k];
+        for (int i = k + 1; i < m; i++) {
+            double f = A[i][k] * inv;
+            A[i][k] = f;
+            for (int j = k + 1; j < m; j++) A[i][j] -= f * A[k][j];
+        }
+    }
+    return 0;
+}
+
+static void lu_m_solve(int m, double A[6][6], const int piv[6], double b[6])
+{
+    for (int k = 0; k < m; k++) {
+        if (piv[k] != k) {
+            double t = b[k];
+            b[k] = b[piv[k]];
+            b[piv[k]] = t;
+        }
+        for (int i = k + 1; i < m; i++) b[i] -= A[i][k] * b[k];
+    }
+    for (int i = m - 1; i >= 0; i--) {
+        double s = b[i];
+        for (int j = i + 1; j < m; j++) s -= A[i][j] * b[j];
+        b[i] = s / A[i][i];
+    }
+}
+
+typedef struct {
+    int m, idx[6];   /* active Voigt components */
+    double CD[6][6]; /* C D6 on the active components */
+    double sig_tr[6];
+    double R0, K, n, dt;
+} rmn_ctx;
+
+/* r(theta) and dr/dtheta; sig (full Voigt) the stress at theta. -1 if singular. */
+static int rmn_eval(const rmn_ctx *x, double theta, double sig[6], double *r, double *dr)
+{
+    double A[6][6], s[6], ds[6];
+    int piv[6], m = x->m;
+    for (int a = 0; a < m; a++) {
+        for (int c = 0; c < m; c++) A[a][c] = (a == c ? 1.0 : 0.0) + theta * x->CD[a][c];
+        s[a] = x->sig_tr[x->idx[a]];
+    }
+    if (lu_m(m, A, piv) != 0) return -1;
+    lu_m_solve(m, A, piv, s);
+    for (int a = 0; a < m; a++) {
+        double t = 0;
+        for (int c = 0; c < m; c++) t += x->CD[a][c] * s[c];
+        ds[a] = -t;
+    }
+    lu_m_solve(m, A, piv, ds);
+    double dsf[6] = {0};
+    for (int a = 0; a < 6; a++) sig[a] = 0;
+    for (int a = 0; a < m; a++) {
+        sig[x->idx[a]] = s[a];
+        dsf[x->idx[a]] = ds[a];
+    }
+    double J2 = ts_pf_von_mises(sig);
+    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
+    double sd = (sig[0] - tr3) * dsf[0] + (sig[1] - tr3) * dsf[1] + (sig[2] - tr3) * dsf[2] +
+                2.0 * (sig[3] * dsf[3] + sig[4] * dsf[4] + sig[5] * dsf[5]);
+    double dJ2 = J2 > 0 ? 1.5 * sd / J2 : 0.0;
+    double dp = 2.0 / 3.0 * theta * J2, ddp = 2.0 / 3.0 * (J2 + theta * dJ2);
+    double over = 0, dover = 0;
+    if (dp > 0) {
+        over = x->K * pow(dp / x->dt, 1.0 / x->n);
+        dover = over / (x->n * dp) * ddp;
+    }
+    *r = J2 - x->R0 - over;
+    *dr = dJ2 - dover;
+    return isfinite(*r) && isfinite(*dr) ? 0 : -1;
+}
+
+int ts_pf_return_map_strain_fast(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
+                                 double *pcum, double *dp_out, double *rate)
+{
+    static const double D[6][6] = {{2.0 / 3, -1.0 / 3, -1.0 / 3, 0, 0, 0}, {-1.0 / 3, 2.0 / 3, -1.0 / 3, 0, 0, 0},
+                                   {-1.0 / 3, -1.0 / 3, 2.0 / 3, 0, 0, 0}, {0, 0, 0, 2, 0, 0},
+                                   {0, 0, 0, 0, 2, 0},                    {0, 0, 0, 0, 0, 2}};
+    const ts_pf_phase *P = &p->ph[ph];
+    if (dp_out) *dp_out = 0;
+    if (!P->plastic || !(dt > 0)) return 0;
+    rmn_ctx x;
+    for (int a = 0; a < 6; a++) {
+        double s = 0;
+        for (int b = 0; b < 6; b++) s += P->stiff[a][b] * (eps[b] - P->eig[b] - epl[b]);
+        x.sig_tr[a] = s;
+    }
+    double J2tr = ts_pf_von_mises(x.sig_tr);
+    if (!(J2tr > P->R0)) {
+        if (rate) *rate = 0;
+        return 0;
+    }
+    x.R0 = P->R0;
+    x.K = P->K;
+    x.n = P->n;
+    x.dt = dt;
+    /* active components: drop 23, 13 when decoupled and stress-free */
+    int dec = x.sig_tr[3] == 0 && x.sig_tr[4] == 0;
+    for (int a = 0; dec && a < 6; a++)
+        for (int b = 3; dec && b < 5; b++)
+            if (a != 3 && a != 4 && (P->stiff[a][b] != 0 || P->stiff[b][a] != 0)) dec = 0;
+    x.m = 0;
+    for (int a = 0; a < 6; a++)
+        if (!dec || (a != 3 && a != 4)) x.idx[x.m++] = a;
+    double G = 0;
+    for (int a = 0; a < x.m; a++)
+        for (int c = 0; c < x.m; c++) {
+            double s = 0;
+            for (int e = 0; e < 6; e++) s += P->stiff[x.idx[a]][e] * D[e][x.idx[c]];
+            x.CD[a][c] = s;
+        }
+    for (int a = 3; a < 6; a++) G = fmax(G, P->stiff[a][a]);
+    if (!(G > 0)) G = 1e-3 * P->stiff[0][0];
+    double tol = 1e-10 * P->R0 + 1e-12 * J2tr, sig[6], r, dr;
+    double lo = 0, hi = INFINITY, th = (J2tr / P->R0 - 1.0) / (3.0 * G);
+    if (rate && *rate > 0) th = *rate * dt;
+    int it, bad = 0;
+    for (it = 0; it < 200; it++) {
+        if (rmn_eval(&x, th, sig, &r, &dr) != 0) {
+            bad = 1;
+            break;
+        }
+        if (fabs(r) <= tol) break;
+        if (r > 0)
+            lo = th;
+        else
+            hi = th;
+        if (isfinite(hi) && (hi - lo) <= 1e-15 * hi) break;
+        double nt = (dr < 0) ? th - r / dr : NAN;
+        if (!(nt > lo && nt < hi)) nt = isfinite(hi) ? 0.5 * (lo + hi) : 4.0 * th;
+        th = nt;
+    }
+    if (bad || it >= 200) {
+        /* not expected; the reference kernel decides (and reports) */
+        int rc = ts_pf_return_map_strain(p, ph, eps, dt, epl, pcum, dp_out);
+        if (!rc && rate) *rate = 0;
+        return rc;
+    }
+    double J2 = ts_pf_von_mises(sig);
+    double dp = 2.0 / 3.0 * th * J2;
+    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
+    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
+    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
+    *pcum += dp;
+    if (dp_out) *dp_out = dp;
+    if (rate) *rate = th / dt;
+    return 0;
+}

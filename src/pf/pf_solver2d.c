@@ -16,13 +16,27 @@
  *   c:   (1 - dt A lap) c+ = c + dt [div(M grad mu(c, phi+)) - A lap c],
  *        A = max_r D_r >= M/S everywhere (unconditionally stable splitting).
  * Error control: the same second-difference local error estimate as 1D.
+ * Threads: every pointwise and stencil loop is an OpenMP loop with a static
+ * schedule (results do not depend on the thread count: no floating-point
+ * reductions other than max), the FFTs use FFTW's OpenMP threads, the return
+ * map a dynamic schedule (elastic points return at once).
  */
 #include <fftw3.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#ifndef TS_PF2D_PLAN
+#define TS_PF2D_PLAN FFTW_MEASURE
+#endif
 
 #include "tinsel/pf.h"
+
+/* OpenMP only above this many grid points: on small grids (the 1D-like
+ * y = 2 tests) the parallel regions cost more than they save. */
+#define PF_OMP_MIN 16384
 
 struct ts_pf_sim2d {
     ts_pf_params p;
@@ -39,13 +53,60 @@ struct ts_pf_sim2d {
     double *eps, *sig, *sx;   /* [3][n] total strain, stress, eigenstress */
     double *epl, *pcum;       /* [P][n][6], [P][n] plastic state */
     double *epl0, *pcum0;     /* saved for rejected steps */
+    double *rrate, *rrate0;   /* [P][n] return-map theta/dt (warm start), saved copy */
+    double *hd1, *hd2;        /* [3][n] Hu-Chen strain after the last two accepted steps */
+    int nhd;                  /* how many of hd1, hd2 are set (0..2) */
+    double *gm, *gm0;         /* [P][n] elastic + plastic driving force of the last
+                                 mechanics update (J/m^3), saved copy */
+    int mech_every;           /* mechanics (equilibrium + return map) every k-th step */
+    long mech_count, mech_count0;
+    double mech_acc, mech_acc0; /* time since the last mechanics update, s */
+    int mech_ran;             /* the last raw step updated the mechanics */
     int plastic;
     double *eta, *c, *eta0, *c0, *deta_prev, *dc_prev;
-    double *phi, *g, *rhs, *lap, *mu, *Mb, *buf, *spec, *lam;
-    fftw_plan fwd, bwd;
+    double *phi, *g, *rhs, *lap, *mu, *Mb, *spec, *lam;
+    double *buf;              /* [n] aligned copy for arrays of another alignment */
+    fftw_plan fwd, bwd;       /* r2r plans on (rhs -> spec -> rhs), executed on any
+                                 fftw_alloc'ed array (same alignment) */
+    double hc_tol;            /* Hu-Chen strain tolerance */
+    double prof[TS_PF2D_NPROF];
+    long hc_iters;
 };
 
+static const char *PROF_NAMES[TS_PF2D_NPROF] = {"partition+g",  "mech: Hu-Chen",    "mech: return map+w",
+                                                "eta: explicit", "eta: Helmholtz FFT", "c: stencil",
+                                                "c: Helmholtz FFT", "step control"};
+
+void ts_pf_sim2d_set_hc_tol(ts_pf_sim2d *s, double tol)
+{
+    if (tol > 0) s->hc_tol = tol;
+}
+
+void ts_pf_sim2d_set_mech_every(ts_pf_sim2d *s, int k)
+{
+    if (k >= 1) s->mech_every = k;
+}
+
+const char *ts_pf_sim2d_profile_name(int i) { return (i >= 0 && i < TS_PF2D_NPROF) ? PROF_NAMES[i] : "?"; }
+
+void ts_pf_sim2d_profile(const ts_pf_sim2d *s, double sec[TS_PF2D_NPROF], long *hc_iters)
+{
+    for (int i = 0; i < TS_PF2D_NPROF; i++) sec[i] = s->prof[i];
+    if (hc_iters) *hc_iters = s->hc_iters;
+}
+
+double *ts_pf_hc_strain_(ts_pf_hc *h); /* pf_elastic2d.c: the warm-start strain [3][n] */
+
 static size_t N2(const ts_pf_sim2d *s) { return (size_t)s->nx * s->ny; }
+
+/* process CPU time (all threads), s: the profile counts CPU, not wall time,
+ * so that it means something on a loaded machine */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
 {
@@ -53,10 +114,8 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     if (s->fwd) fftw_destroy_plan(s->fwd);
     if (s->bwd) fftw_destroy_plan(s->bwd);
     double *a[] = {s->eta, s->c, s->eta0, s->c0, s->deta_prev, s->dc_prev, s->phi, s->g,
-                   s->rhs, s->lap, s->mu, s->Mb, s->lam};
-    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) free(a[k]);
-    fftw_free(s->buf);
-    fftw_free(s->spec);
+                   s->rhs, s->lap, s->mu, s->Mb, s->lam, s->buf, s->spec};
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) fftw_free(a[k]);
     free(s->eps);
     free(s->sig);
     free(s->sx);
@@ -64,15 +123,23 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     free(s->pcum);
     free(s->epl0);
     free(s->pcum0);
+    free(s->rrate);
+    free(s->rrate0);
+    free(s->hd1);
+    free(s->hd2);
+    free(s->gm);
+    free(s->gm0);
     ts_pf_hc_destroy(s->hc);
     free(s);
 }
 
-/* 5-point FD Laplacian with zero flux in x, periodic in y. */
+/* 5-point FD Laplacian with zero flux in x, periodic in y. Called from
+ * inside a parallel region (orphaned worksharing loop). */
 static void laplacian(const ts_pf_sim2d *s, const double *f, double *out)
 {
     int nx = s->nx, ny = s->ny;
     double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+#pragma omp for schedule(static)
     for (int j = 0; j < ny; j++) {
         const double *row = f + (size_t)j * nx;
         const double *up = f + (size_t)((j + 1) % ny) * nx, *dn = f + (size_t)((j + ny - 1) % ny) * nx;
@@ -84,22 +151,29 @@ static void laplacian(const ts_pf_sim2d *s, const double *f, double *out)
     }
 }
 
-/* Solve (1 - a lam) x = rhs in place (rhs in real space). */
+/* Solve (1 - a lam) x = rhs in place (rhs in real space); x must come from
+ * fftw_alloc_real (the plans are executed on new arrays of equal alignment). */
 static void helmholtz(ts_pf_sim2d *s, double *x, double a)
 {
-    size_t n = N2(s);
-    memcpy(s->buf, x, n * sizeof(double));
-    fftw_execute(s->fwd);
+    long n = (long)N2(s);
+    int copy = fftw_alignment_of(x) != fftw_alignment_of(s->rhs);
+    if (copy) memcpy(s->buf, x, (size_t)n * sizeof(double));
+    double *y = copy ? s->buf : x;
+    fftw_execute_r2r(s->fwd, y, s->spec);
     double norm = 1.0 / ((double)s->ny * 2.0 * s->nx);
-    for (size_t k = 0; k < n; k++) s->spec[k] *= norm / (1.0 - a * s->lam[k]);
-    fftw_execute(s->bwd);
-    memcpy(x, s->buf, n * sizeof(double));
+    double *sp = s->spec;
+    const double *lam = s->lam;
+#pragma omp parallel for schedule(static) if (n >= PF_OMP_MIN)
+    for (long k = 0; k < n; k++) sp[k] *= norm / (1.0 - a * lam[k]);
+    fftw_execute_r2r(s->bwd, s->spec, y);
+    if (copy) memcpy(x, s->buf, (size_t)n * sizeof(double));
 }
 
 static void phases(const ts_pf_sim2d *s, const double *eta, double *phi)
 {
-    size_t n = N2(s);
-    for (size_t k = 0; k < n; k++) {
+    long n = (long)N2(s);
+#pragma omp parallel for schedule(static) if (n >= PF_OMP_MIN)
+    for (long k = 0; k < n; k++) {
         double s2 = 0;
         for (int r = 0; r < s->P; r++) s2 += eta[r * n + k] * eta[r * n + k];
         if (s2 < 1e-30) s2 = 1e-30;
@@ -128,21 +202,16 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     s->dy = dy;
     s->P = p->nphase;
     size_t n = N2(s), nP = n * s->P;
-    s->eta = calloc(nP, sizeof(double));
-    s->eta0 = calloc(nP, sizeof(double));
-    s->deta_prev = calloc(nP, sizeof(double));
-    s->phi = calloc(nP, sizeof(double));
-    s->g = calloc(nP, sizeof(double));
-    s->rhs = calloc(nP, sizeof(double));
-    s->c = calloc(n, sizeof(double));
-    s->c0 = calloc(n, sizeof(double));
-    s->dc_prev = calloc(n, sizeof(double));
-    s->lap = calloc(n, sizeof(double));
-    s->mu = calloc(n, sizeof(double));
-    s->Mb = calloc(n, sizeof(double));
-    s->lam = calloc(n, sizeof(double));
-    s->buf = fftw_alloc_real(n);
-    s->spec = fftw_alloc_real(n);
+    /* every field from fftw_alloc_real: the r2r plans run on any of them */
+    double **fa[] = {&s->eta, &s->eta0, &s->deta_prev, &s->phi, &s->g, &s->rhs, &s->lap};
+    for (size_t q = 0; q < sizeof fa / sizeof fa[0]; q++)
+        if ((*fa[q] = fftw_alloc_real(nP)) != NULL) memset(*fa[q], 0, nP * sizeof(double));
+    double **fb[] = {&s->c, &s->c0, &s->dc_prev, &s->mu, &s->Mb, &s->lam, &s->spec};
+    for (size_t q = 0; q < sizeof fb / sizeof fb[0]; q++)
+        if ((*fb[q] = fftw_alloc_real(n)) != NULL) memset(*fb[q], 0, n * sizeof(double));
+    if ((s->buf = fftw_alloc_real(n)) != NULL) memset(s->buf, 0, n * sizeof(double));
+    s->hc_tol = 1e-9;
+    s->mech_every = 1;
     if (p->mechanics) {
         s->eps = calloc(3 * n, sizeof(double));
         s->sig = calloc(3 * n, sizeof(double));
@@ -151,6 +220,12 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
         s->pcum = calloc(nP, sizeof(double));
         s->epl0 = calloc(6 * nP, sizeof(double));
         s->pcum0 = calloc(nP, sizeof(double));
+        s->rrate = calloc(nP, sizeof(double));
+        s->rrate0 = calloc(nP, sizeof(double));
+        s->hd1 = calloc(3 * n, sizeof(double));
+        s->hd2 = calloc(3 * n, sizeof(double));
+        s->gm = calloc(nP, sizeof(double));
+        s->gm0 = calloc(nP, sizeof(double));
         double C0[3][3] = {{0}};
         for (int r = 0; r < s->P; r++) {
             ts_pf_reduce_stiffness((const double(*)[6])p->ph[r].stiff, s->Cr[r]);
@@ -171,12 +246,18 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     }
     if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
         !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec ||
-        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0))) {
+        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0 ||
+                           !s->rrate || !s->rrate0 || !s->hd1 || !s->hd2 || !s->gm || !s->gm0))) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
     }
-    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->buf, s->spec, FFTW_R2HC, FFTW_REDFT10, FFTW_ESTIMATE);
-    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->buf, FFTW_HC2R, FFTW_REDFT01, FFTW_ESTIMATE);
+    /* FFTW's OpenMP threads (idempotent initialisation); the thread count is
+     * reset to 1 after planning so other FFTW users are unaffected */
+    int nthr = omp_get_max_threads();
+    if (nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads()) fftw_plan_with_nthreads(nthr);
+    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, TS_PF2D_PLAN);
+    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, TS_PF2D_PLAN);
+    if (nthr > 1 && n >= PF_OMP_MIN) fftw_plan_with_nthreads(1);
     if (!s->fwd || !s->bwd) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "FFTW planning failed");
@@ -231,13 +312,40 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     return 0;
 }
 
+/* Return map + elastic/plastic driving force at point k (all phases). */
+static int mech_point(ts_pf_sim2d *s, long k, double dt)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s);
+    double e6[6] = {s->eps[k], s->eps[n + k], 0, 0, 0, s->eps[2 * n + k]};
+    for (int r = 0; r < s->P; r++) {
+        const ts_pf_phase *q = &p->ph[r];
+        double *ep = s->epl + ((size_t)r * n + k) * 6;
+        if (q->plastic && s->phi[r * n + k] > 1e-3)
+            TS_TRY(ts_pf_return_map_strain_fast(p, r, e6, dt, ep, &s->pcum[r * n + k], NULL,
+                                                &s->rrate[r * n + k]));
+        double el[6], w = 0;
+        for (int b = 0; b < 6; b++) el[b] = e6[b] - q->eig[b] - ep[b];
+        for (int a = 0; a < 6; a++) {
+            double sa = 0;
+            for (int b = 0; b < 6; b++) sa += q->stiff[a][b] * el[b];
+            w += 0.5 * sa * el[a];
+        }
+        s->gm[r * n + k] = w + q->R0 * s->pcum[r * n + k];
+    }
+    return 0;
+}
+
 static int raw_step2d(ts_pf_sim2d *s, double dt)
 {
     const ts_pf_params *p = &s->p;
     size_t n = N2(s);
+    long nl = (long)n;
     int P = s->P;
+    double t0 = cpu_now(), t1;
     phases(s, s->eta, s->phi);
-    for (size_t k = 0; k < n; k++) {
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
         double Si = 0, Ri = 0;
         for (int r = 0; r < P; r++) {
             Si += s->phi[r * n + k] / p->ph[r].A;
@@ -250,13 +358,24 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
             s->g[r * n + k] = q->C - mu * q->c0 - d * d / (2 * q->A);
         }
     }
+    t1 = cpu_now();
+    s->prof[0] += t1 - t0;
+    t0 = t1;
+    int mech_now = p->mechanics && s->mech_count % s->mech_every == 0;
+    double dtm = s->mech_acc + dt; /* the plastic flow integrates over all steps since the last update */
+    s->mech_ran = mech_now;
     if (p->mechanics) {
+        s->mech_count++;
+        s->mech_acc = mech_now ? 0.0 : dtm;
+    }
+    if (mech_now) {
         /* Voigt-Taylor mixture (seed eqs. (A.6), (A.7) with equal total strain):
          * sigma_r = C_r (eps - eps*_r - eps_pl_r), sigma = sum phi_r sigma_r,
          * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
          * strain-constrained backward-Euler return map where phi_r > 1e-3. */
         static const int V[3] = {0, 1, 5};
-        for (size_t k = 0; k < n; k++)
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+        for (long k = 0; k < nl; k++)
             for (int a = 0; a < 3; a++) {
                 double acc = 0;
                 for (int r = 0; r < P; r++) {
@@ -267,30 +386,51 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
                 }
                 s->sx[a * n + k] = acc;
             }
-        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
-                              s->sx, s->Ebar, 1e-12, 1000, s->eps, s->sig));
-        for (size_t k = 0; k < n; k++) {
-            double e6[6] = {s->eps[k], s->eps[n + k], 0, 0, 0, s->eps[2 * n + k]};
-            for (int r = 0; r < P; r++) {
-                const ts_pf_phase *q = &p->ph[r];
-                double *ep = s->epl + ((size_t)r * n + k) * 6;
-                if (q->plastic && s->phi[r * n + k] > 1e-3)
-                    TS_TRY(ts_pf_return_map_strain(p, r, e6, dt, ep, &s->pcum[r * n + k], NULL));
-                double el[6], w = 0;
-                for (int b = 0; b < 6; b++) el[b] = e6[b] - q->eig[b] - ep[b];
-                for (int a = 0; a < 6; a++) {
-                    double sa = 0;
-                    for (int b = 0; b < 6; b++) sa += q->stiff[a][b] * el[b];
-                    w += 0.5 * sa * el[a];
-                }
-                s->g[r * n + k] += w + q->R0 * s->pcum[r * n + k];
-            }
+        /* warm start: linear extrapolation in time of the last two accepted
+         * strain fields (the fixed point does not depend on it) */
+        if (s->nhd == 2) {
+            double *d = ts_pf_hc_strain_(s->hc), ratio = s->mech_every == 1 ? dt / s->dt_prev : 1.0;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+            for (long k = 0; k < 3 * nl; k++) d[k] = s->hd1[k] + ratio * (s->hd1[k] - s->hd2[k]);
+        } else if (s->nhd == 1) {
+            memcpy(ts_pf_hc_strain_(s->hc), s->hd1, 3 * n * sizeof(double));
         }
+        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
+                              s->sx, s->Ebar, s->hc_tol, 1000, s->eps, s->sig));
+        s->hc_iters += ts_pf_hc_iterations(s->hc);
+        t1 = cpu_now();
+        s->prof[1] += t1 - t0;
+        t0 = t1;
+        long fail = nl;
+#pragma omp parallel for schedule(dynamic, 512) reduction(min : fail) if (nl >= PF_OMP_MIN)
+        for (long k = 0; k < nl; k++)
+            if (mech_point(s, k, dtm) != 0 && k < fail) fail = k;
+        /* the error record is per thread: repeat the failing point here (the
+         * return map leaves the state unchanged on failure) */
+        if (fail < nl) {
+            TS_TRY(mech_point(s, fail, dtm));
+            return ts_error_set(TS_ERR_CONVERGE, "2D return map failed at grid point (%ld, %ld)", fail % s->nx,
+                                fail / s->nx);
+        }
+        t1 = cpu_now();
+        s->prof[2] += t1 - t0;
+        t0 = t1;
     }
-    /* eta: local terms explicit, gradient stabilised */
-    for (int r = 0; r < P; r++) {
-        laplacian(s, s->eta + r * n, s->lap);
-        for (size_t k = 0; k < n; k++) {
+    if (p->mechanics) {
+        /* the driving force of the last mechanics update (this step's with
+         * mech_every = 1; between updates the strain field is held) */
+        double *g = s->g, *gm = s->gm;
+        long nPl = (long)n * P;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+        for (long k = 0; k < nPl; k++) g[k] += gm[k];
+    }
+    /* eta: local terms explicit, gradient stabilised; per point once: sum eta^2,
+     * gbar = sum phi g, and L(eta) */
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+    {
+        for (int r = 0; r < P; r++) laplacian(s, s->eta + r * n, s->lap + r * n);
+#pragma omp for schedule(static)
+        for (long k = 0; k < nl; k++) {
             double s2 = 0, gbar = 0, num = 0, den = 0;
             for (int q = 0; q < P; q++) {
                 double e = s->eta[q * n + k];
@@ -315,18 +455,27 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
                 for (int q = 0; q < P; q++)
                     if (q != dom) Li += s->Lp[dom][q] / (P - 1);
             }
-            double e = s->eta[r * n + k];
-            double F = 2.0 * e / s2 * (s->g[r * n + k] - gbar) +
-                       p->m * (e * e * e - e + 2.0 * p->gamma * e * (s2 - e * e));
-            s->rhs[r * n + k] = e + dt * (-Li * F + (Li - s->Lmax) * p->kappa * s->lap[k]);
+            for (int r = 0; r < P; r++) {
+                double e = s->eta[r * n + k];
+                double F = 2.0 * e / s2 * (s->g[r * n + k] - gbar) +
+                           p->m * (e * e * e - e + 2.0 * p->gamma * e * (s2 - e * e));
+                s->rhs[r * n + k] = e + dt * (-Li * F + (Li - s->Lmax) * p->kappa * s->lap[r * n + k]);
+            }
         }
     }
+    t1 = cpu_now();
+    s->prof[3] += t1 - t0;
+    t0 = t1;
     for (int r = 0; r < P; r++) helmholtz(s, s->rhs + r * n, dt * s->Lmax * p->kappa);
     memcpy(s->eta, s->rhs, n * P * sizeof(double));
+    t1 = cpu_now();
+    s->prof[4] += t1 - t0;
+    t0 = t1;
     /* c at phi+: face mobilities; mu = (c - R)/S re-evaluated per iterate */
     phases(s, s->eta, s->phi);
     double *Sinv = s->g, *Rr = s->g + n; /* g is free now (P >= 2) */
-    for (size_t k = 0; k < n; k++) {
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
         double Si = 0, Ri = 0, Mi = 0;
         for (int r = 0; r < P; r++) {
             const ts_pf_phase *q = &p->ph[r];
@@ -345,23 +494,41 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
     memcpy(ck, s->c, n * sizeof(double));
     /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
     for (int it = 0; it < s->c_iters; it++) {
-        for (size_t k = 0; k < n; k++) s->mu[k] = (ck[k] - Rr[k]) * Sinv[k];
-        laplacian(s, ck, s->lap);
-        for (int j = 0; j < ny; j++) {
-            int ju = (j + 1) % ny, jd = (j + ny - 1) % ny;
-            for (int i = 0; i < nx; i++) {
-                size_t k = (size_t)j * nx + i;
-                double div = 0;
-                if (i < nx - 1) div += 0.5 * (s->Mb[k] + s->Mb[k + 1]) * (s->mu[k + 1] - s->mu[k]) * ix2;
-                if (i > 0) div -= 0.5 * (s->Mb[k] + s->Mb[k - 1]) * (s->mu[k] - s->mu[k - 1]) * ix2;
-                size_t ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
-                div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
-                div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
-                cn[k] = s->c[k] + dt * (div - s->Adiff * s->lap[k]);
+        t0 = cpu_now();
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+        {
+#pragma omp for schedule(static)
+            for (long k = 0; k < nl; k++) s->mu[k] = (ck[k] - Rr[k]) * Sinv[k];
+#pragma omp for schedule(static)
+            for (int j = 0; j < ny; j++) {
+                int ju = (j + 1) % ny, jd = (j + ny - 1) % ny;
+                for (int i = 0; i < nx; i++) {
+                    size_t k = (size_t)j * nx + i;
+                    size_t ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
+                    double div = 0, lx = 0;
+                    if (i < nx - 1) {
+                        div += 0.5 * (s->Mb[k] + s->Mb[k + 1]) * (s->mu[k + 1] - s->mu[k]) * ix2;
+                        lx += ck[k + 1] - ck[k];
+                    }
+                    if (i > 0) {
+                        div -= 0.5 * (s->Mb[k] + s->Mb[k - 1]) * (s->mu[k] - s->mu[k - 1]) * ix2;
+                        lx -= ck[k] - ck[k - 1];
+                    }
+                    div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
+                    div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
+                    double lap = lx * ix2 + (ck[ku] - 2 * ck[k] + ck[kd]) * iy2;
+                    cn[k] = s->c[k] + dt * (div - s->Adiff * lap);
+                }
             }
         }
+        t1 = cpu_now();
+        s->prof[5] += t1 - t0;
         helmholtz(s, cn, dt * s->Adiff);
-        memcpy(ck, cn, n * sizeof(double));
+        /* swap the iterate buffers instead of copying */
+        double *tmp = ck;
+        ck = cn;
+        cn = tmp;
+        s->prof[6] += cpu_now() - t1;
     }
     memcpy(s->c, ck, n * sizeof(double));
     return 0;
@@ -378,30 +545,49 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         if (s->plastic) {
             memcpy(s->epl0, s->epl, 6 * nP * sizeof(double));
             memcpy(s->pcum0, s->pcum, nP * sizeof(double));
+            memcpy(s->rrate0, s->rrate, nP * sizeof(double));
+        }
+        if (p->mechanics) {
+            memcpy(s->gm0, s->gm, nP * sizeof(double));
+            s->mech_count0 = s->mech_count;
+            s->mech_acc0 = s->mech_acc;
         }
         TS_TRY(raw_step2d(s, dt));
-        int bad = -1;
-        for (size_t k = 0; k < n && bad < 0; k++)
-            if (!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) bad = (int)k;
+        double tc = cpu_now();
+        long badk = (long)n, nl = (long)n, nPl = (long)nP;
+#pragma omp parallel for schedule(static) reduction(min : badk) if (nl >= PF_OMP_MIN)
+        for (long k = 0; k < nl; k++)
+            if ((!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) && k < badk) badk = k;
+        int bad = badk < nl ? (int)badk : -1;
         double err = 0;
         if (bad < 0 && s->have_prev) {
             double ratio = dt / s->dt_prev;
-            for (size_t k = 0; k < nP; k++) {
+#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
+            for (long k = 0; k < nPl; k++) {
                 double d = fabs((s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k]);
-                if (d > err) err = d;
+                if (!(d <= err)) err = d; /* NaN propagates */
             }
-            for (size_t k = 0; k < n; k++) {
+#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
+            for (long k = 0; k < nl; k++) {
                 double d = fabs((s->c[k] - s->c0[k]) - ratio * s->dc_prev[k]);
-                if (d > err) err = d;
+                if (!(d <= err)) err = d;
             }
             err *= dt / (dt + s->dt_prev);
         }
+        s->prof[7] += cpu_now() - tc;
         if (bad < 0 && !isfinite(err)) bad = 0;
         if (bad < 0 && (!p->adaptive || err <= p->tol)) {
             for (size_t k = 0; k < nP; k++) s->deta_prev[k] = s->eta[k] - s->eta0[k];
             for (size_t k = 0; k < n; k++) s->dc_prev[k] = s->c[k] - s->c0[k];
             s->dt_prev = dt;
             s->have_prev = 1;
+            if (p->mechanics && s->mech_ran) {
+                double *tmp = s->hd2;
+                s->hd2 = s->hd1;
+                s->hd1 = tmp;
+                memcpy(s->hd1, ts_pf_hc_strain_(s->hc), 3 * n * sizeof(double));
+                if (s->nhd < 2) s->nhd++;
+            }
             s->t += dt;
             s->steps++;
             if (p->adaptive) {
@@ -415,6 +601,12 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         if (s->plastic) {
             memcpy(s->epl, s->epl0, 6 * nP * sizeof(double));
             memcpy(s->pcum, s->pcum0, nP * sizeof(double));
+            memcpy(s->rrate, s->rrate0, nP * sizeof(double));
+        }
+        if (p->mechanics) {
+            memcpy(s->gm, s->gm0, nP * sizeof(double));
+            s->mech_count = s->mech_count0;
+            s->mech_acc = s->mech_acc0;
         }
         s->rejected++;
         if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
@@ -463,8 +655,7 @@ void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d)
 
 /* ------------------------------------------------------------ checkpoint */
 
-double *ts_pf_hc_strain_(ts_pf_hc *h);
-static const char CK2_MAGIC[8] = "TSPF2D1";
+static const char CK2_MAGIC[8] = "TSPF2D2"; /* 2: + return-map warm start */
 
 int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path)
 {
@@ -483,7 +674,12 @@ int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path)
              fwrite(s->dc_prev, sizeof(double), n, fp) == n;
     if (ok && mech)
         ok = fwrite(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fwrite(s->pcum, sizeof(double), nP, fp) == nP &&
-             fwrite(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+             fwrite(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n &&
+             fwrite(s->rrate, sizeof(double), nP, fp) == nP && fwrite(&s->hc_tol, sizeof(double), 1, fp) == 1 &&
+             fwrite(&s->nhd, sizeof(int), 1, fp) == 1 && fwrite(s->hd1, sizeof(double), 3 * n, fp) == 3 * n &&
+             fwrite(s->hd2, sizeof(double), 3 * n, fp) == 3 * n && fwrite(s->gm, sizeof(double), nP, fp) == nP &&
+             fwrite(&s->mech_every, sizeof(int), 1, fp) == 1 && fwrite(&s->mech_count, sizeof(long), 1, fp) == 1 &&
+             fwrite(&s->mech_acc, sizeof(double), 1, fp) == 1;
     if (!ok) {
         ts_afile_abort(f);
         return ts_error_set(TS_ERR_IO, "%s: write failed", path);
@@ -522,7 +718,12 @@ int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path,
              fread(s->deta_prev, sizeof(double), nP, fp) == nP && fread(s->dc_prev, sizeof(double), n, fp) == n;
     if (ok && mech)
         ok = fread(s->epl, sizeof(double), 6 * nP, fp) == 6 * nP && fread(s->pcum, sizeof(double), nP, fp) == nP &&
-             fread(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n;
+             fread(ts_pf_hc_strain_(s->hc), sizeof(double), 3 * n, fp) == 3 * n &&
+             fread(s->rrate, sizeof(double), nP, fp) == nP && fread(&s->hc_tol, sizeof(double), 1, fp) == 1 &&
+             fread(&s->nhd, sizeof(int), 1, fp) == 1 && fread(s->hd1, sizeof(double), 3 * n, fp) == 3 * n &&
+             fread(s->hd2, sizeof(double), 3 * n, fp) == 3 * n && fread(s->gm, sizeof(double), nP, fp) == nP &&
+             fread(&s->mech_every, sizeof(int), 1, fp) == 1 && fread(&s->mech_count, sizeof(long), 1, fp) == 1 &&
+             fread(&s->mech_acc, sizeof(double), 1, fp) == 1;
     fclose(fp);
     if (!ok) {
         ts_pf_sim2d_destroy(s);

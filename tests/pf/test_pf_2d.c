@@ -93,8 +93,10 @@ static void test_planar_mechanics_vs_1d(void)
 }
 
 /* The same with J2 viscoplasticity in Cu and Sn: 1D (coupled laminate
- * return map) vs 2D (Hu-Chen + strain-constrained return map, staggered). */
-static void test_planar_plastic_vs_1d(void)
+ * return map) vs 2D (Hu-Chen + strain-constrained return map, staggered),
+ * with the mechanics every step and every 4th step (same tolerances: the lag
+ * of the held driving force must stay inside the interpolation difference). */
+static void plastic_vs_1d(int mech_every)
 {
     ts_pf_params p;
     ts_pf_params_default(&p, 1);
@@ -108,6 +110,7 @@ static void test_planar_plastic_vs_1d(void)
     TS_CHECK_OK(ts_pf_sim2d_create(&p, 2, 0.1e-6, 0, 0, &s));
     TS_CHECK_OK(ts_pf_sim_create(&p, &o));
     if (!s || !o) return;
+    ts_pf_sim2d_set_mech_every(s, mech_every);
     TS_CHECK_OK(ts_pf_sim2d_advance(s, 10000.0));
     TS_CHECK_OK(ts_pf_sim_advance(o, 10000.0));
     double d2[4], d1[4], s11, s12;
@@ -118,9 +121,9 @@ static void test_planar_plastic_vs_1d(void)
     int iSn = p.n - 10, iCu = 10; /* bulk Sn, bulk Cu */
     double pSn2 = ts_pf_sim2d_pcum(s)[3 * 2 * p.n + iSn], pSn1 = ts_pf_sim_pcum(o)[3 * p.n + iSn];
     double pCu2 = ts_pf_sim2d_pcum(s)[iCu], pCu1 = ts_pf_sim_pcum(o)[iCu];
-    printf("  plastic, 10000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa; "
+    printf("  plastic, mech_every %d, 10000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa; "
            "p(Sn) 2D %.5e 1D %.5e; p(Cu) 2D %.5e 1D %.5e\n",
-           d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg[0], s11, pSn2, pSn1, pCu2, pCu1);
+           mech_every, d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg[0], s11, pSn2, pSn1, pCu2, pCu1);
     TS_CHECK(pSn1 > 1e-3);
     TS_CHECK_CLOSE(pSn2, pSn1, 0, 0.01);
     TS_CHECK_CLOSE(pCu2, pCu1, 1e-7, 0.01);
@@ -130,6 +133,9 @@ static void test_planar_plastic_vs_1d(void)
     ts_pf_sim2d_destroy(s);
     ts_pf_sim_destroy(o);
 }
+
+static void test_planar_plastic_vs_1d(void) { plastic_vs_1d(1); }
+static void test_planar_plastic_vs_1d_mech_every_4(void) { plastic_vs_1d(4); }
 
 /* 2D checkpoint: save, continue; load, continue: identical (with plasticity). */
 static void test_checkpoint_2d(void)
@@ -147,6 +153,7 @@ static void test_checkpoint_2d(void)
     ts_pf_sim2d *a = NULL, *b = NULL;
     TS_CHECK_OK(ts_pf_sim2d_create(&p, 8, 0.4e-6, 0.8e-6, 1.6e-6, &a));
     if (!a || !ck) return;
+    ts_pf_sim2d_set_mech_every(a, 3); /* the held driving force and its clock are state too */
     TS_CHECK_OK(ts_pf_sim2d_advance(a, 300.0));
     TS_CHECK_OK(ts_pf_sim2d_save(a, ck));
     TS_CHECK_OK(ts_pf_sim2d_advance(a, 600.0));
@@ -171,6 +178,7 @@ int main(int argc, char **argv)
     int full = argc > 1 && strcmp(argv[1], "full") == 0;
     if (full) {
         TS_RUN(test_planar_plastic_vs_1d);
+        TS_RUN(test_planar_plastic_vs_1d_mech_every_4);
         TS_RUN(test_planar_mechanics_vs_1d);
     } else {
         TS_RUN(test_planar_matches_1d);
