@@ -338,6 +338,25 @@ static void test_common_load_factor(void)
         TS_CHECK_MSG(worst_m <= 1e-10 * big && worst_s <= 1e-10 * big, "%g %g of %g", worst_m, worst_s, big);
         TS_CHECK(sqrt(gv) > 0.05);
     }
+    /* thread determinism with loads and widths varied: 1 vs 2 threads bitwise */
+    m.var.rho = 0.3;
+    m.var.sigma_w = 0.1;
+    m.var.dist = TS_EM_DIST_LOGNORMAL;
+    m.samples = 4;
+    m.batch = 4;
+    ts_em_mc_result *ra = NULL, *rb = NULL;
+    o.nthreads = 1;
+    TS_CHECK_OK(ts_em_mc_run(list, nt, &p, &o, &m, &ra));
+    o.nthreads = 2;
+    TS_CHECK_OK(ts_em_mc_run(list, nt, &p, &o, &m, &rb));
+    if (ra && rb) {
+        int same = 1;
+        for (size_t q = 0; q < (size_t)ra->nt * ra->nvert_total; q++)
+            same &= ra->stat[q].mean == rb->stat[q].mean && ra->stat[q].m2 == rb->stat[q].m2;
+        TS_CHECK_MSG(same, "physical MC: 1 and 2 threads differ");
+    }
+    ts_em_mc_result_destroy(ra);
+    ts_em_mc_result_destroy(rb);
     free(load);
     free(wf);
     free(res);
