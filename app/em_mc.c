@@ -353,7 +353,7 @@ int em_cmd_mc(int argc, char **argv)
         {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation between branch currents, 0 (independent) .. 1"},
         {"sigma-d0", TS_OPT_DOUBLE, &sigma_d0, "S", "relative std of the diffusivity prefactor D0 (lognormal)"},
         {"sigma-t", TS_OPT_DOUBLE, &sigma_t, "K", "std of the temperature in K (normal)"},
-        {"sigma-w", TS_OPT_DOUBLE, &sigma_w, "S", "relative std of every wire width (lognormal, independent; branch currents fixed)"},
+        {"sigma-w", TS_OPT_DOUBLE, &sigma_w, "S", "relative std of every wire width (lognormal, independent; --vary currents: branch currents fixed, physical: grid re-solved)"},
         {"gen-segments", TS_OPT_LONG, &gen, "N", "instead of GRID.sp: a generated tree of N segments (10-50 um, 1 um wide, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
         {"tree", TS_OPT_STRING, &tree_name, "NAME", "only this tree of the grid (default: all)"},

@@ -310,7 +310,8 @@ void ts_em_result_destroy(ts_em_result *r);
  * normals: one common factor z_0 per sample, rho in [0, 1]). Per sample also
  * the diffusivity prefactor D0 (lognormal, relative std sigma_D0, mean kept)
  * and the temperature T (normal, std sigma_T_K in kelvin; changes κ only,
- * G = e ρ j Z/Ω has no T in this model). Wire widths are not varied.
+ * G = e ρ j Z/Ω has no T in this model). Widths: sigma_w below; loads and
+ * widths with a DC re-solve: vary = TS_EM_VARY_PHYSICAL.
  * Every sample draws from its own stream ts_rng_create(seed, sample), so a
  * sample's inputs do not depend on thread count or on other samples. */
 typedef enum { TS_EM_DIST_NORMAL = 0, TS_EM_DIST_LOGNORMAL = 1 } ts_em_dist;
