@@ -339,19 +339,21 @@ int em_cmd_mc(int argc, char **argv)
 {
     const char *config = NULL, *out = "em-mc", *years = NULL, *scale = NULL, *method = NULL, *nout = NULL,
                *nsub = NULL, *ncell = NULL, *threads = NULL, *rule = NULL, *delta = NULL, *width = NULL,
-               *dist = "normal", *tree_name = NULL, *nodes = NULL;
+               *dist = "normal", *tree_name = NULL, *nodes = NULL, *vary = "currents";
     uint64_t seed = 1, gen_seed = 1;
     long samples = 100, gen = 0, void_at = -2, batch = 64;
-    double sigma_j = 0.1, rho = 0, sigma_d0 = 0, sigma_t = 0, sigma_w = 0;
+    double sigma_j = 0.1, rho = 0, sigma_d0 = 0, sigma_t = 0, sigma_w = 0, sigma_load = 0.1;
     const ts_opt opts[] = {
         {"samples", TS_OPT_LONG, &samples, "N", "Monte Carlo samples"},
         {"seed", TS_OPT_U64, &seed, "N", "random seed; sample i draws from stream (seed, i)"},
-        {"dist", TS_OPT_STRING, &dist, "normal|lognormal", "distribution of the branch current densities"},
+        {"vary", TS_OPT_STRING, &vary, "currents|physical", "currents: branch current densities drawn independently (default); physical: loads and wire widths drawn, DC grid re-solved per sample (Kirchhoff holds in every sample)"},
+        {"dist", TS_OPT_STRING, &dist, "normal|lognormal", "distribution of the branch current densities (physical: of the loads)"},
+        {"sigma-load", TS_OPT_DOUBLE, &sigma_load, "S", "--vary physical: relative std of every current source (correlation --rho)"},
         {"sigma-j", TS_OPT_DOUBLE, &sigma_j, "S", "relative std of each current density (0.1 = 10 %)"},
         {"rho", TS_OPT_DOUBLE, &rho, "R", "correlation between branch currents, 0 (independent) .. 1"},
         {"sigma-d0", TS_OPT_DOUBLE, &sigma_d0, "S", "relative std of the diffusivity prefactor D0 (lognormal)"},
         {"sigma-t", TS_OPT_DOUBLE, &sigma_t, "K", "std of the temperature in K (normal)"},
-        {"sigma-w", TS_OPT_DOUBLE, &sigma_w, "S", "relative std of every wire width (lognormal, independent; branch currents fixed)"},
+        {"sigma-w", TS_OPT_DOUBLE, &sigma_w, "S", "relative std of every wire width (lognormal, independent; --vary currents: branch currents fixed, physical: grid re-solved)"},
         {"gen-segments", TS_OPT_LONG, &gen, "N", "instead of GRID.sp: a generated tree of N segments (10-50 um, 1 um wide, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
         {"tree", TS_OPT_STRING, &tree_name, "NAME", "only this tree of the grid (default: all)"},
@@ -382,6 +384,11 @@ int em_cmd_mc(int argc, char **argv)
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     int dist_i = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
+    int vary_i = !strcmp(vary, "currents") ? 0 : !strcmp(vary, "physical") ? 1 : -1;
+    if (vary_i < 0 || (vary_i == 1 && gen > 0)) {
+        fprintf(stderr, "tinsel em mc: --vary currents|physical; physical needs GRID.sp (not --gen-segments)\n");
+        return TS_EXIT_USAGE;
+    }
     if ((npos == 1) == (gen > 0) || samples < 1 || dist_i < 0 || batch < 1 || batch > 100000 || void_at < -2 ||
         gen < 0 || gen > 1000000) {
         fprintf(stderr, "tinsel em mc: give either GRID.sp or --gen-segments N (>= 1), --samples >= 1, "
@@ -418,6 +425,9 @@ int em_cmd_mc(int argc, char **argv)
     m.var.sigma_D0 = sigma_d0;
     m.var.sigma_T_K = sigma_t;
     m.var.sigma_w = sigma_w;
+    m.var.vary = (ts_em_vary)vary_i;
+    m.var.sigma_load = sigma_load;
+    ts_em_trees *trs = NULL;
     ts_em_tree **list = NULL;
     int ntrees = 0;
     ts_em_netlist *nl = NULL;
@@ -428,7 +438,9 @@ int em_cmd_mc(int argc, char **argv)
         if (!rc && void_at != -2) list[0]->void_vertex = (int)void_at;
     } else if (!rc) {
         rc = ts_em_netlist_read(pos[0], &nl);
-        if (!rc) rc = ts_em_tree_from_netlist(nl, &p, &o, NULL, &list, &ntrees);
+        if (!rc) rc = ts_em_tree_from_netlist(nl, &p, &o, &trs, &list, &ntrees);
+        m.nl = nl;
+        m.tr = trs;
         if (!rc && tree_name) {
             int keep = -1;
             for (int i = 0; i < ntrees; i++)
@@ -475,6 +487,9 @@ int em_cmd_mc(int argc, char **argv)
         if (!rc) rc = mc_set(cfg, "sigma_T_K", buf);
         snprintf(buf, sizeof buf, "%.17g", sigma_w);
         if (!rc) rc = mc_set(cfg, "sigma_w", buf);
+        if (!rc) rc = mc_set(cfg, "vary", vary);
+        snprintf(buf, sizeof buf, "%.17g", sigma_load);
+        if (!rc && vary_i == 1) rc = mc_set(cfg, "sigma_load", buf);
         snprintf(buf, sizeof buf, "%ld", gen);
         if (!rc) rc = mc_set(cfg, "gen_segments", buf);
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)gen_seed);
@@ -486,11 +501,15 @@ int em_cmd_mc(int argc, char **argv)
     if (!rc) rc = ts_run_write_ini(run, cfg);
     if (!rc) {
         em_mc_print_summary(stdout, list, ntrees, r);
+        if (vary_i == 1)
+            printf("re-solve    %ld DC solves (loads + widths): %.3g ms per sample (draw + refactor + solve, thread time)\n",
+                   r->samples, 1e3 * r->dc_s / (double)r->samples);
         printf("outputs     %s/\n", out);
     }
     ts_run_destroy(run);
     ts_em_mc_result_destroy(r);
     ts_em_tree_list_destroy(list, ntrees);
+    ts_em_trees_destroy(trs);
     ts_em_netlist_destroy(nl);
     ts_config_destroy(cfg);
     return rc ? ts_cli_fail(rc, "em mc") : TS_EXIT_OK;

@@ -83,6 +83,15 @@ int ts_em_dc_solve(ts_em_dc *dc, const double *res_ohm);
 const double *ts_em_dc_voltages(const ts_em_dc *dc);
 /* Branch currents [nres] in A, from res_a to res_b (borrowed). */
 const double *ts_em_dc_currents(const ts_em_dc *dc);
+/* Solve with resistances res_ohm[nres] (NULL: the netlist's) and every
+ * current source s scaled by load[s] on top of current_scale (NULL: 1).
+ * The matrix pattern is fixed: the symbolic analysis (fill-reducing
+ * ordering, supernodes) is done once, each call refactors numerically. */
+int ts_em_dc_solve_loads(ts_em_dc *dc, const double *res_ohm, const double *load);
+/* An independent solver for the same netlist (own CHOLMOD workspace, so one
+ * per OpenMP thread) sharing src's symbolic analysis (src must have been
+ * solved once). Caller owns *out. */
+int ts_em_dc_clone(const ts_em_dc *src, ts_em_dc **out);
 
 /* ------------------------------------------------------------- geometry */
 
@@ -301,18 +310,29 @@ void ts_em_result_destroy(ts_em_result *r);
  * normals: one common factor z_0 per sample, rho in [0, 1]). Per sample also
  * the diffusivity prefactor D0 (lognormal, relative std sigma_D0, mean kept)
  * and the temperature T (normal, std sigma_T_K in kelvin; changes κ only,
- * G = e ρ j Z/Ω has no T in this model). Wire widths are not varied.
+ * G = e ρ j Z/Ω has no T in this model). Widths: sigma_w below; loads and
+ * widths with a DC re-solve: vary = TS_EM_VARY_PHYSICAL.
  * Every sample draws from its own stream ts_rng_create(seed, sample), so a
  * sample's inputs do not depend on thread count or on other samples. */
 typedef enum { TS_EM_DIST_NORMAL = 0, TS_EM_DIST_LOGNORMAL = 1 } ts_em_dist;
 
+/* What is drawn: CURRENTS (default) draws the branch current densities
+ * independently of each other (above); PHYSICAL draws the physical inputs
+ * of a netlist — every current source (load) I_s g_s and every wire width
+ * w f (hence R/f; vias and package resistors are not varied) — and re-solves
+ * the DC grid per sample, so the branch currents obey Kirchhoff's laws in
+ * every sample (ts_em_variation_physical, ts_em_dc_solve_loads). */
+typedef enum { TS_EM_VARY_CURRENTS = 0, TS_EM_VARY_PHYSICAL = 1 } ts_em_vary;
+
 typedef struct {
-    ts_em_dist dist;   /* of the current densities, default normal */
+    ts_em_dist dist;   /* of the current densities (CURRENTS) or of the loads (PHYSICAL), default normal */
     double sigma_j;    /* relative std of j, default 0.1 (the seed does not state it) */
     double rho;        /* correlation of the z_k, default 0 (independent) */
     double sigma_D0;   /* relative std of D0, default 0 */
     double sigma_T_K;  /* K, std of T, default 0 */
     double sigma_w;    /* relative std of each wire width (lognormal, independent per wire), default 0 */
+    ts_em_vary vary;   /* default TS_EM_VARY_CURRENTS */
+    double sigma_load; /* PHYSICAL: relative std of each current source (dist, correlation rho), default 0.1 */
 } ts_em_variation;
 
 void ts_em_variation_default(ts_em_variation *v);
@@ -328,6 +348,17 @@ int ts_em_variation_draw(const ts_em_variation *v, const double *j_mean, int n, 
  * fixed (no DC re-solve), a wire of width f w carries j/f and has
  * resistance R/f; the Monte Carlo applies both. */
 int ts_em_variation_widths(const ts_em_variation *v, int n, uint64_t seed, uint64_t sample, double *f);
+/* PHYSICAL mode, sample `sample` of stream (seed, sample), fixed draw order:
+ * common factor z_0, D0, T, one normal per current source, one per wire
+ * resistor (tr->wire_tree[r] >= 0, in resistor order).
+ *   load[s] = 1 + sigma_load z_s (normal) or lognormal with mean 1 and
+ *             relative std sigma_load; z_s = sqrt(rho) z_0 + sqrt(1-rho) e_s
+ *   wfac[r] = lognormal, mean 1, relative std sigma_w (1 for non-wires)
+ *   res[r]  = R_r / wfac[r]
+ * Zero sigmas give exactly 1 and R_r. load [ncur], wfac and res [nres];
+ * D0_factor, dT as in ts_em_variation_draw (may be NULL). */
+int ts_em_variation_physical(const ts_em_variation *v, const ts_em_netlist *nl, const ts_em_trees *tr, uint64_t seed,
+                             uint64_t sample, double *load, double *wfac, double *res, double *D0_factor, double *dT);
 
 /* ----------------------------------------- streaming statistics (#10) */
 
@@ -362,6 +393,7 @@ typedef struct {
     double *res_ohm;    /* [nwire] ohm (ΔR/R of the voided wire) */
     int void_vertex;    /* -1: start void-free, nucleate at σ_crit; >= 0: void there at t = 0 (post-void) */
     int *vert_node;     /* [nvert] netlist node of each vertex (ts_em_tree_from_netlist), NULL otherwise */
+    int *wire_res;      /* [nwire] netlist resistor of each wire (ts_em_tree_from_netlist), NULL otherwise */
     char name[64];
 } ts_em_tree;
 
@@ -390,6 +422,11 @@ typedef struct {
     uint64_t seed;     /* default 1 */
     int batch;         /* samples held at once before the ordered merge, default 64 */
     ts_em_variation var;
+    /* var.vary == TS_EM_VARY_PHYSICAL: the grid and its wires (the trees of
+     * the list must come from ts_em_tree_from_netlist on them, any subset);
+     * current_scale of ts_em_options applies. NULL otherwise. */
+    const ts_em_netlist *nl;
+    const ts_em_trees *tr;
 } ts_em_mc_options;
 
 void ts_em_mc_options_default(ts_em_mc_options *m);
@@ -415,6 +452,7 @@ typedef struct {
     double *conv_std;       /* [nconv][nvert_total] Pa */
     double wall_s;
     long steps;             /* implicit steps in all samples and trees */
+    double dc_s;            /* PHYSICAL: thread-seconds in draws + DC re-solves (all samples), else 0 */
 } ts_em_mc_result;
 
 /* Monte Carlo with the finite-volume solver (ts_em_fv) over the trees

@@ -27,6 +27,8 @@ void ts_em_mc_options_default(ts_em_mc_options *m)
     m->seed = 1;
     m->batch = 64;
     ts_em_variation_default(&m->var);
+    m->nl = NULL;
+    m->tr = NULL;
 }
 
 void ts_em_mc_result_destroy(ts_em_mc_result *r)
@@ -207,6 +209,28 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
         }
     }
     int nthr = o->nthreads > 0 ? o->nthreads : omp_get_max_threads();
+    /* PHYSICAL: one DC solver per thread sharing the nominal solve's
+     * symbolic analysis; each sample refactors numerically. */
+    int phys = m->var.vary == TS_EM_VARY_PHYSICAL;
+    ts_em_dc **dcs = NULL;
+    const ts_em_netlist *nl = m->nl;
+    if (!rc && phys) {
+        if (!nl || !m->tr) rc = ts_error_set(TS_ERR_INVAL, "mc: physical variation needs the netlist and its wires");
+        for (int i = 0; !rc && i < ntrees; i++)
+            if (!list[i]->wire_res) rc = ts_error_set(TS_ERR_INVAL, "mc: physical variation: tree %s is not from a netlist", list[i]->name);
+            else
+                for (int k = 0; !rc && k < list[i]->nwire; k++)
+                    if (list[i]->wire_res[k] < 0 || list[i]->wire_res[k] >= nl->nres || m->tr->wire_tree[list[i]->wire_res[k]] < 0)
+                        rc = ts_error_set(TS_ERR_INVAL, "mc: tree %s: wire %d is not a wire of the netlist", list[i]->name, k);
+        if (!rc) {
+            dcs = calloc((size_t)nthr + 1, sizeof *dcs);
+            if (!dcs) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+        }
+        if (!rc) rc = ts_em_dc_create(nl, o->current_scale, &dcs[nthr]);
+        if (!rc) rc = ts_em_dc_solve(dcs[nthr], NULL); /* symbolic analysis, once */
+        for (int t = 0; !rc && t < nthr; t++) rc = ts_em_dc_clone(dcs[nthr], &dcs[t]);
+    }
+    double dc_s = 0;
     ts_progress *prog = rc ? NULL : ts_progress_create("em mc", (double)m->samples, "sample");
     long steps = 0;
     char errbuf[512] = "";
@@ -214,21 +238,48 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
         int nb = (int)(m->samples - b0 < batch ? m->samples - b0 : batch);
         int err = 0;
         long bsteps = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthr) reduction(+ : bsteps)
+        double bdc = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthr) reduction(+ : bsteps, bdc)
         for (int s = 0; s < nb; s++) {
             long sample = b0 + s;
             double *jb = malloc((size_t)nwt * sizeof(double) + 1);
             double *fw = malloc(3 * (size_t)nwt * sizeof(double) + 1), *wb = fw + nwt, *rb = wb + nwt;
+            double *pl = NULL, *pw = NULL, *pr = NULL;
             double fD0 = 1, dT = 0;
             int r1 = jb && fw ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
-            if (!r1) r1 = ts_em_variation_draw(&m->var, jm, nwt, m->seed, (uint64_t)sample, jb, &fD0, &dT);
-            if (!r1) r1 = ts_em_variation_widths(&m->var, nwt, m->seed, (uint64_t)sample, fw);
+            if (!r1 && phys) {
+                double c0 = ts_time_now();
+                pl = malloc(((size_t)nl->ncur + 2 * (size_t)nl->nres + 1) * sizeof(double));
+                pw = pl ? pl + nl->ncur : NULL;
+                pr = pw ? pw + nl->nres : NULL;
+                ts_em_dc *dct = dcs[omp_get_thread_num()];
+                r1 = pl ? ts_em_variation_physical(&m->var, nl, m->tr, m->seed, (uint64_t)sample, pl, pw, pr, &fD0, &dT)
+                        : ts_error_set(TS_ERR_NOMEM, "out of memory");
+                if (!r1) r1 = ts_em_dc_solve_loads(dct, pr, pl);
+                if (!r1) {
+                    const double *I = ts_em_dc_currents(dct);
+                    for (int i = 0; i < ntrees; i++)
+                        for (int k = 0; k < list[i]->nwire; k++) {
+                            int rr = list[i]->wire_res[k], q = woff[i] + k;
+                            wb[q] = list[i]->width[k] * pw[rr];
+                            rb[q] = pr[rr];
+                            jb[q] = I[rr] / (wb[q] * m->tr->wire_thick[rr]); /* j = I/(w t), as the nominal */
+                        }
+                }
+                bdc += ts_time_now() - c0;
+            } else {
+                if (!r1) r1 = ts_em_variation_draw(&m->var, jm, nwt, m->seed, (uint64_t)sample, jb, &fD0, &dT);
+                if (!r1) r1 = ts_em_variation_widths(&m->var, nwt, m->seed, (uint64_t)sample, fw);
+            }
             ts_em_params ps = *p;
             ps.D0 *= fD0;
             ps.T += dT;
             for (int i = 0; i < ntrees && !r1; i++) {
                 ts_em_tree tw = *list[i]; /* shallow copy: this sample's widths and resistances */
-                if (m->var.sigma_w > 0) {
+                if (phys) {
+                    tw.width = wb + woff[i];
+                    tw.res_ohm = rb + woff[i];
+                } else if (m->var.sigma_w > 0) {
                     for (int k = 0; k < tw.nwire; k++) {
                         double f = fw[woff[i] + k];
                         wb[woff[i] + k] = list[i]->width[k] * f;
@@ -244,6 +295,7 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
             }
             free(jb);
             free(fw);
+            free(pl);
             if (r1) {
 #pragma omp critical(ts_em_mc_err)
                 {
@@ -259,6 +311,7 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
             break;
         }
         steps += bsteps;
+        dc_s += bdc;
         /* ordered merge: sample b0, b0+1, ... (thread-count independent) */
         for (int s = 0; s < nb; s++) {
             const double *sb = buf + (size_t)s * block;
@@ -283,6 +336,9 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
         if (ts_interrupted()) rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted after %ld samples", b0 + nb);
     }
     ts_progress_destroy(prog);
+    if (dcs)
+        for (int t = 0; t <= nthr; t++) ts_em_dc_destroy(dcs[t]);
+    free(dcs);
     free(voff);
     free(woff);
     free(jm);
@@ -292,6 +348,7 @@ int ts_em_mc_run(ts_em_tree *const *list, int ntrees, const ts_em_params *p, con
         return rc;
     }
     r->steps = steps;
+    r->dc_s = dc_s;
     r->wall_s = ts_time_now() - wall0;
     *out = r;
     return 0;
@@ -301,7 +358,7 @@ int ts_em_linear_moments(const ts_em_tree *t, const ts_em_params *p, const ts_em
                          const ts_em_variation *v, double *mean, double *std)
 {
     if (!t || !p || !o || !v || !mean || !std) return ts_error_set(TS_ERR_INVAL, "ts_em_linear_moments: NULL argument");
-    if (t->void_vertex < 0 || v->dist != TS_EM_DIST_NORMAL || v->sigma_D0 != 0 || v->sigma_T_K != 0 || v->sigma_w != 0 ||
+    if (t->void_vertex < 0 || v->vary != TS_EM_VARY_CURRENTS || v->dist != TS_EM_DIST_NORMAL || v->sigma_D0 != 0 || v->sigma_T_K != 0 || v->sigma_w != 0 ||
         !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_j >= 0))
         return ts_error_set(TS_ERR_UNSUPPORTED, "linear moments need a void at t = 0 and normal current variation only "
                                                 "(sigma_D0 = sigma_T = 0, 0 <= rho <= 1)");

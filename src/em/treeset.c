@@ -43,6 +43,7 @@ void ts_em_tree_destroy(ts_em_tree *t)
     free(t->j_mean);
     free(t->res_ohm);
     free(t->vert_node);
+    free(t->wire_res);
     free(t);
 }
 
@@ -148,8 +149,12 @@ int ts_em_tree_from_netlist(const ts_em_netlist *nl, const ts_em_params *p, cons
         for (int v = 0; v < nv; v++) local[vnode[v]] = -1;
         if (!rc) {
             t->vert_node = malloc((size_t)nv * sizeof(int));
-            if (!t->vert_node) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
-            else memcpy(t->vert_node, vnode, (size_t)nv * sizeof(int));
+            t->wire_res = malloc((size_t)nw * sizeof(int));
+            if (!t->vert_node || !t->wire_res) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+            else {
+                memcpy(t->vert_node, vnode, (size_t)nv * sizeof(int));
+                memcpy(t->wire_res, wires, (size_t)nw * sizeof(int));
+            }
         }
         free(vnode);
         if (!rc) snprintf(t->name, sizeof t->name, "%s", tr->tree_names[i]);

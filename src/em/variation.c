@@ -20,6 +20,8 @@ void ts_em_variation_default(ts_em_variation *v)
     v->sigma_D0 = 0.0;
     v->sigma_T_K = 0.0;
     v->sigma_w = 0.0;
+    v->vary = TS_EM_VARY_CURRENTS;
+    v->sigma_load = 0.1;
 }
 
 /* Lognormal factor with mean 1 and relative std rel for a standard normal z. */
@@ -84,6 +86,43 @@ int ts_em_variation_widths(const ts_em_variation *v, int n, uint64_t seed, uint6
         (void)ts_rng_normal(r, 0, 1);
     for (int k = 0; k < n; k++)
         f[k] = lognormal_factor(v->sigma_w, ts_rng_normal(r, 0, 1));
+    ts_rng_destroy(r);
+    return 0;
+}
+
+/* Physically consistent mode: loads and wire widths are the random inputs;
+ * the caller re-solves the grid (ts_em_dc_solve_loads) so that the branch
+ * currents satisfy Kirchhoff's laws in every sample. */
+int ts_em_variation_physical(const ts_em_variation *v, const ts_em_netlist *nl, const ts_em_trees *tr, uint64_t seed,
+                             uint64_t sample, double *load, double *wfac, double *res, double *D0_factor, double *dT)
+{
+    if (!v || !nl || !tr || (nl->ncur > 0 && !load) || (nl->nres > 0 && (!wfac || !res)))
+        return ts_error_set(TS_ERR_INVAL, "ts_em_variation_physical: NULL argument");
+    if (!(v->sigma_load >= 0) || !isfinite(v->sigma_load) || !(v->sigma_w >= 0) || !isfinite(v->sigma_w) ||
+        !(v->rho >= 0 && v->rho <= 1) || !(v->sigma_D0 >= 0) || !isfinite(v->sigma_D0) || !(v->sigma_T_K >= 0) ||
+        !isfinite(v->sigma_T_K))
+        return ts_error_set(TS_ERR_RANGE,
+                            "variation: need sigma_load >= 0, sigma_w >= 0, 0 <= rho <= 1, sigma_D0 >= 0, sigma_T >= 0 "
+                            "(got %g, %g, %g, %g, %g)",
+                            v->sigma_load, v->sigma_w, v->rho, v->sigma_D0, v->sigma_T_K);
+    if (v->dist != TS_EM_DIST_NORMAL && v->dist != TS_EM_DIST_LOGNORMAL)
+        return ts_error_set(TS_ERR_RANGE, "variation: unknown distribution %d", (int)v->dist);
+    ts_rng *r = ts_rng_create(seed, sample);
+    TS_CHECK_ALLOC(r);
+    double z0 = ts_rng_normal(r, 0, 1);
+    double zD = ts_rng_normal(r, 0, 1);
+    double zT = ts_rng_normal(r, 0, 1);
+    double a = sqrt(v->rho), b = sqrt(1.0 - v->rho);
+    for (int s = 0; s < nl->ncur; s++) {
+        double z = a * z0 + b * ts_rng_normal(r, 0, 1);
+        load[s] = v->dist == TS_EM_DIST_NORMAL ? 1.0 + v->sigma_load * z : lognormal_factor(v->sigma_load, z);
+    }
+    for (int k = 0; k < nl->nres; k++) {
+        wfac[k] = tr->wire_tree[k] >= 0 ? lognormal_factor(v->sigma_w, ts_rng_normal(r, 0, 1)) : 1.0;
+        res[k] = nl->res_ohm[k] / wfac[k];
+    }
+    if (D0_factor) *D0_factor = v->sigma_D0 > 0 ? lognormal_factor(v->sigma_D0, zD) : 1.0;
+    if (dT) *dT = v->sigma_T_K * zT;
     ts_rng_destroy(r);
     return 0;
 }

@@ -136,6 +136,22 @@ static void test_mc_bpinn_cli(void)
     TS_CHECK(dir_exists(f));
     snprintf(f, sizeof f, "%s/mc_stress.png", out);
     TS_CHECK(dir_exists(f));
+    /* --vary physical: grids only; bad sigma fails; a small grid runs */
+    snprintf(out, sizeof out, "%s/mcp", d);
+    snprintf(args, sizeof args, "em mc --gen-segments 5 --vary physical --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em mc --gen-segments 5 --vary kirchhoff --out %s --quiet", out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    snprintf(sp, sizeof sp, "%s/two.sp", d);
+    write_file(sp, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_20000_0 0.5\nR2 n1_20000_0 n1_40000_0 0.5\nI1 n1_40000_0 0 0.02\n");
+    snprintf(args, sizeof args, "em mc %s --vary physical --sigma-load -1 --out %s --quiet", sp, out);
+    TS_CHECK(run(args, buf, sizeof buf) != 0);
+    TS_CHECK_MSG(strstr(buf, "sigma_load") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em mc %s --vary physical --sigma-w 0.1 --samples 4 --nout 4 --out %s --quiet", sp, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(f, sizeof f, "%s/mc_nodes.csv", out);
+    TS_CHECK(dir_exists(f));
     /* bpinn */
     char model[600], pout[512];
     snprintf(out, sizeof out, "%s/bp", d);
