@@ -183,7 +183,7 @@ static void test_step_stats(void)
     ts_pf_params p;
     ts_pf_params_default(&p, 1);
     p.dt_init = 20.0; /* far above what tol allows at the start: rejections */
-    p.tol = 1e-4;
+    p.tol = 1e-5;
     ts_pf_sim2d *s = NULL;
     int ny = 8;
     TS_CHECK_OK(ts_pf_sim2d_create(&p, ny, 0.1e-6, 0.8e-6, 1.6e-6, &s));
