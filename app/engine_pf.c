@@ -845,6 +845,12 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "hc_tol", 1e-9, 1e-16, 1e-3, &hc_tol);
     long mech_every = 1;
     if (!rc) rc = ts_config_get_long(cfg, "grid2d", "mech_every", 1, 1, 1000, &mech_every);
+    const char *csplit = "face";
+    if (!rc) rc = ts_config_get_string(cfg, "grid2d", "c_split", "face", &csplit);
+    double c_sweep_tol = 0;
+    if (!rc) rc = ts_config_get_double(cfg, "grid2d", "c_sweep_tol", 0, 0, 1, &c_sweep_tol);
+    if (!rc && strcmp(csplit, "face") != 0 && strcmp(csplit, "max_d") != 0)
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_split must be face or max_d, got '%s'", csplit);
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
     if (!rc) rc = ts_config_get_double(cfg, "output", "checkpoint_every", p.t_end / 10, 0, INFINITY, &ck_every);
     if (!rc) rc = ts_config_check_unknown(cfg);
@@ -870,8 +876,41 @@ static int cmd_run2d(int argc, char **argv)
     }
     if (s) ts_pf_sim2d_set_hc_tol(s, hc_tol);
     if (s) ts_pf_sim2d_set_mech_every(s, (int)mech_every);
+    if (s) ts_pf_sim2d_set_c_split_local(s, strcmp(csplit, "face") == 0);
+    if (s) ts_pf_sim2d_set_c_conv(s, c_sweep_tol);
     ts_progress *pg = rc ? NULL : ts_progress_create(name, p.t_end, "s");
     double next_ck = s ? ts_pf_sim2d_time(s) + ck_every : 0;
+    /* step control per output interval: stepcontrol.csv and the log */
+    ts_pf_sim2d_stats st0, st1;
+    memset(&st0, 0, sizeof st0);
+    ts_csv *scv = NULL;
+    if (!rc) {
+        const char *sh[10 + 2 * TS_PF_MAXPHASE];
+        char shn[2 * TS_PF_MAXPHASE + 2][48];
+        int nh = 0;
+        sh[nh++] = "t_s";
+        sh[nh++] = "steps";
+        sh[nh++] = "rejected";
+        sh[nh++] = "rej_c_range";
+        for (int f = 0; f <= p.nphase; f++) {
+            snprintf(shn[f], sizeof shn[f], "rej_err_%s%s", f < p.nphase ? "eta_" : "c", f < p.nphase ? p.ph[f].name : "");
+            sh[nh++] = shn[f];
+        }
+        for (int f = 0; f <= p.nphase; f++) {
+            snprintf(shn[p.nphase + 1 + f], sizeof shn[0], "lim_%s%s", f < p.nphase ? "eta_" : "c",
+                     f < p.nphase ? p.ph[f].name : "");
+            sh[nh++] = shn[p.nphase + 1 + f];
+        }
+        sh[nh++] = "lim_dt_max";
+        sh[nh++] = "last_dt_s";
+        sh[nh++] = "last_field";
+        sh[nh++] = "last_i";
+        sh[nh++] = "last_j";
+        sh[nh++] = "dp_max_last";
+        char *sp = ts_run_path(run, "stepcontrol.csv");
+        rc = sp ? ts_csv_open(sp, nh, sh, &scv) : ts_error_set(TS_ERR_NOMEM, "oom");
+        free(sp);
+    }
     for (long j = 1; !rc && j <= n_out; j++) {
         double t = p.t_end * (double)j / (double)n_out;
         if (t <= ts_pf_sim2d_time(s) * (1 + 1e-12)) continue;
@@ -879,6 +918,51 @@ static int cmd_run2d(int argc, char **argv)
         if (!rc) {
             ts_pf_sim2d_thickness(s, d);
             rc = hist_push(&h, t, d);
+        }
+        if (!rc) {
+            ts_pf_sim2d_stats_get(s, &st1);
+            char fld[48] = "-", lim[256] = "", rej[256] = "";
+            if (st1.last_field >= 0)
+                snprintf(fld, sizeof fld, "%s%s", st1.last_field < p.nphase ? "eta_" : "c",
+                         st1.last_field < p.nphase ? p.ph[st1.last_field].name : "");
+            size_t ll = 0, rl = 0;
+            for (int f = 0; f <= p.nphase; f++) {
+                long a = st1.lim_acc[f] - st0.lim_acc[f], b = st1.lim_rej[f] - st0.lim_rej[f];
+                const char *nm = f < p.nphase ? p.ph[f].name : "c";
+                if (a && ll < sizeof lim) ll += (size_t)snprintf(lim + ll, sizeof lim - ll, " %s %ld", nm, a);
+                if (b && rl < sizeof rej) rl += (size_t)snprintf(rej + rl, sizeof rej - rl, " %s %ld", nm, b);
+            }
+            /* phases present at the last error maximum */
+            char at[128] = "";
+            if (st1.last_i >= 0) {
+                size_t al = 0, kk = (size_t)st1.last_j * p.n + st1.last_i, nn = (size_t)p.n * ny;
+                const double *e = ts_pf_sim2d_eta(s);
+                double s2 = 0;
+                for (int r = 0; r < p.nphase; r++) s2 += e[r * nn + kk] * e[r * nn + kk];
+                for (int r = 0; r < p.nphase && al < sizeof at; r++) {
+                    double ph = s2 > 0 ? e[r * nn + kk] * e[r * nn + kk] / s2 : 0;
+                    if (ph > 0.01) al += (size_t)snprintf(at + al, sizeof at - al, " %s %.2f", p.ph[r].name, ph);
+                }
+            }
+            ts_log_info("pf run2d t = %g s: %ld steps, %ld rejected (c range %ld; error in:%s); dt set by:%s, dt_max %ld; "
+                        "last dt %.3g s, max error in %s at (%d, %d) [phi:%s], dp_max %.3g",
+                        t, st1.steps - st0.steps, st1.rejected - st0.rejected, st1.rej_bad - st0.rej_bad,
+                        rl ? rej : " -", ll ? lim : " -", st1.capped - st0.capped, st1.last_dt, fld, st1.last_i,
+                        st1.last_j, at, st1.dp_max);
+            rc = ts_csv_cell_d(scv, t);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.steps - st0.steps);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.rejected - st0.rejected);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.rej_bad - st0.rej_bad);
+            for (int f = 0; !rc && f <= p.nphase; f++) rc = ts_csv_cell_i(scv, st1.lim_rej[f] - st0.lim_rej[f]);
+            for (int f = 0; !rc && f <= p.nphase; f++) rc = ts_csv_cell_i(scv, st1.lim_acc[f] - st0.lim_acc[f]);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.capped - st0.capped);
+            if (!rc) rc = ts_csv_cell_d(scv, st1.last_dt);
+            if (!rc) rc = ts_csv_cell_s(scv, fld);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.last_i);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.last_j);
+            if (!rc) rc = ts_csv_cell_d(scv, st1.dp_max);
+            if (!rc) rc = ts_csv_end_row(scv);
+            st0 = st1;
         }
         ts_progress_update(pg, t, NULL);
         int stop = !rc && ts_interrupted();
@@ -892,6 +976,12 @@ static int cmd_run2d(int argc, char **argv)
             rc = ts_error_set(TS_ERR_INTERRUPTED, "interrupted at t = %g s; checkpoint written, resume with --restart", t);
     }
     ts_progress_destroy(pg);
+    if (scv) {
+        if (!rc)
+            rc = ts_csv_close(scv);
+        else
+            ts_csv_abort(scv);
+    }
     if (!rc) {
         remove(ck);
         remove(hp);
@@ -973,6 +1063,39 @@ static int cmd_run2d(int argc, char **argv)
             rc = ts_csv_cell_s(c, ts_pf_sim2d_profile_name(i));
             if (!rc) rc = ts_csv_cell_d(c, sec[i]);
             if (!rc) rc = ts_csv_cell_i(c, i == 1 ? hci : ts_pf_sim2d_steps(s));
+            if (!rc) rc = ts_csv_end_row(c);
+        }
+        /* step control over the whole run (counts; cpu_s empty) */
+        ts_pf_sim2d_stats_get(s, &st1);
+        for (int i = 0; !rc && i < 2 * p.nphase + 6; i++) {
+            char nm[64];
+            long v;
+            if (i == 0) {
+                snprintf(nm, sizeof nm, "steps accepted");
+                v = st1.steps;
+            } else if (i == 1) {
+                snprintf(nm, sizeof nm, "steps rejected");
+                v = st1.rejected;
+            } else if (i == 2) {
+                snprintf(nm, sizeof nm, "rejected: c out of range");
+                v = st1.rej_bad;
+            } else if (i < 4 + p.nphase) {
+                int f = i - 3;
+                snprintf(nm, sizeof nm, "rejected: error in %s%s", f < p.nphase ? "eta_" : "c",
+                         f < p.nphase ? p.ph[f].name : "");
+                v = st1.lim_rej[f];
+            } else if (i < 5 + 2 * p.nphase) {
+                int f = i - 4 - p.nphase;
+                snprintf(nm, sizeof nm, "dt set by error in %s%s", f < p.nphase ? "eta_" : "c",
+                         f < p.nphase ? p.ph[f].name : "");
+                v = st1.lim_acc[f];
+            } else {
+                snprintf(nm, sizeof nm, "of these, next dt capped at dt_max");
+                v = st1.capped;
+            }
+            rc = ts_csv_cell_s(c, nm);
+            if (!rc) rc = ts_csv_cell_s(c, "");
+            if (!rc) rc = ts_csv_cell_i(c, v);
             if (!rc) rc = ts_csv_end_row(c);
         }
         if (!rc)

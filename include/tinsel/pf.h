@@ -257,6 +257,28 @@ void ts_pf_sim2d_set_hc_tol(ts_pf_sim2d *s, double tol);
 /* Mechanics (equilibrium + return map over the accumulated time) every k-th
  * step, the driving force held in between (default 1: every step). */
 void ts_pf_sim2d_set_mech_every(ts_pf_sim2d *s, int k);
+/* Step-control diagnostics since creation (or restart). The local error
+ * estimate is max over the fields eta_r (r < P) and c (index P); for every
+ * attempted step the field and grid point of that maximum are recorded.
+ * lim_acc[f]: accepted steps whose error was largest in field f;
+ * lim_rej[f]: steps rejected for error > tol with the maximum in field f;
+ * rej_bad: steps rejected because c was non-finite or out of range;
+ * capped: accepted steps after which the next dt was set by dt_max.
+ * Hu-Chen non-convergence and return-map failure are not retried: they end
+ * the run with an error. last_*: the last attempted step's maximum (grid
+ * point i along x, j along y), error and dt; dp_max: the largest increment
+ * of the cumulative plastic strain at any point in the last accepted step. */
+typedef struct {
+    long steps, rejected, rej_bad, capped;
+    long lim_acc[TS_PF_MAXPHASE + 1], lim_rej[TS_PF_MAXPHASE + 1];
+    int last_field, last_i, last_j;
+    double last_err, last_dt, dp_max;
+    long c_sweeps; /* defect-correction sweeps of the c step, all attempted steps */
+    double c_face_ratio; /* last step: max over faces of M_face/S over the splitting constant max D */
+} ts_pf_sim2d_stats;
+void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st);
+void ts_pf_sim2d_set_c_split_local(ts_pf_sim2d *s, int on);
+void ts_pf_sim2d_set_c_conv(ts_pf_sim2d *s, double tol);
 
 /* ---- Hu-Chen spectral elasticity on a periodic 2D grid (src/pf/pf_elastic2d.c)
  * Plane strain, Voigt-2D vectors (e11, e22, g12) and (s11, s22, s12) in Pa;

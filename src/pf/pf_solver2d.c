@@ -71,6 +71,9 @@ struct ts_pf_sim2d {
     double hc_tol;            /* Hu-Chen strain tolerance */
     double prof[TS_PF2D_NPROF];
     long hc_iters;
+    ts_pf_sim2d_stats st; /* step-control diagnostics */
+    int c_split_local;
+    double c_conv; /* > 0: c sweeps until the change is below this (max 200) */
 };
 
 static const char *PROF_NAMES[TS_PF2D_NPROF] = {"partition+g",  "mech: Hu-Chen",    "mech: return map+w",
@@ -94,6 +97,11 @@ void ts_pf_sim2d_profile(const ts_pf_sim2d *s, double sec[TS_PF2D_NPROF], long *
     for (int i = 0; i < TS_PF2D_NPROF; i++) sec[i] = s->prof[i];
     if (hc_iters) *hc_iters = s->hc_iters;
 }
+
+void ts_pf_sim2d_set_c_split_local(ts_pf_sim2d *s, int on) { s->c_split_local = on; }
+void ts_pf_sim2d_set_c_conv(ts_pf_sim2d *s, double tol) { s->c_conv = tol; }
+
+void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st) { *st = s->st; }
 
 double *ts_pf_hc_strain_(ts_pf_hc *h); /* pf_elastic2d.c: the warm-start strain [3][n] */
 
@@ -212,6 +220,7 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     if ((s->buf = fftw_alloc_real(n)) != NULL) memset(s->buf, 0, n * sizeof(double));
     s->hc_tol = 1e-9;
     s->mech_every = 1;
+    s->c_split_local = 1;
     if (p->mechanics) {
         s->eps = calloc(3 * n, sizeof(double));
         s->sig = calloc(3 * n, sizeof(double));
@@ -490,10 +499,31 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
     }
     int nx = s->nx, ny = s->ny;
     double ix2 = 1.0 / (p->dx * p->dx), iy2 = 1.0 / (s->dy * s->dy);
+    /* largest effective diffusivity of a face in c, M_face / S (the coefficient
+     * of the neighbour's c in the flux): the splitting below contracts only for
+     * A >= this bound (diagnostic; optionally used as A) */
+    double dfb = 0;
+#pragma omp parallel for schedule(static) reduction(max : dfb) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        int ju = (j + 1) % ny;
+        for (int i = 0; i < nx; i++) {
+            size_t k = (size_t)j * nx + i, ku = (size_t)ju * nx + i;
+            double si = Sinv[k], d;
+            if (i < nx - 1) {
+                d = 0.5 * (s->Mb[k] + s->Mb[k + 1]) * fmax(si, Sinv[k + 1]);
+                if (d > dfb) dfb = d;
+            }
+            d = 0.5 * (s->Mb[k] + s->Mb[ku]) * fmax(si, Sinv[ku]);
+            if (d > dfb) dfb = d;
+        }
+    }
+    s->st.c_face_ratio = dfb / s->Adiff;
+    double Ac = s->c_split_local ? fmax(s->Adiff, dfb) : s->Adiff;
     double *cn = s->rhs, *ck = s->rhs + n; /* reuse (P >= 2) */
     memcpy(ck, s->c, n * sizeof(double));
     /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
-    for (int it = 0; it < s->c_iters; it++) {
+    int maxit = s->c_conv > 0 ? 200 : s->c_iters;
+    for (int it = 0; it < maxit; it++) {
         t0 = cpu_now();
 #pragma omp parallel if (nl >= PF_OMP_MIN)
         {
@@ -517,18 +547,25 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
                     div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
                     div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
                     double lap = lx * ix2 + (ck[ku] - 2 * ck[k] + ck[kd]) * iy2;
-                    cn[k] = s->c[k] + dt * (div - s->Adiff * lap);
+                    cn[k] = s->c[k] + dt * (div - Ac * lap);
                 }
             }
         }
         t1 = cpu_now();
         s->prof[5] += t1 - t0;
-        helmholtz(s, cn, dt * s->Adiff);
+        helmholtz(s, cn, dt * Ac);
         /* swap the iterate buffers instead of copying */
         double *tmp = ck;
         ck = cn;
         cn = tmp;
         s->prof[6] += cpu_now() - t1;
+        s->st.c_sweeps++;
+        if (s->c_conv > 0) {
+            double dd = 0;
+#pragma omp parallel for schedule(static) reduction(max : dd) if (nl >= PF_OMP_MIN)
+            for (long k = 0; k < nl; k++) dd = fmax(dd, fabs(ck[k] - cn[k]));
+            if (dd <= s->c_conv && it + 1 >= s->c_iters) break;
+        }
     }
     memcpy(s->c, ck, n * sizeof(double));
     return 0;
@@ -560,20 +597,41 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
             if ((!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) && k < badk) badk = k;
         int bad = badk < nl ? (int)badk : -1;
         double err = 0;
+        int efield = -1;
+        long ek = -1;
         if (bad < 0 && s->have_prev) {
             double ratio = dt / s->dt_prev;
-#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
-            for (long k = 0; k < nPl; k++) {
-                double d = fabs((s->eta[k] - s->eta0[k]) - ratio * s->deta_prev[k]);
-                if (!(d <= err)) err = d; /* NaN propagates */
+            /* max per field (eta_r, then c), then the first point attaining the
+             * overall maximum (diagnostics: which field and where limit dt) */
+            for (int f = 0; f <= s->P; f++) {
+                const double *a = f < s->P ? s->eta + (size_t)f * n : s->c;
+                const double *a0 = f < s->P ? s->eta0 + (size_t)f * n : s->c0;
+                const double *dp = f < s->P ? s->deta_prev + (size_t)f * n : s->dc_prev;
+                double e = 0;
+#pragma omp parallel for schedule(static) reduction(max : e) if (nl >= PF_OMP_MIN)
+                for (long k = 0; k < nl; k++) {
+                    double d = fabs((a[k] - a0[k]) - ratio * dp[k]);
+                    if (!(d <= e)) e = d; /* NaN propagates */
+                }
+                if (!isnan(err) && !(e <= err)) { /* a NaN is kept */
+                    err = e;
+                    efield = f;
+                }
             }
-#pragma omp parallel for schedule(static) reduction(max : err) if (nl >= PF_OMP_MIN)
-            for (long k = 0; k < nl; k++) {
-                double d = fabs((s->c[k] - s->c0[k]) - ratio * s->dc_prev[k]);
-                if (!(d <= err)) err = d;
+            if (efield >= 0 && isfinite(err)) {
+                const double *a = efield < s->P ? s->eta + (size_t)efield * n : s->c;
+                const double *a0 = efield < s->P ? s->eta0 + (size_t)efield * n : s->c0;
+                const double *dp = efield < s->P ? s->deta_prev + (size_t)efield * n : s->dc_prev;
+                for (long k = 0; k < nl && ek < 0; k++)
+                    if (fabs((a[k] - a0[k]) - ratio * dp[k]) == err) ek = k;
             }
             err *= dt / (dt + s->dt_prev);
         }
+        s->st.last_field = efield;
+        s->st.last_i = ek >= 0 ? (int)(ek % s->nx) : -1;
+        s->st.last_j = ek >= 0 ? (int)(ek / s->nx) : -1;
+        s->st.last_err = err;
+        s->st.last_dt = dt;
         s->prof[7] += cpu_now() - tc;
         if (bad < 0 && !isfinite(err)) bad = 0;
         if (bad < 0 && (!p->adaptive || err <= p->tol)) {
@@ -590,8 +648,17 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
             }
             s->t += dt;
             s->steps++;
+            s->st.steps++;
+            if (efield >= 0) s->st.lim_acc[efield]++;
+            if (s->plastic) {
+                double dpm = 0;
+#pragma omp parallel for schedule(static) reduction(max : dpm) if (nl >= PF_OMP_MIN)
+                for (long k = 0; k < nPl; k++) dpm = fmax(dpm, s->pcum[k] - s->pcum0[k]);
+                s->st.dp_max = dpm;
+            }
             if (p->adaptive) {
                 double f = err > 0 ? fmin(2.0, fmax(0.2, 0.9 * sqrt(p->tol / err))) : 2.0;
+                if (dt * f >= p->dt_max) s->st.capped++;
                 s->dt = fmin(p->dt_max, fmax(p->dt_min, dt * f));
             }
             return 0;
@@ -609,6 +676,11 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
             s->mech_acc = s->mech_acc0;
         }
         s->rejected++;
+        s->st.rejected++;
+        if (bad >= 0)
+            s->st.rej_bad++;
+        else if (efield >= 0)
+            s->st.lim_rej[efield]++;
         if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
             if (bad >= 0)
                 return ts_error_set(TS_ERR_NUMERIC, "2D blow-up at step %ld (t = %g s): c at grid point (%d, %d)",
