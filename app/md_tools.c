@@ -618,7 +618,6 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn **pd, ts_md_system *s,
             goto out;
         }
         rc = ts_plot_line(pl, (size_t)nrow, tt, TT, "temperature");
-        if (!rc) rc = ts_plot_line(pl, (size_t)nrow, tt, TG, "thermostat target");
         if (!rc) rc = ts_plot_write_png(pl, pp, 900, 500);
         ts_plot_destroy(pl);
         free(pp);
