@@ -195,7 +195,7 @@ int main(int argc, char **argv)
     TS_CHECK_OK(md_test_load_pot("agcusn", &pot));
     TS_RUN(test_targets_exact);
     TS_RUN(test_restart_mid_ramp);
-    /* ~50 s of MD: full tier only (md_ramp_heat) */
+    /* 5000 steps of 108 atoms (5-90 s): full tier only (md_ramp_heat) */
     if (argc > 1 && !strcmp(argv[1], "full")) TS_RUN(test_langevin_heating);
     ts_md_meam_destroy(pot);
     return ts_test_summary();
