@@ -172,7 +172,11 @@ static int cmd_run(int argc, char **argv)
         "relax_box; [md] ensemble (nve langevin nhc npt_iso npt_aniso), dt (ps, 0.002), steps, "
         "temperature (K), tdamp (ps, 0.1), chain (3), pressure (bar, 0), pdamp (ps, 1.0), skin (A, 1.0), "
         "thermo_every, dump_every, checkpoint_every, "
-        "msd (true: per-element MSD and diffusion coefficients). Units: LAMMPS metal.",
+        "msd (true: per-element MSD and diffusion coefficients), temperature_stop, pressure_stop (linear "
+        "ramps over the run, as LAMMPS fix nvt/npt temp Tstart Tstop); [stage.1], [stage.2], ...: "
+        "a multi-stage protocol, each with ensemble, steps, temperature, temperature_stop, pressure, "
+        "pressure_stop, tdamp, pdamp (defaults from [md]); --resume then finishes the protocol. "
+        "Units: LAMMPS metal.",
         opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
@@ -221,6 +225,50 @@ static int cmd_run(int argc, char **argv)
     if (!rc) rc = ts_config_get_long(cfg, "md", "dump_every", 100, 0, 100000000, &dump_every);
     if (!rc) rc = ts_config_get_long(cfg, "md", "checkpoint_every", 1000, 0, 100000000, &ckpt_every);
     if (!rc) rc = ts_config_get_bool(cfg, "md", "msd", 0, &msd);
+    double temp_stop = temp, pres_stop = pressure;
+    if (!rc) rc = ts_config_get_double(cfg, "md", "temperature_stop", temp, 0.0, 1e5, &temp_stop);
+    if (!rc) rc = ts_config_get_double(cfg, "md", "pressure_stop", pressure, -1e7, 1e7, &pres_stop);
+    static const ts_md_ensemble ensv[] = {TS_MD_NVE, TS_MD_LANGEVIN, TS_MD_NHC, TS_MD_NPT_ISO,
+                                          TS_MD_NPT_ANISO};
+    /* [stage.N], N = 1, 2, ... (consecutive; keys of a section past a gap stay
+     * unread and are rejected by check_unknown) */
+    md_stage stages[64];
+    int nstages = 0;
+    long total_steps = 0;
+    while (!rc && nstages < 64) {
+        char sec[32];
+        snprintf(sec, sizeof sec, "stage.%d", nstages + 1);
+        if (!ts_config_has(cfg, sec, "steps")) break;
+        md_stage *st = &stages[nstages];
+        int sens = 0;
+        long ssteps = 0;
+        double sT0, sT1, sP0, sP1, std, spd;
+        rc = ts_config_get_choice(cfg, sec, "ensemble", enss[ens], enss, 5, &sens);
+        if (!rc) rc = ts_config_get_long(cfg, sec, "steps", 1, 1, 100000000, &ssteps);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "temperature", temp, 0.0, 1e5, &sT0);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "temperature_stop", sT0, 0.0, 1e5, &sT1);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "pressure", pressure, -1e7, 1e7, &sP0);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "pressure_stop", sP0, -1e7, 1e7, &sP1);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "tdamp", tdamp, 1e-4, 100.0, &std);
+        if (!rc) rc = ts_config_get_double(cfg, sec, "pdamp", pdamp, 1e-3, 1000.0, &spd);
+        if (rc) break;
+        st->dp = (ts_md_dyn_params){.ensemble = ensv[sens],
+                                    .dt = dt,
+                                    .temperature = sT0,
+                                    .tdamp = std,
+                                    .nhc_length = (int)chain,
+                                    .pressure = sP0,
+                                    .pdamp = spd,
+                                    .seed = seed};
+        st->T0 = sT0;
+        st->T1 = sT1;
+        st->P0 = sP0;
+        st->P1 = sP1;
+        st->steps = ssteps;
+        total_steps += ssteps;
+        nstages++;
+    }
+    if (!rc && nstages > 0) steps = total_steps;
     if (!rc) rc = ts_config_check_unknown(cfg);
     if (!rc && !lib[0]) rc = ts_error_set(TS_ERR_PARSE, "%s: [potential] library is required", pos[0]);
     if (!rc && !file[0] && nrep != 3)
@@ -329,9 +377,7 @@ static int cmd_run(int argc, char **argv)
         rc = ts_md_minimize(&mp, c, s, &r, &it);
         if (!rc) printf("minimized in %ld iterations: E = %.8f eV/atom\n", it, r.energy / s->n);
     }
-    if (!rc && !resume && steps > 0) rc = ts_md_velocities(s, temp, seed);
-    static const ts_md_ensemble ensv[] = {TS_MD_NVE, TS_MD_LANGEVIN, TS_MD_NHC, TS_MD_NPT_ISO,
-                                          TS_MD_NPT_ANISO};
+    if (!rc && !resume && steps > 0) rc = ts_md_velocities(s, nstages > 0 ? stages[0].T0 : temp, seed);
     ts_md_dyn_params dp = {.ensemble = ensv[ens],
                            .dt = dt,
                            .temperature = temp,
@@ -340,20 +386,52 @@ static int cmd_run(int argc, char **argv)
                            .pressure = pressure,
                            .pdamp = pdamp,
                            .seed = seed};
-    if (!rc) rc = ts_md_dyn_create(&dp, &d);
-    if (!rc) ts_md_dyn_set_time(d, start_step * dt);
-    if (!rc && resume) rc = ts_md_dyn_set_state(d, dstate, ndstate);
+    int stage0 = 0;
+    long run_steps = steps;
+    if (nstages > 0) {
+        /* the stage the checkpoint (or the start) belongs to: global steps
+         * (begin, end] of stage k; step 0 belongs to stage 1 */
+        long begin = 0;
+        while (stage0 < nstages - 1 && start_step > begin + stages[stage0].steps)
+            begin += stages[stage0++].steps;
+        if (!rc && start_step > total_steps)
+            rc = ts_error_set(TS_ERR_PARSE, "%s: checkpoint at step %ld is past the protocol's %ld steps",
+                              pos[0], start_step, total_steps);
+        dp = stages[stage0].dp;
+        if (!rc) rc = ts_md_dyn_create(&dp, &d);
+        if (!rc) rc = ts_md_dyn_set_ramp(d, stages[stage0].T0, stages[stage0].T1, stages[stage0].P0,
+                                         stages[stage0].P1, stages[stage0].steps);
+        if (!rc) ts_md_dyn_set_time(d, start_step * dt);
+        if (!rc && resume) {
+            rc = ts_md_dyn_set_state(d, dstate, ndstate);
+            long rn = 0, rk = rc ? 0 : ts_md_dyn_ramp_position(d, &rn);
+            if (!rc && (rk != start_step - begin || rn != stages[stage0].steps))
+                rc = ts_error_set(TS_ERR_PARSE,
+                                  "%s: checkpoint (step %ld, ramp %ld of %ld) does not belong to stage %d of "
+                                  "this input",
+                                  pos[0], start_step, rk, rn, stage0 + 1);
+        }
+        run_steps = total_steps - start_step; /* --resume finishes the protocol */
+    } else {
+        if (!rc) rc = ts_md_dyn_create(&dp, &d);
+        if (!rc && !resume) rc = ts_md_dyn_set_ramp(d, temp, temp_stop, pressure, pres_stop, steps);
+        if (!rc) ts_md_dyn_set_time(d, start_step * dt);
+        if (!rc && resume) rc = ts_md_dyn_set_state(d, dstate, ndstate);
+    }
     double D[TS_MD_MAXELT] = {0};
-    md_run_opts ro = {.steps = steps,
+    md_run_opts ro = {.steps = run_steps,
                       .thermo_every = thermo_every,
                       .dump_every = dump_every,
                       .checkpoint_every = ckpt_every,
                       .msd = msd,
-                      .label = "md run"};
-    if (!rc) rc = md_run_dynamics(run, c, d, s, &ro, start_step, D);
+                      .label = "md run",
+                      .nstages = nstages,
+                      .stage0 = stage0,
+                      .stages = stages};
+    if (!rc) rc = md_run_dynamics(run, c, &d, s, &ro, start_step, D);
     if (!rc) rc = ts_run_write_ini(run, cfg);
     if (!rc) {
-        printf("md run: %d atoms, %ld steps; output in %s\n", s->n, steps, ts_run_dir(run));
+        printf("md run: %d atoms, %ld steps; output in %s\n", s->n, run_steps, ts_run_dir(run));
         if (msd)
             for (int e = 0; e < s->ntypes; e++)
                 printf("  D(%s) = %.5g A^2/ps\n", s->elem[e], D[e]);
@@ -827,7 +905,7 @@ static int md_demo(const char *outdir, const char *relprefix, ts_report *rep, ui
                       .msd = 1,
                       .label = "md demo"};
     t0 = ts_time_now();
-    if (!rc) rc = md_run_dynamics(run, c, d, s, &ro, 0, D);
+    if (!rc) rc = md_run_dynamics(run, c, &d, s, &ro, 0, D);
     if (!rc) {
         static const char *const f[][2] = {{"thermo.csv", "table"}, {"thermo.png", "plot"},
                                            {"energy.png", "plot"},  {"msd.png", "plot"},

@@ -48,15 +48,35 @@ int md_props_table(const ts_md_meam *pot, const char *csv_path, const char *work
 /* EOS plot E(V) per atom for the pure elements' ground structures. */
 int md_eos_plot(const ts_md_meam *pot, const char *png_path);
 
+/* One stage of a multi-stage run ([stage.N] of `md run`): ensemble and
+ * damping in dp, targets ramped linearly T0 -> T1, P0 -> P1 over steps. */
+typedef struct {
+    ts_md_dyn_params dp;
+    double T0, T1, P0, P1;
+    long steps;
+} md_stage;
+
 typedef struct {
     long steps, thermo_every, dump_every, checkpoint_every;
     int msd; /* 1: per-element mean-square displacement and D */
     const char *label;
+    /* multi-stage protocol (nstages > 0): stage k covers the global steps
+     * (sum_{j<k} steps_j, sum_{j<=k} steps_j]; *pd belongs to stage stage0
+     * on entry. A stage with the previous stage's ensemble keeps the
+     * integrator (chain, barostat) and only resets the ramp; another
+     * ensemble starts a fresh integrator, as a new LAMMPS fix does. */
+    int nstages, stage0;
+    const md_stage *stages;
 } md_run_opts;
 
+/* Enter stage st: keep *pd (ramp reset) when prev has the same ensemble,
+ * else replace it by a fresh integrator at time t. */
+int md_stage_enter(ts_md_dyn **pd, const md_stage *prev, const md_stage *st, double t);
+
 /* Run MD on s writing thermo.csv/png, traj.extxyz, final.data, checkpoint
- * into the run folder; returns status. start_step for restarts. */
-int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, const md_run_opts *o,
+ * into the run folder; returns status. start_step for restarts. *pd may be
+ * replaced between stages. */
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn **pd, ts_md_system *s, const md_run_opts *o,
                     long start_step, double *D_out);
 
 #endif

@@ -418,14 +418,28 @@ static int write_checkpoint(ts_run *run, const ts_md_system *s, const ts_md_dyn 
     return rc;
 }
 
-int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, const md_run_opts *o,
+int md_stage_enter(ts_md_dyn **pd, const md_stage *prev, const md_stage *st, double t)
+{
+    if (!prev || prev->dp.ensemble != st->dp.ensemble || !*pd) {
+        ts_md_dyn *nd = NULL;
+        TS_TRY(ts_md_dyn_create(&st->dp, &nd));
+        ts_md_dyn_destroy(*pd);
+        *pd = nd;
+        ts_md_dyn_set_time(nd, t);
+    }
+    return ts_md_dyn_set_ramp(*pd, st->T0, st->T1, st->P0, st->P1, st->steps);
+}
+
+int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn **pd, ts_md_system *s, const md_run_opts *o,
                     long start_step, double *D_out)
 {
+    ts_md_dyn *d = *pd;
+    int cur = o->stage0;
     int ne = s->ntypes, rc = 0, n = s->n;
     static const char *const base[] = {"step",         "time_ps",      "temperature_K",
                                        "potential_eV", "kinetic_eV",   "total_eV",
                                        "conserved_eV", "pressure_bar", "volume_A3"};
-    const char *hdr[9 + TS_MD_MAXELT];
+    const char *hdr[10 + TS_MD_MAXELT];
     char msdname[TS_MD_MAXELT][32];
     for (int k = 0; k < 9; k++)
         hdr[k] = base[k];
@@ -435,6 +449,7 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, c
             snprintf(msdname[e], sizeof msdname[e], "msd_%s_A2", s->elem[e]);
             hdr[ncol++] = msdname[e];
         }
+    hdr[ncol++] = "target_T_K"; /* thermostat target of the step (ramps) */
     char *pth = ts_run_path(run, "thermo.csv"), *ptr = ts_run_path(run, "traj.extxyz");
     char *ptraj_tmp = NULL;
     ts_csv *csv = NULL;
@@ -442,9 +457,9 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, c
     double *xprev = malloc((size_t)3 * n * sizeof *xprev), *disp = calloc((size_t)3 * n, sizeof *disp);
     long cap = o->steps / (o->thermo_every > 0 ? o->thermo_every : 1) + 2;
     double *tt = malloc((size_t)cap * sizeof *tt), *TT = malloc((size_t)cap * sizeof *TT),
-           *EE = malloc((size_t)cap * sizeof *EE), *MS = malloc((size_t)cap * TS_MD_MAXELT * sizeof *MS);
+           *EE = malloc((size_t)cap * sizeof *EE), *TG = malloc((size_t)cap * sizeof *TG), *MS = malloc((size_t)cap * TS_MD_MAXELT * sizeof *MS);
     ts_progress *prog = NULL;
-    if (!pth || !ptr || !xprev || !disp || !tt || !TT || !EE || !MS) {
+    if (!pth || !ptr || !xprev || !disp || !tt || !TT || !EE || !TG || !MS) {
         rc = ts_error_set(TS_ERR_NOMEM, "out of memory (run)");
         goto out;
     }
@@ -469,6 +484,24 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, c
     for (long step = 0; step <= o->steps; step++) {
         if (step > 0) {
             memcpy(xprev, s->x, (size_t)3 * n * sizeof *xprev);
+            if (o->nstages > 0) {
+                /* the stage of the step about to be taken */
+                long g = start_step + step - 1, end = 0;
+                int t = 0;
+                for (; t < o->nstages; t++) {
+                    end += o->stages[t].steps;
+                    if (g < end) break;
+                }
+                if (t >= o->nstages) t = o->nstages - 1;
+                if (t != cur) {
+                    if ((rc = md_stage_enter(pd, cur >= 0 ? &o->stages[cur] : NULL, &o->stages[t],
+                                             ts_md_dyn_time(d))))
+                        break;
+                    d = *pd;
+                    cur = t;
+                    ts_log_info("md: stage %d (%ld steps) from step %ld", t + 1, o->stages[t].steps, g);
+                }
+            }
             if ((rc = ts_md_dyn_run(d, c, s, 1, &r))) {
                 if (rc == TS_ERR_INTERRUPTED) {
                     /* SIGINT/SIGTERM: keep a checkpoint of the last completed step */
@@ -511,7 +544,7 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, c
             double T = ts_md_temperature(s);
             double P =
                 (r.stress[0] + r.stress[1] + r.stress[2]) / 3.0 + 2.0 * ke / (3.0 * vol) * TS_MD_EVA3_TO_BAR;
-            double row[9 + TS_MD_MAXELT] = {(double)gstep,
+            double row[10 + TS_MD_MAXELT] = {(double)gstep,
                                             ts_md_dyn_time(d),
                                             T,
                                             r.energy,
@@ -532,11 +565,13 @@ int md_run_dynamics(ts_run *run, ts_md_calc *c, ts_md_dyn *d, ts_md_system *s, c
                     MS[nrow * TS_MD_MAXELT + e] = row[k];
                     k++;
                 }
+            row[k++] = ts_md_dyn_target_temperature(d);
             if ((rc = ts_csv_row_d(csv, row))) break;
             if (nrow < cap) {
                 tt[nrow] = row[1];
                 TT[nrow] = T;
                 EE[nrow] = (ke + r.energy) / n;
+                TG[nrow] = row[k - 1];
                 nrow++;
             }
             char note[96];
@@ -642,6 +677,7 @@ out:
     free(tt);
     free(TT);
     free(EE);
+    free(TG);
     free(MS);
     return rc;
 }

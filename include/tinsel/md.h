@@ -170,12 +170,24 @@ double ts_md_dyn_conserved(const ts_md_dyn *d, const ts_md_system *s, const ts_m
 /* Hold atoms with frozen[i] != 0 in place (zero velocity); NULL clears.
  * Fixed-cell ensembles only. The mask is copied. */
 int ts_md_dyn_set_frozen(ts_md_dyn *d, const unsigned char *frozen, int n);
+/* Linear ramp of the targets over the next nsteps steps (LAMMPS fix
+ * nvt/npt/langevin "temp T0 T1", "iso P0 P1"): step k = 1..nsteps uses
+ * T = (1 - k/n) T0 + (k/n) T1 and likewise P; after the ramp the targets stay
+ * at T1, P1. nsteps = 0: constant targets T0, P0. Resets the ramp position;
+ * the NHC chain and barostat velocities are kept. NPT: the barostat mass is
+ * recomputed from max(T0, T1) at the next run. */
+int ts_md_dyn_set_ramp(ts_md_dyn *d, double T0, double T1, double P0, double P1, long nsteps);
+double ts_md_dyn_target_temperature(const ts_md_dyn *d); /* K, of the last step */
+double ts_md_dyn_target_pressure(const ts_md_dyn *d);    /* bar */
+long ts_md_dyn_ramp_position(const ts_md_dyn *d, long *nsteps);
 /* Integrator state for checkpoints: time (ps), NHC chain positions and
- * velocities (10 + 10), MTK strain rates (3), Langevin heat (eV).
+ * velocities (10 + 10), MTK strain rates (3), Langevin heat (eV), ramp
+ * position k and length n, T0, T1 (K), P0, P1 (bar). set also accepts the
+ * 25 values of checkpoints without the ramp.
  * get writes TS_MD_DYN_STATE_LEN values and returns the count. The Langevin
  * noise of step k is drawn from the stream (seed, k), so a run resumed at
  * the restored time continues the uninterrupted run's random sequence. */
-#define TS_MD_DYN_STATE_LEN 25
+#define TS_MD_DYN_STATE_LEN 31
 int ts_md_dyn_get_state(const ts_md_dyn *d, double *state);
 int ts_md_dyn_set_state(ts_md_dyn *d, const double *state, int n);
 /* Simulated time so far (ps); settable for restarts. */

@@ -30,7 +30,27 @@ struct ts_md_dyn {
     unsigned char *frozen;              /* [n] or NULL: atoms held in place */
     int nfrozen_n;
     int have_forces;
+    int need_W;                         /* recompute the barostat mass at the next run */
+    /* ramp of the targets (LAMMPS fix nvt/npt/langevin "temp Tstart Tstop"):
+     * step k = 1..ramp_n of a stage has T = (1 - k/n) T0 + (k/n) T1, same for P */
+    double T0, T1, P0, P1;
+    long ramp_k, ramp_n;
 };
+
+/* targets of the current ramp position (exact endpoints: f = 0 gives T0, f = 1 gives T1) */
+static void apply_targets(ts_md_dyn *d)
+{
+    if (d->ramp_n <= 0) {
+        d->p.temperature = d->T0;
+        d->p.pressure = d->P0;
+        return;
+    }
+    long k = d->ramp_k < d->ramp_n ? d->ramp_k : d->ramp_n;
+    double f = (double)k / (double)d->ramp_n;
+    /* a constant target stays bit-identical to the run without a ramp */
+    d->p.temperature = d->T0 == d->T1 ? d->T0 : (1.0 - f) * d->T0 + f * d->T1;
+    d->p.pressure = d->P0 == d->P1 ? d->P0 : (1.0 - f) * d->P0 + f * d->P1;
+}
 
 int ts_md_dyn_create(const ts_md_dyn_params *prm, ts_md_dyn **out)
 {
@@ -50,6 +70,9 @@ int ts_md_dyn_create(const ts_md_dyn_params *prm, ts_md_dyn **out)
     TS_CHECK_ALLOC(d);
     d->p = *prm;
     if (d->p.nhc_length <= 0) d->p.nhc_length = 3;
+    d->T0 = d->T1 = prm->temperature;
+    d->P0 = d->P1 = prm->pressure;
+    d->need_W = 1;
     if (d->p.nhc_length > MAXCHAIN) d->p.nhc_length = MAXCHAIN;
     if (prm->ensemble == TS_MD_LANGEVIN) {
         d->rng = ts_rng_create(prm->seed, 21);
@@ -244,13 +267,22 @@ int ts_md_dyn_run(ts_md_dyn *d, ts_md_calc *c, ts_md_system *s, long nsteps, ts_
         TS_TRY(ts_md_calc_compute(c, s, res, NULL));
         d->have_forces = 1;
         memcpy(d->pot_virial, res->virial, sizeof d->pot_virial);
-        if (is_npt(d)) {
-            double kT = TS_MD_KB * d->p.temperature;
-            d->W = (dof(s) + 3.0) * kT * d->p.pdamp * d->p.pdamp;
-        }
     }
+    if (d->need_W && is_npt(d)) {
+        /* barostat mass from the stage's higher target temperature (a ramp
+         * from ~0 K would otherwise give a massless barostat) */
+        double kT = TS_MD_KB * (d->T0 > d->T1 ? d->T0 : d->T1);
+        d->W = (dof(s) + 3.0) * kT * d->p.pdamp * d->p.pdamp;
+    }
+    d->need_W = 0;
     for (long step = 0; step < nsteps; step++) {
         if (ts_interrupted()) return ts_error_set(TS_ERR_INTERRUPTED, "dynamics interrupted");
+        if (d->ramp_n > 0) {
+            /* the target of step k is the ramp value at k (as LAMMPS: delta =
+             * (ntimestep - beginstep)/(endstep - beginstep) after the increment) */
+            d->ramp_k++;
+            apply_targets(d);
+        }
         switch (d->p.ensemble) {
         case TS_MD_NVE:
             kick(s, 0.5 * dt);
@@ -321,12 +353,19 @@ int ts_md_dyn_get_state(const ts_md_dyn *d, double *st)
     for (int m = 0; m < MAXCHAIN; m++) st[k++] = d->vxi[m];
     for (int m = 0; m < 3; m++) st[k++] = d->veps[m];
     st[k++] = d->heat;
+    st[k++] = (double)d->ramp_k;
+    st[k++] = (double)d->ramp_n;
+    st[k++] = d->T0;
+    st[k++] = d->T1;
+    st[k++] = d->P0;
+    st[k++] = d->P1;
     return k;
 }
 
 int ts_md_dyn_set_state(ts_md_dyn *d, const double *st, int n)
 {
-    if (n != TS_MD_DYN_STATE_LEN)
+    /* 25 values: checkpoints written before ramps existed (no ramp) */
+    if (n != TS_MD_DYN_STATE_LEN && n != TS_MD_DYN_STATE_LEN - 6)
         return ts_error_set(TS_ERR_FORMAT, "dynamics state: %d values, expected %d", n, TS_MD_DYN_STATE_LEN);
     int k = 0;
     d->time = st[k++];
@@ -334,7 +373,46 @@ int ts_md_dyn_set_state(ts_md_dyn *d, const double *st, int n)
     for (int m = 0; m < MAXCHAIN; m++) d->vxi[m] = st[k++];
     for (int m = 0; m < 3; m++) d->veps[m] = st[k++];
     d->heat = st[k++];
+    if (n == TS_MD_DYN_STATE_LEN) {
+        double rk = st[k++], rn = st[k++];
+        if (!(rk >= 0 && rn >= 0 && rk <= 1e15 && rn <= 1e15 && rk == (long)rk && rn == (long)rn))
+            return ts_error_set(TS_ERR_FORMAT, "dynamics state: bad ramp position %g of %g", rk, rn);
+        d->ramp_k = (long)rk;
+        d->ramp_n = (long)rn;
+        d->T0 = st[k++];
+        d->T1 = st[k++];
+        d->P0 = st[k++];
+        d->P1 = st[k++];
+        apply_targets(d);
+        d->need_W = 1;
+    }
     return 0;
+}
+
+int ts_md_dyn_set_ramp(ts_md_dyn *d, double T0, double T1, double P0, double P1, long nsteps)
+{
+    if (nsteps < 0) return ts_error_set(TS_ERR_RANGE, "dynamics: ramp of %ld steps", nsteps);
+    if (d->p.ensemble != TS_MD_NVE && !(T0 > 0 && T1 > 0))
+        return ts_error_set(TS_ERR_RANGE, "dynamics: ramp temperatures must be > 0 K (%g, %g)", T0, T1);
+    if (!(fabs(P0) < 1e8 && fabs(P1) < 1e8))
+        return ts_error_set(TS_ERR_RANGE, "dynamics: ramp pressures out of range (%g, %g)", P0, P1);
+    d->T0 = T0;
+    d->T1 = T1;
+    d->P0 = P0;
+    d->P1 = P1;
+    d->ramp_k = 0;
+    d->ramp_n = nsteps;
+    apply_targets(d);
+    d->need_W = 1;
+    return 0;
+}
+
+double ts_md_dyn_target_temperature(const ts_md_dyn *d) { return d->p.temperature; }
+double ts_md_dyn_target_pressure(const ts_md_dyn *d) { return d->p.pressure; }
+long ts_md_dyn_ramp_position(const ts_md_dyn *d, long *nsteps)
+{
+    if (nsteps) *nsteps = d->ramp_n;
+    return d->ramp_k;
 }
 
 double ts_md_dyn_time(const ts_md_dyn *d) { return d->time; }

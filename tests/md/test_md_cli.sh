@@ -53,6 +53,21 @@ for f in full half; do sed 's/ensemble = nhc/ensemble = langevin/' "$W/$f.ini" >
 "$T" md run "$W/halfL.ini" --out "$W/rhalfL" --resume --quiet > /dev/null 2>&1 || fail "half langevin resume"
 a=$(tail -1 "$W/rfullL/thermo.csv" | cut -d, -f4); b=$(tail -1 "$W/rhalfL/thermo.csv" | cut -d, -f4)
 awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "langevin restart diverged: $a vs $b"
+# [stage.N] ramps: NHC 500 -> 800 K (30 steps), then 800 -> 400 K (30 steps);
+# the checkpoint at step 50 (middle of the second ramp) resumed in a copy of
+# the folder finishes the protocol like the uninterrupted run
+sed '/^\[md\]/,$d' "$W/in.ini" > "$W/st.ini"
+printf '[md]\nensemble = nhc\nthermo_every = 10\ndump_every = 0\ncheckpoint_every = 25\n[stage.1]\nsteps = 30\ntemperature = 500\ntemperature_stop = 800\n[stage.2]\nsteps = 30\ntemperature = 800\ntemperature_stop = 400\n' >> "$W/st.ini"
+"$T" md run "$W/st.ini" --out "$W/rst" --quiet > /dev/null 2>&1 || fail "stage run"
+grep -q '^30,.*,800$' "$W/rst/thermo.csv" || fail "stage 1 does not end at 800 K"
+grep -q '^60,.*,400$' "$W/rst/thermo.csv" || fail "stage 2 does not end at 400 K"
+mkdir -p "$W/rst2"; cp "$W/rst/checkpoint.data" "$W/rst/checkpoint.step" "$W/rst2/"
+head -1 "$W/rst2/checkpoint.step" | grep -q '^50$' || fail "stage checkpoint step"
+"$T" md run "$W/st.ini" --out "$W/rst2" --resume --quiet > /dev/null 2>&1 || fail "stage resume"
+head -2 "$W/rst2/thermo.csv" | tail -1 | grep -q '^50,' || fail "stage resume did not start at 50"
+a=$(tail -1 "$W/rst/thermo.csv" | cut -d, -f4); b=$(tail -1 "$W/rst2/thermo.csv" | cut -d, -f4)
+awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 1e-8) }' || fail "stage restart diverged: $a vs $b"
+[ "$(tail -1 "$W/rst/thermo.csv" | cut -d, -f10)" = "$(tail -1 "$W/rst2/thermo.csv" | cut -d, -f10)" ] || fail "stage restart target"
 # bad input: unknown key -> exit 1 with file:line, no outputs
 printf '[potential]\nlibrary = x\nbogus = 1\n' > "$W/bad.ini"
 "$T" md run "$W/bad.ini" --out "$W/badrun" > "$W/bad.txt" 2>&1; rc=$?
