@@ -88,9 +88,11 @@ static void test_zero_sigma(void)
     }
     /* a tree not from a netlist, or a missing netlist, is rejected */
     m.nl = NULL;
-    TS_CHECK_ERR(ts_em_mc_run(list, nt, &p, &o, &m, &r0), TS_ERR_INVAL);
     ts_em_mc_result_destroy(r0);
     ts_em_mc_result_destroy(r1);
+    r0 = NULL;
+    TS_CHECK_ERR(ts_em_mc_run(list, nt, &p, &o, &m, &r0), TS_ERR_INVAL);
+    TS_CHECK(r0 == NULL);
     free(load);
     free(wf);
     free(res);
