@@ -16,25 +16,12 @@
 
 #include "nn/nn_internal.h"
 
-/* forward of one (image, group) block; same statistics code as groupnorm.c */
+/* forward of one (image, group) block; statistics by groupnorm.c's ts_nn_gn_stats_ */
 TS_NN_CLONES static void gng_fwd_group(float *restrict y, float *mean, float *rstd, const float *restrict x,
                                        const float *gamma, const float *beta, int gi, int cg, int sp, float eps)
 {
-    const size_t len = (size_t)cg * sp;
-    double s = 0.0;
-    TS_NN_OMP(simd reduction(+ : s))
-    for (size_t i = 0; i < len; i++) s += x[i];
-    double mu = s / (double)len, v = 0.0;
-    TS_NN_OMP(simd reduction(+ : v))
-    for (size_t i = 0; i < len; i++) {
-        double d = x[i] - mu;
-        v += d * d;
-    }
-    v /= (double)len;
-    float r = (float)(1.0 / sqrt(v + eps));
-    float muf = (float)mu;
-    *mean = muf;
-    *rstd = r;
+    ts_nn_gn_stats_(x, (size_t)cg * sp, eps, mean, rstd);
+    const float muf = *mean, r = *rstd;
     for (int k = 0; k < cg; k++) {
         int ch = gi * cg + k;
         float ga = gamma ? gamma[ch] : 1.0f, be = beta ? beta[ch] : 0.0f;

@@ -124,4 +124,24 @@ size_t ts_nn_optim_state_size_(const ts_nn_optim *o);
 /* Number of floats in parameter idx (0 for a bad index). */
 size_t ts_nn_params_numel_(const ts_nn_params *p, int idx);
 
+/* Statistics of one (image, group) block of len values: μ = mean x, r = 1/√(σ²+ε)
+ * (biased σ², sums in double). Used by groupnorm.c and the fused GroupNorm + GELU, so both layers
+ * normalise with bitwise the same μ and r; inline, so it is compiled inside
+ * each caller's AVX-512/AVX2/baseline clone. */
+__attribute__((always_inline)) static inline void ts_nn_gn_stats_(const float *restrict x, size_t len, float eps, float *mean, float *rstd)
+{
+    double s = 0.0;
+    TS_NN_OMP(simd reduction(+ : s))
+    for (size_t i = 0; i < len; i++) s += x[i];
+    double mu = s / (double)len, v = 0.0;
+    TS_NN_OMP(simd reduction(+ : v))
+    for (size_t i = 0; i < len; i++) {
+        double d = x[i] - mu;
+        v += d * d;
+    }
+    v /= (double)len;
+    *rstd = (float)(1.0 / sqrt(v + eps));
+    *mean = (float)mu;
+}
+
 #endif
