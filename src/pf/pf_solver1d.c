@@ -638,6 +638,14 @@ int ts_pf_sim_save(const ts_pf_sim *s, const char *path)
     return ts_afile_commit(f);
 }
 
+/* 1 if all n values are finite (checkpoint readers of 1D and 2D). */
+int ts_pf_all_finite_(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) return 0;
+    return 1;
+}
+
 int ts_pf_sim_load(const ts_pf_params *p, const char *path, ts_pf_sim **out)
 {
     *out = NULL;
@@ -682,10 +690,9 @@ int ts_pf_sim_load(const ts_pf_params *p, const char *path, ts_pf_sim **out)
     int bad = !(sc[0] >= 0 && isfinite(sc[0]) && sc[1] > 0 && isfinite(sc[1]) && isfinite(sc[2]) &&
                 isfinite(sc[3]) && isfinite(sc[4]) && cnt[0] >= 0 && cnt[1] >= 0 &&
                 (hdr[2] == 0 || hdr[2] == 1));
-    for (size_t i = 0; i < nP && !bad; i++)
-        bad = !isfinite(s->eta[i]) || !isfinite(s->pcum[i]) || !isfinite(s->deta_prev[i]);
-    for (size_t i = 0; i < n && !bad; i++) bad = !isfinite(s->c[i]) || !isfinite(s->dc_prev[i]);
-    for (size_t i = 0; i < 6 * nP && !bad; i++) bad = !isfinite(s->epl[i]);
+    bad = bad || !ts_pf_all_finite_(s->eta, nP) || !ts_pf_all_finite_(s->pcum, nP) ||
+          !ts_pf_all_finite_(s->deta_prev, nP) || !ts_pf_all_finite_(s->c, n) ||
+          !ts_pf_all_finite_(s->dc_prev, n) || !ts_pf_all_finite_(s->epl, 6 * nP);
     if (bad) {
         ts_pf_sim_destroy(s);
         return ts_error_set(TS_ERR_FORMAT,

@@ -104,6 +104,7 @@ void ts_pf_sim2d_set_c_conv(ts_pf_sim2d *s, double tol) { s->c_conv = tol; }
 void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st) { *st = s->st; }
 
 double *ts_pf_hc_strain_(ts_pf_hc *h); /* pf_elastic2d.c: the warm-start strain [3][n] */
+int ts_pf_all_finite_(const double *v, size_t n); /* pf_solver1d.c */
 
 static size_t N2(const ts_pf_sim2d *s) { return (size_t)s->nx * s->ny; }
 
@@ -800,6 +801,18 @@ int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path,
     if (!ok) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_FORMAT, "%s: truncated checkpoint", path);
+    }
+    /* as in the 1D reader: a corrupt file must not start a run that hangs or spreads NaN */
+    int bad = !(sc[0] >= 0 && isfinite(sc[0]) && sc[1] > 0 && isfinite(sc[1]) && isfinite(sc[2]) && cnt[0] >= 0 &&
+                cnt[1] >= 0 && (hdr[3] == 0 || hdr[3] == 1)) ||
+              !ts_pf_all_finite_(s->eta, nP) || !ts_pf_all_finite_(s->c, n) ||
+              !ts_pf_all_finite_(s->deta_prev, nP) || !ts_pf_all_finite_(s->dc_prev, n);
+    if (mech)
+        bad = bad || s->mech_every < 1 || !ts_pf_all_finite_(s->epl, 6 * nP) || !ts_pf_all_finite_(s->pcum, nP);
+    if (bad) {
+        ts_pf_sim2d_destroy(s);
+        return ts_error_set(TS_ERR_FORMAT,
+                            "%s: corrupt checkpoint (non-finite field, negative time or step size <= 0)", path);
     }
     s->have_prev = hdr[3];
     s->t = sc[0];
