@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np
 import torch
 import torch.nn.functional as F
-from make_unet_golden import UNet, parse_cfg
+from make_unet_golden import UNet, parse_cfg, write_safetensors
 
 LEVELS = ["PVD", "ECD1", "ECD2", "ECD3"]
 CODES = [0.0, 30.0, 60.0, 120.0]
@@ -87,23 +87,11 @@ def read_config(path):
 
 
 def write_st(path, tensors, meta):
-    """safetensors writer (F32), atomic (temporary file, then rename)."""
-    header, blobs, off = {}, [], 0
-    for name, arr in tensors.items():
-        raw = np.ascontiguousarray(arr.detach().cpu().numpy() if torch.is_tensor(arr) else arr).astype("<f4").tobytes()
-        shape = list(arr.shape)
-        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    header["__metadata__"] = {k: str(v) for k, v in meta.items()}
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
+    """safetensors (F32), atomic: the oracle's writer on a temporary file, then rename."""
+    t = {k: (v if torch.is_tensor(v) else torch.from_numpy(np.ascontiguousarray(v))).detach().cpu().float()
+         for k, v in tensors.items()}
     tmp = path + ".tmp"
-    with open(tmp, "wb") as fp:
-        fp.write(struct.pack("<Q", len(h)))
-        fp.write(h)
-        for b in blobs:
-            fp.write(b)
+    write_safetensors(tmp, t, {k: str(v) for k, v in meta.items()})
     os.replace(tmp, path)
 
 
