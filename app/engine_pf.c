@@ -858,12 +858,14 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_run_create(out, "pf run2d", seed, &run);
     if (!rc) rc = ts_run_write_ini(run, cfg);
     char *ck = run ? ts_run_path(run, "checkpoint2d.bin") : NULL, *hp = run ? ts_run_path(run, "checkpoint2d_history.csv") : NULL;
-    if (!rc && (!ck || !hp)) rc = ts_error_set(TS_ERR_NOMEM, "oom");
+    char *wp = run ? ts_run_path(run, "fftw_wisdom.txt") : NULL;
+    if (!rc && (!ck || !hp || !wp)) rc = ts_error_set(TS_ERR_NOMEM, "oom");
     ts_pf_sim2d *s = NULL;
     history h = {0, 0, p.nphase, NULL, NULL};
     double d[TS_PF_MAXPHASE], w0 = ts_time_now();
     if (!rc && restart && ts_file_exists(ck)) {
-        rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
+        rc = ts_pf_fft_wisdom_import(wp); /* the plans of the interrupted run */
+        if (!rc) rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
         if (!rc) rc = read_history(hp, &p, &h);
         if (!rc) hist_trim(&h, ts_pf_sim2d_time(s));
         if (!rc) ts_log_info("pf: restarting %s at t = %g s", name, ts_pf_sim2d_time(s));
@@ -874,6 +876,7 @@ static int cmd_run2d(int argc, char **argv)
             rc = hist_push(&h, 0, d);
         }
     }
+    if (!rc) rc = ts_pf_fft_wisdom_export(wp);
     if (s) ts_pf_sim2d_set_hc_tol(s, hc_tol);
     if (s) ts_pf_sim2d_set_mech_every(s, (int)mech_every);
     if (s) ts_pf_sim2d_set_c_split_local(s, strcmp(csplit, "face") == 0);
@@ -988,6 +991,7 @@ static int cmd_run2d(int argc, char **argv)
     }
     free(ck);
     free(hp);
+    free(wp);
     char *path = NULL;
     if (!rc) {
         path = ts_run_path(run, "thickness.csv");

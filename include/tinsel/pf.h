@@ -244,6 +244,12 @@ const double *ts_pf_sim2d_pcum(const ts_pf_sim2d *s);
 /* Checkpoint (binary, atomic) and restart; load checks grid, phases, mechanics. */
 int ts_pf_sim2d_save(const ts_pf_sim2d *s, const char *path);
 int ts_pf_sim2d_load(const ts_pf_params *p, int ny, double dy, const char *path, ts_pf_sim2d **out);
+/* FFTW wisdom of the 2D plans (FFTW_MEASURE): export after planning, import
+ * before a restart's planning so the restart picks the same algorithms and
+ * repeats the uninterrupted run bit for bit. Import of a missing file is a
+ * no-op; export is atomic. */
+int ts_pf_fft_wisdom_import(const char *path);
+int ts_pf_fft_wisdom_export(const char *path);
 /* y-averaged layer thickness d[r] = dx dy sum phi_r / (ny dy), m */
 void ts_pf_sim2d_thickness(const ts_pf_sim2d *s, double *d);
 /* Process CPU seconds (all threads together) spent per part of the step since

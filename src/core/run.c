@@ -1,7 +1,13 @@
 /* Run folders (--out DIR) and run.ini provenance. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tinsel/core.h"
 
@@ -17,10 +23,32 @@ struct ts_run {
 
 const char *ts_git_revision(void) { return TS_GIT_REV; }
 
+/* Remove temporary files ("NAME.tmp.PID", see ts_tmp_path) that a killed run
+ * left behind; a file whose process still lives is another run's and stays. */
+static void sweep_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (!t) continue;
+        char *end;
+        long pid = strtol(t + 5, &end, 10);
+        if (*end != '\0' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char *path = ts_path_join(dir, e->d_name);
+        if (path) remove(path);
+        free(path);
+    }
+    closedir(d);
+}
+
 int ts_run_create(const char *dir, const char *command, uint64_t seed, ts_run **out)
 {
     *out = NULL;
     TS_TRY(ts_mkdir_p(dir));
+    sweep_stale_tmp(dir);
     ts_run *r = calloc(1, sizeof *r);
     TS_CHECK_ALLOC(r);
     r->dir = malloc(strlen(dir) + 1);
