@@ -103,6 +103,7 @@ static int read_train_config(ts_config *cf, ts_micro_ddpm_config *c, train_opts 
     GETL("unet", "cemb", u->cemb, 1, 4096)
     GETL("unet", "convs", u->nconv, 1, TS_MICRO_UNET_MAXCONV)
     GETL("unet", "mid_convs", u->nmid, 1, TS_MICRO_UNET_MAXCONV)
+    GETL("unet", "plain_input", u->in_plain, 0, 1) /* 1: no GroupNorm on the first input conv (not the seed) */
     GETL("ddpm", "T", c->T, 2, 100000)
     GETL("train", "batch", c->batch, 1, 4096)
 #undef GETL
@@ -144,7 +145,7 @@ int micro_cmd_train(int argc, char **argv)
     double max_min = 0;
     ts_opt opts[] = {
         {"config", TS_OPT_STRING, &config, "FILE",
-         "INI run file: [unet] size levels channels attention_levels heads groups temb cemb convs mid_convs; "
+         "INI run file: [unet] size levels channels attention_levels heads groups temb cemb convs mid_convs plain_input; "
          "[ddpm] T beta_start beta_end; [train] steps batch lr ema_decay ema_start checkpoint_every log_every threads "
          "(docs/micro.md; defaults: 32 px, 3 levels, 16,32,32,64, attention 2,3, T 1000, beta 1e-4..0.02, Adam 3e-4, "
          "batch 2, EMA 0.995 from step 2000, 2000 steps)"},

@@ -338,6 +338,11 @@ typedef struct {
     int cemb;        /* condition-embedding width */
     int nconv;       /* 3x3 conv units per down/up block (seed: 4; input block: 2) */
     int nmid;        /* conv units in the bottleneck (seed: 6) */
+    int in_plain;    /* 0 (seed): every conv unit is conv -> GroupNorm -> GELU. 1: the input
+                      * block's first unit is conv (with bias) -> GELU, no GroupNorm. With
+                      * the seed's units the network is blind to the amplitude of x_t (a
+                      * bias-free conv followed by GroupNorm is scale invariant), which
+                      * breaks deterministic DDIM sampling; docs/micro.md "DDIM". */
 } ts_micro_unet_config;
 
 /* A small CPU configuration: 32 px, 3 levels, channels 16,32,32,64,

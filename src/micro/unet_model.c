@@ -15,7 +15,9 @@
  *     of the levels flagged in attn (seed: 4 heads, down levels 3-6 and up
  *     levels 6-3 of the 512-px model; the bottleneck gets it at level L);
  *   final 1x1 conv to the image channels.
- * Convs inside units have no bias (GroupNorm follows). Shapes NCHW.
+ * Convs inside units have no bias (GroupNorm follows), except the plain
+ * first unit of the input block (in_plain = 1: conv with bias -> GELU; not in
+ * the seed, see micro.h). Shapes NCHW.
  * Forward keeps every activation in the caller's arena for backward; the
  * nn layer functions accumulate (+=) gradients, so every gradient buffer is
  * a zeroed arena block. The PyTorch oracle (tests/oracles/micro/
@@ -33,6 +35,7 @@
 
 typedef struct {
     int w, gw, gb; /* parameter indices: conv weight, GroupNorm gamma/beta */
+    int plain, cb; /* 1: conv (bias cb) -> GELU without GroupNorm (in_plain) */
     int cin, cout;
     /* saved by forward */
     const float *x;
@@ -116,6 +119,8 @@ int ts_micro_unet_config_check(const ts_micro_unet_config *c)
     if (c->temb < 2 || c->temb % 2 || c->temb > maxch)
         return ts_error_set(TS_ERR_RANGE, "unet: temb %d must be even, 2..%d", c->temb, maxch);
     if (c->cemb < 1 || c->cemb > maxch) return ts_error_set(TS_ERR_RANGE, "unet: cemb %d outside 1..%d", c->cemb, maxch);
+    if (c->in_plain != 0 && c->in_plain != 1)
+        return ts_error_set(TS_ERR_RANGE, "unet: in_plain %d must be 0 (seed) or 1", c->in_plain);
     if (c->nconv < 1 || c->nconv > TS_MICRO_UNET_MAXCONV || c->nmid < 1 || c->nmid > TS_MICRO_UNET_MAXCONV)
         return ts_error_set(TS_ERR_RANGE, "unet: convs per block %d and bottleneck convs %d must be in 1..%d",
                             c->nconv, c->nmid, TS_MICRO_UNET_MAXCONV);
@@ -147,10 +152,11 @@ int ts_micro_unet_config_format(const ts_micro_unet_config *c, char *buf, size_t
     char chs[200], ats[200];
     if (fmt_list(chs, sizeof chs, c->ch, c->levels + 1) || fmt_list(ats, sizeof ats, c->attn, c->levels + 1))
         return ts_error_set(TS_ERR_RANGE, "unet: configuration too long to format");
+    /* in_plain is written only when set, so seed-layout files keep their form */
     int m = snprintf(buf, n, "size=%d channels=%d levels=%d ch=%s attn=%s heads=%d groups=%d temb=%d cemb=%d "
-                             "nconv=%d nmid=%d",
+                             "nconv=%d nmid=%d%s",
                      c->size, c->channels, c->levels, chs, ats, c->heads, c->groups, c->temb, c->cemb, c->nconv,
-                     c->nmid);
+                     c->nmid, c->in_plain ? " in_plain=1" : "");
     if (m < 0 || (size_t)m >= n) return ts_error_set(TS_ERR_RANGE, "unet: buffer too small for the configuration");
     return 0;
 }
@@ -173,8 +179,8 @@ static int parse_ints(const char *v, int *out, int maxn, int *k)
 int ts_micro_unet_config_parse(const char *s, ts_micro_unet_config *c)
 {
     static const char *keys[] = {"size", "channels", "levels", "ch", "attn", "heads",
-                                 "groups", "temb", "cemb", "nconv", "nmid"};
-    enum { NK = 11 };
+                                 "groups", "temb", "cemb", "nconv", "nmid", "in_plain"};
+    enum { NK = 12, NREQ = 11 }; /* in_plain is optional (0) */
     int seen[NK] = {0}, nch = 0, nat = 0;
     memset(c, 0, sizeof *c);
     const char *p = s;
@@ -192,7 +198,7 @@ int ts_micro_unet_config_parse(const char *s, ts_micro_unet_config *c)
             return ts_error_set(TS_ERR_PARSE, "unet configuration: bad value for '%s'", keys[key]);
         seen[key] = 1;
         int *dst[] = {&c->size, &c->channels, &c->levels, NULL, NULL, &c->heads,
-                      &c->groups, &c->temb, &c->cemb, &c->nconv, &c->nmid};
+                      &c->groups, &c->temb, &c->cemb, &c->nconv, &c->nmid, &c->in_plain};
         if (key == 3) {
             memcpy(c->ch, vals, (size_t)nv * sizeof *vals);
             nch = nv;
@@ -203,7 +209,7 @@ int ts_micro_unet_config_parse(const char *s, ts_micro_unet_config *c)
             *dst[key] = vals[0];
         p = strchr(eq, ' ');
     }
-    for (int k = 0; k < NK; k++)
+    for (int k = 0; k < NREQ; k++)
         if (!seen[k]) return ts_error_set(TS_ERR_PARSE, "unet configuration: missing '%s'", keys[k]);
     if (nch != c->levels + 1 || nat != c->levels + 1)
         return ts_error_set(TS_ERR_PARSE, "unet configuration: ch and attn need levels + 1 = %d entries",
@@ -237,6 +243,12 @@ static int declare_block(ts_micro_unet *u, block *B)
         char nm[32];
         snprintf(nm, sizeof nm, "conv%d.weight", k);
         rc |= add_param(u->P, B->name, nm, 4, U->cout, U->cin, 3, 3, &U->w);
+        U->plain = B->kind == BK_INC && k == 0 && c->in_plain;
+        if (U->plain) { /* conv with bias, no GroupNorm */
+            snprintf(nm, sizeof nm, "conv%d.bias", k);
+            rc |= add_param(u->P, B->name, nm, 1, U->cout, 0, 0, 0, &U->cb);
+            continue;
+        }
         snprintf(nm, sizeof nm, "gn%d.weight", k);
         rc |= add_param(u->P, B->name, nm, 1, U->cout, 0, 0, 0, &U->gw);
         snprintf(nm, sizeof nm, "gn%d.bias", k);
@@ -340,6 +352,10 @@ int ts_micro_unet_init(ts_micro_unet *u, ts_rng *rng)
         init_fan(u, B->tb, c->temb, rng);
         for (int k = 0; k < B->nu; k++) {
             init_fan(u, B->u[k].w, B->u[k].cin * 9, rng);
+            if (B->u[k].plain) {
+                init_fan(u, B->u[k].cb, B->u[k].cin * 9, rng);
+                continue;
+            }
             init_const(u, B->u[k].gw, 1.0f);
             init_const(u, B->u[k].gb, 0.0f);
         }
@@ -441,7 +457,12 @@ static int block_forward(ts_micro_unet *u, ts_nn_arena *A, block *B, const float
         ALLOC(U->rstd, (size_t)n * u->c.groups);
         ts_nn_conv_shape s;
         TS_TRY(ts_nn_conv2d_shape(&s, n, U->cin, B->h, B->w, U->cout, 3, 3, 1, 1, 1, 1));
-        TS_TRY(ts_nn_conv_forward(&s, U->y, x, PD(U->w), NULL));
+        TS_TRY(ts_nn_conv_forward(&s, U->y, x, PD(U->w), U->plain ? PD(U->cb) : NULL));
+        if (U->plain) {
+            ts_nn_gelu_forward(U->a, U->y, m);
+            x = U->a;
+            continue;
+        }
         /* GroupNorm + GELU fused (the GroupNorm output is recomputed in backward) */
         TS_TRY(ts_nn_groupnorm_gelu_forward(U->a, U->mean, U->rstd, U->y, PD(U->gw), PD(U->gb), n, U->cout, hw,
                                             u->c.groups, GN_EPS));
@@ -517,13 +538,16 @@ static int block_backward(ts_micro_unet *u, ts_nn_arena *A, block *B, float *dfi
         const size_t mu = (size_t)n * U->cout * sp;
         float *dy, *dx;
         ALLOC(dy, mu);
-        TS_TRY(ts_nn_groupnorm_gelu_backward(dy, PG(U->gw), PG(U->gb), da, U->y, U->mean, U->rstd, PD(U->gw),
-                                             PD(U->gb), n, U->cout, hw, u->c.groups));
+        if (U->plain)
+            ts_nn_gelu_backward(dy, da, U->y, mu);
+        else
+            TS_TRY(ts_nn_groupnorm_gelu_backward(dy, PG(U->gw), PG(U->gb), da, U->y, U->mean, U->rstd, PD(U->gw),
+                                                 PD(U->gb), n, U->cout, hw, u->c.groups));
         if (k) ALLOC(dx, (size_t)n * U->cin * sp);
         else dx = dcat;
         ts_nn_conv_shape s;
         TS_TRY(ts_nn_conv2d_shape(&s, n, U->cin, B->h, B->w, U->cout, 3, 3, 1, 1, 1, 1));
-        TS_TRY(ts_nn_conv_backward(&s, dx, PG(U->w), NULL, dy, U->x, PD(U->w)));
+        TS_TRY(ts_nn_conv_backward(&s, dx, PG(U->w), U->plain ? PG(U->cb) : NULL, dy, U->x, PD(U->w)));
         da = dx;
     }
     /* split the concatenation */

@@ -37,17 +37,20 @@ static double max_diff(const float *a, const float *b, size_t n)
     return m;
 }
 
+/* the golden under test: the seed's units, or in_plain = 1 (plain first input conv) */
+static const char *golden = TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors";
+
 static void test_unet_vs_pytorch(void)
 {
     ts_nn_safetensors *st = NULL;
-    TS_CHECK_OK(ts_nn_st_read(TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors", &st));
+    TS_CHECK_OK(ts_nn_st_read(golden, &st));
     if (!st) return;
     ts_micro_unet_config c;
     TS_CHECK_OK(ts_micro_unet_config_parse(ts_nn_st_meta(st, "unet"), &c));
     ts_micro_unet *u = NULL;
     TS_CHECK_OK(ts_micro_unet_create(&c, &u));
     ts_nn_params *P = ts_micro_unet_params(u);
-    TS_CHECK_OK(ts_nn_params_load(P, TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors", 1));
+    TS_CHECK_OK(ts_nn_params_load(P, golden, 1));
     const float *x = ts_nn_st_data(st, ts_nn_st_find(st, "in.x"));
     const float *t = ts_nn_st_data(st, ts_nn_st_find(st, "in.t"));
     const float *cond = ts_nn_st_data(st, ts_nn_st_find(st, "in.cond"));
@@ -80,8 +83,8 @@ static void test_unet_vs_pytorch(void)
         if (e > eg) eg = e, worst = ts_nn_params_name(P, i);
         TS_CHECK_MSG(e <= TOL_GRAD, "%s: max error / max|ref| = %.3g", name, e);
     }
-    printf("unet vs PyTorch float64: forward %.2e, dx %.2e, worst parameter gradient %.2e (%s), %zu weights\n", ef, edx,
-           eg, worst, ts_nn_params_total(P));
+    printf("unet (in_plain %d) vs PyTorch float64: forward %.2e, dx %.2e, worst parameter gradient %.2e (%s), %zu weights\n",
+           c.in_plain, ef, edx, eg, worst, ts_nn_params_total(P));
     ts_nn_arena_destroy(A);
     free(y);
     free(dx);
@@ -98,7 +101,7 @@ static void test_unet_vs_pytorch(void)
 
 static void test_ddim_vs_pytorch(void)
 {
-    const char *path = TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors";
+    const char *path = golden;
     ts_nn_safetensors *st = NULL;
     TS_CHECK_OK(ts_nn_st_read(path, &st));
     if (!st) return;
@@ -462,6 +465,10 @@ int main(int argc, char **argv)
     TS_RUN(test_schedule);
     TS_RUN(test_unet_vs_pytorch);
     TS_RUN(test_ddim_vs_pytorch);
+    golden = TS_SOURCE_DIR "/tests/micro/data/unet_tiny_plain.safetensors";
+    TS_RUN(test_unet_vs_pytorch);
+    TS_RUN(test_ddim_vs_pytorch);
+    golden = TS_SOURCE_DIR "/tests/micro/data/unet_tiny.safetensors";
     TS_RUN(test_q_sample_stats);
     TS_RUN(test_train_loss_falls_and_resume);
     TS_RUN(test_config_and_bad_input);

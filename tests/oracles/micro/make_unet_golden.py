@@ -8,6 +8,7 @@ ref.out, ref.dx and grad/<parameter>.
 
 Run with /usr/bin/python3 (Debian python3-torch 1.13):
   /usr/bin/python3 tests/oracles/micro/make_unet_golden.py tests/micro/data/unet_tiny.safetensors
+  /usr/bin/python3 tests/oracles/micro/make_unet_golden.py tests/micro/data/unet_tiny_plain.safetensors in_plain=1
 Also used by bench/ddpm (build_model) to time the same network in PyTorch.
 """
 import json, math, struct, sys
@@ -19,14 +20,16 @@ NCMAP = 2
 
 
 class Block(nn.Module):
-    def __init__(self, cin, cout, nconv, h, cemb, temb, attn, heads, groups):
+    def __init__(self, cin, cout, nconv, h, cemb, temb, attn, heads, groups, plain0=False):
         super().__init__()
-        self.h, self.nconv, self.has_attn = h, nconv, attn
+        self.h, self.nconv, self.has_attn, self.plain0 = h, nconv, attn, plain0
         self.cmap = nn.Linear(cemb, NCMAP * h * h)
         self.temb = nn.Linear(temb, cout)
         for k in range(nconv):
-            setattr(self, f"conv{k}", nn.Conv2d(cin if k == 0 else cout, cout, 3, padding=1, bias=False))
-            setattr(self, f"gn{k}", nn.GroupNorm(groups, cout))
+            plain = plain0 and k == 0  # in_plain: conv with bias -> GELU, no GroupNorm
+            setattr(self, f"conv{k}", nn.Conv2d(cin if k == 0 else cout, cout, 3, padding=1, bias=plain))
+            if not plain:
+                setattr(self, f"gn{k}", nn.GroupNorm(groups, cout))
         if attn:
             self.attn = nn.MultiheadAttention(cout, heads, batch_first=True)
 
@@ -35,7 +38,8 @@ class Block(nn.Module):
         cm = self.cmap(e).view(n, NCMAP, self.h, self.h)
         x = torch.cat(list(feats) + [cm], 1)
         for k in range(self.nconv):
-            x = F.gelu(getattr(self, f"gn{k}")(getattr(self, f"conv{k}")(x)))
+            y = getattr(self, f"conv{k}")(x)
+            x = F.gelu(y if (self.plain0 and k == 0) else getattr(self, f"gn{k}")(y))
         x = x + self.temb(s)[:, :, None, None]
         if self.has_attn:
             c = x.shape[1]
@@ -52,7 +56,8 @@ class UNet(nn.Module):
         L, ch, at, S = cfg["levels"], cfg["ch"], cfg["attn"], cfg["size"]
         kw = dict(cemb=cfg["cemb"], temb=cfg["temb"], heads=cfg["heads"], groups=cfg["groups"])
         self.cond = nn.Linear(2, cfg["cemb"])
-        blocks = {"inc": Block(cfg["channels"] + NCMAP, ch[0], 2, S, attn=at[0], **kw)}
+        blocks = {"inc": Block(cfg["channels"] + NCMAP, ch[0], 2, S, attn=at[0], plain0=bool(cfg.get("in_plain", 0)),
+                               **kw)}
         for l in range(1, L + 1):
             blocks[f"down{l}"] = Block(ch[l - 1] + NCMAP, ch[l], cfg["nconv"], S >> l, attn=at[l], **kw)
         blocks["mid"] = Block(ch[L] + NCMAP, ch[L], cfg["nmid"], S >> L, attn=at[L], **kw)
@@ -114,12 +119,14 @@ TINY = "size=16 channels=1 levels=2 ch=8,16,16 attn=0,1,1 heads=4 groups=2 temb=
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "unet_tiny.safetensors"
+    # optional second argument: extra configuration keys, e.g. "in_plain=1"
+    conf = TINY + (" " + sys.argv[2] if len(sys.argv) > 2 else "")
     torch.manual_seed(20261123)
-    cfg = parse_cfg(TINY)
+    cfg = parse_cfg(conf)
     net = UNet(cfg)
     with torch.no_grad():  # non-trivial GroupNorm and attention biases so that they are tested
         for k, v in net.named_parameters():
-            if ".gn" in k or "in_proj_bias" in k or "out_proj.bias" in k:
+            if ".gn" in k or "in_proj_bias" in k or "out_proj.bias" in k or k.endswith("conv0.bias"):
                 v.add_(0.2 * torch.randn_like(v))
     state32 = {k: v.detach().float().clone() for k, v in net.c_state().items()}
     net = net.double()
@@ -159,7 +166,7 @@ def main():
                 abp = ab[tp] if tp >= 0 else torch.tensor(1.0, dtype=torch.float64)
                 x = abp.sqrt() * x0 + (1 - abp).sqrt() * e
             tensors[f"ref.ddim10_clip{clip}"] = x.clamp(-1, 1)
-    write_safetensors(out, tensors, {"unet": TINY, "provenance": f"make_unet_golden.py, torch {torch.__version__}, float64"})
+    write_safetensors(out, tensors, {"unet": conf, "provenance": f"make_unet_golden.py, torch {torch.__version__}, float64"})
     print(f"wrote {out}: {len(state32)} parameters, {sum(v.numel() for v in state32.values())} weights")
 
 
