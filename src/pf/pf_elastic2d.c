@@ -82,8 +82,10 @@ int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3],
         h->F[c] = fftw_alloc_complex(ns);
         ok = h->F[c] != NULL;
         if (ok) {
-            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], FFTW_MEASURE);
-            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, FFTW_MEASURE);
+            /* measured plans only where speed matters (see pf_solver2d.c) */
+            unsigned fl = n >= PF_OMP_MIN ? FFTW_MEASURE : FFTW_ESTIMATE;
+            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], fl);
+            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, fl);
             ok = h->fwd[c] && h->bwd[c];
         }
     }

@@ -28,15 +28,17 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef TS_PF2D_PLAN
-#define TS_PF2D_PLAN FFTW_MEASURE
-#endif
-
 #include "tinsel/pf.h"
 
 /* OpenMP only above this many grid points: on small grids (the 1D-like
  * y = 2 tests) the parallel regions cost more than they save. */
 #define PF_OMP_MIN 16384
+/* FFTW planning: FFTW_MEASURE times candidate algorithms (~4x faster
+ * transforms at 512^2), so two processes may pick different ones and differ
+ * in the last bits; FFTW_ESTIMATE is deterministic. Small grids (the tests,
+ * where speed does not matter) use ESTIMATE so that separate runs agree bit
+ * for bit; restarts of measured runs reuse the run's wisdom (pf_wisdom.c). */
+#define TS_PF2D_PLAN(npts) ((npts) >= PF_OMP_MIN ? FFTW_MEASURE : FFTW_ESTIMATE)
 
 struct ts_pf_sim2d {
     ts_pf_params p;
@@ -265,8 +267,8 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
      * reset to 1 after planning so other FFTW users are unaffected */
     int nthr = omp_get_max_threads();
     if (nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads()) fftw_plan_with_nthreads(nthr);
-    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, TS_PF2D_PLAN);
-    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, TS_PF2D_PLAN);
+    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, TS_PF2D_PLAN(n));
+    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, TS_PF2D_PLAN(n));
     if (nthr > 1 && n >= PF_OMP_MIN) fftw_plan_with_nthreads(1);
     if (!s->fwd || !s->bwd) {
         ts_pf_sim2d_destroy(s);
