@@ -595,7 +595,10 @@ typedef struct {
     int vi_mc;           /* VI: draws of ε per step, 1 */
     double vi_lr;        /* VI: rate, 1e-2 */
     double vi_init_sd;   /* VI: initial posterior sd of every weight, 1e-4 */
+    int inputs;          /* current inputs: TS_EM_BPINN_IN_J0 (j/J0) or TS_EM_BPINN_IN_ZSCORE ((j - μ)/(σ_j |μ|)) */
 } ts_em_bpinn_options;
+
+enum { TS_EM_BPINN_IN_J0 = 0, TS_EM_BPINN_IN_ZSCORE = 1 };
 
 enum { TS_EM_BPINN_HMC = 0, TS_EM_BPINN_VI = 1 };
 
