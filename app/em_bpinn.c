@@ -180,6 +180,12 @@ static int cmd_train(int argc, char **argv)
     return rc ? ts_cli_fail(rc, "em bpinn train") : TS_EXIT_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* RMSE of a - b over rows 1..K (t > 0) of [K+1][nv], divided by scale. */
 static double rmse_rel(const double *a, const double *b, int K, int nv, double scale)
 {
@@ -333,6 +339,18 @@ static int cmd_predict(int argc, char **argv)
             if (fabs(bm[q] - om[q]) <= 2 * bp[q]) ncov++;
         }
         double cover = ntot ? (double)ncov / ntot : 0;
+        /* shrinkage of the spread: BPINN std / FV std at the vertex-times
+         * (t > 0) whose FV std exceeds 20 % of the largest; median, 10 %, 90 % */
+        double rq[3] = {NAN, NAN, NAN};
+        double *ratio = malloc(nq * sizeof(double));
+        size_t nr = 0;
+        for (size_t q = (size_t)nv; q < nq && ratio; q++)
+            if (fs[q] > 0.2 * smax) ratio[nr++] = bs[q] / fs[q];
+        if (nr > 0) {
+            qsort(ratio, nr, sizeof(double), cmp_double);
+            rq[0] = ratio[nr / 2], rq[1] = ratio[nr / 10], rq[2] = ratio[(9 * nr) / 10];
+        }
+        free(ratio);
         double e[8] = {rmse_rel(bm, fm, K, nv, range), rmse_rel(bs, fs, K, nv, range), rmse_rel(bs, fs, K, nv, smax),
                        rmse_rel(bm, om, K, nv, range), rmse_rel(bs, os, K, nv, range), rmse_rel(bs, os, K, nv, smax),
                        rmse_rel(om, fm, K, nv, range), rmse_rel(os, fs, K, nv, smax)};
@@ -340,13 +358,13 @@ static int cmd_predict(int argc, char **argv)
                                    "mean_err_vs_oracle", "std_err_vs_oracle_range", "std_err_vs_oracle_maxstd",
                                    "oracle_vs_fv_mean", "oracle_vs_fv_std_maxstd", "bpinn_predict_s", "oracle_s", "fv_mc_s",
                                    "max_std_input_Pa", "max_std_post_Pa", "post_coverage_2sd", "bpinn_predict_cpu_s",
-                                   "oracle_cpu_s", "fv_mc_cpu_s"};
+                                   "oracle_cpu_s", "fv_mc_cpu_s", "std_ratio_median", "std_ratio_p10", "std_ratio_p90"};
         char *path = ts_run_path(run, "calibration.csv");
         ts_csv *c = NULL;
-        rc = path ? ts_csv_open(path, 18, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        rc = path ? ts_csv_open(path, 21, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
-        double row[18] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc, si, sp, cover,
-                          c_pred, c_orc, c_mc};
+        double row[21] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc, si, sp, cover,
+                          c_pred, c_orc, c_mc, rq[0], rq[1], rq[2]};
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
@@ -361,6 +379,8 @@ static int cmd_predict(int argc, char **argv)
             printf("oracle vs FV MC:     mean %.4g %%, std %.4g %% of max std (discretisations)\n", 100 * e[6], 100 * e[7]);
             printf("times: BPINN predict %.3f s, oracle MC %.3f s, FV MC %.3f s (%ld draws); CPU %.3f, %.3f, %.3f s\n", t_pred,
                    t_orc, t_mc, draws, c_pred, c_orc, c_mc);
+            printf("spread:     BPINN std / FV std (where FV std > 20 %% of its max): median %.3g (10-90 %%: %.3g-%.3g)\n",
+                   rq[0], rq[1], rq[2]);
             printf("calibration: the BPINN mean is within 2 posterior sd of the oracle mean at %.1f %% of vertex-times\n",
                    100 * cover);
         }
