@@ -561,7 +561,8 @@ int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options 
 /* ------------------------------------------------------ BPINN (#10) */
 
 /* Bayesian physics-informed network of seed 003 Sec. IV on the junction
- * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) ->
+ * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) (or, with
+ * inputs = TS_EM_BPINN_IN_ZSCORE, the standardised (j_k - μ_k)/(σ_j |μ_k|)) ->
  * (d_q - 1) scaled arm fluxes ψ_a = ϕ_a + G_a (ψ = y · |G(J0)|, J0 = 1e9 A/m^2);
  * the last arm's flux follows from conservation Σ w n ψ = 0 (built in).
  * Segment stresses from the closed forms (junction model); loss = squared
