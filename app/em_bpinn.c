@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "em_mc.h"
@@ -23,7 +24,7 @@ static int set_num(ts_config *c, const char *sec, const char *key, double v)
 
 static int cmd_train(int argc, char **argv)
 {
-    const char *out = "em-bpinn", *config = NULL, *dist = "normal", *method = "hmc";
+    const char *out = "em-bpinn", *config = NULL, *dist = "normal", *method = "hmc", *inputs = NULL;
     uint64_t seed = 1, gen_seed = 1;
     long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
     double years = 10, sigma_j, rho, lr, step, noise, prior, target, vi_lr, vi_sd;
@@ -48,6 +49,7 @@ static int cmd_train(int argc, char **argv)
         {"bfgs-steps", TS_OPT_LONG, &bfgs, "N", "GSL BFGS2 iterations refining the MAP after Adam"},
         {"lr", TS_OPT_DOUBLE, &lr, "R", "Adam learning rate (cosine-decayed to 1 %)"},
         {"hops", TS_OPT_LONG, &hops, "R", "network inputs: currents of all segments within R edges of the junction (1: its own arms, the seed's)"},
+        {"inputs", TS_OPT_STRING, &inputs, "j0|zscore", "current inputs: j/1e9 A/m^2, or standardised (j - mean)/(sigma_j |mean|) per segment"},
         {"lsq-rounds", TS_OPT_LONG, &lsq, "N", "exact output-layer least-squares solves (variable projection) during/after Adam"},
         {"method", TS_OPT_STRING, &method, "hmc|vi", "posterior: Hamiltonian Monte Carlo or mean-field variational inference"},
         {"vi-steps", TS_OPT_LONG, &vi_steps, "N", "VI: Adam steps on the ELBO"},
@@ -76,8 +78,9 @@ static int cmd_train(int argc, char **argv)
     if (rc) return TS_EXIT_USAGE;
     int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
     int mi = !strcmp(method, "hmc") ? TS_EM_BPINN_HMC : !strcmp(method, "vi") ? TS_EM_BPINN_VI : -1;
-    if (mi < 0 || hops < 1 || hops > 1000 || lsq < 0 || lsq > 1000000 || vi_steps < 1 || vi_mc < 1 || vi_mc > 1000 || !(vi_lr > 0) || !(vi_sd > 0) || noise < 0) {
-        fprintf(stderr, "tinsel em bpinn train: need --method hmc|vi, --vi-steps, --vi-mc >= 1, --vi-lr, --vi-init-sd > 0, "
+    int ii = !inputs ? o.inputs : !strcmp(inputs, "j0") ? TS_EM_BPINN_IN_J0 : !strcmp(inputs, "zscore") ? TS_EM_BPINN_IN_ZSCORE : -1;
+    if (mi < 0 || ii < 0 || hops < 1 || hops > 1000 || lsq < 0 || lsq > 1000000 || vi_steps < 1 || vi_mc < 1 || vi_mc > 1000 || !(vi_lr > 0) || !(vi_sd > 0) || noise < 0) {
+        fprintf(stderr, "tinsel em bpinn train: need --method hmc|vi, --inputs j0|zscore, --vi-steps, --vi-mc >= 1, --vi-lr, --vi-init-sd > 0, "
                         "--noise-sd >= 0, --hops in [1, 1000] (see --help)\n");
         return TS_EXIT_USAGE;
     }
@@ -92,6 +95,7 @@ static int cmd_train(int argc, char **argv)
     o.var.dist = (ts_em_dist)di, o.adam_lr = lr, o.step0 = step, o.noise_sd = noise, o.prior_sd = prior;
     o.target_accept = target, o.seed = seed, o.nthreads = (int)threads;
     o.hops = (int)hops, o.lsq_rounds = (int)lsq, o.method = mi, o.vi_steps = (int)vi_steps, o.vi_mc = (int)vi_mc, o.vi_lr = vi_lr, o.vi_init_sd = vi_sd;
+    o.inputs = ii;
     ts_config *cfg = NULL;
     rc = config ? ts_config_load(config, &cfg) : ((cfg = ts_config_create()) ? 0 : TS_ERR_NOMEM);
     if (rc) return ts_cli_fail(rc, "em bpinn train");
@@ -150,6 +154,7 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "bpinn", "method_vi", mi);
         if (!rc) rc = set_num(cfg, "bpinn", "lsq_rounds", (double)lsq);
         if (!rc) rc = set_num(cfg, "bpinn", "hops", (double)hops);
+        if (!rc) rc = ts_config_set(cfg, "bpinn", "inputs", ii == TS_EM_BPINN_IN_ZSCORE ? "zscore" : "j0");
         if (!rc) rc = set_num(cfg, "bpinn", "vi_steps", (double)vi_steps);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_mc", (double)vi_mc);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_lr", vi_lr);
@@ -173,6 +178,12 @@ static int cmd_train(int argc, char **argv)
     ts_em_tree_destroy(t);
     ts_config_destroy(cfg);
     return rc ? ts_cli_fail(rc, "em bpinn train") : TS_EXIT_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* RMSE of a - b over rows 1..K (t > 0) of [K+1][nv], divided by scale. */
@@ -230,12 +241,14 @@ static int cmd_predict(int argc, char **argv)
            *bp = malloc(nq * sizeof(double)), *om = calloc(nq, sizeof(double)), *os = calloc(nq, sizeof(double)),
            *fm = malloc(nq * sizeof(double)), *fs = malloc(nq * sizeof(double));
     if (!bm || !bs || !bi || !bp || !om || !os || !fm || !fs) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
-    double t0 = ts_time_now();
+    /* wall times and process CPU times (user + sys of all threads, clock()) */
+    double t0 = ts_time_now(), c0 = (double)clock() / CLOCKS_PER_SEC;
     if (!rc) rc = ts_em_bpinn_predict(b, &v, draws, seed, bm, bs, bi, bp);
     double t_pred = ts_time_now() - t0, t_orc = 0, t_mc = 0;
+    double c_pred = (double)clock() / CLOCKS_PER_SEC - c0, c_orc = 0, c_mc = 0;
     if (!rc && compare) {
         /* the exact flux oracle on the same draws (same junction model) */
-        t0 = ts_time_now();
+        t0 = ts_time_now(), c0 = (double)clock() / CLOCKS_PER_SEC;
         double *j = malloc((size_t)ns * sizeof(double)), *phi = malloc((size_t)2 * ns * K * sizeof(double)),
                *sig = malloc((size_t)2 * ns * K * sizeof(double)), *sv = malloc(nq * sizeof(double));
         if (!j || !phi || !sig || !sv) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
@@ -257,6 +270,8 @@ static int cmd_predict(int argc, char **argv)
         free(sig);
         free(sv);
         t_orc = ts_time_now() - t0;
+        c_orc = (double)clock() / CLOCKS_PER_SEC - c0;
+        c0 = (double)clock() / CLOCKS_PER_SEC;
         /* finite-volume MC, output times = the model's t_n, Dirichlet void */
         ts_em_params p = *ts_em_bpinn_params(b);
         p.delta = 0;
@@ -273,6 +288,7 @@ static int cmd_predict(int argc, char **argv)
         ts_em_mc_result *r = NULL;
         ts_em_tree *tt = (ts_em_tree *)t; /* read only */
         if (!rc) rc = ts_em_mc_run(&tt, 1, &p, &o, &m, &r);
+        c_mc = (double)clock() / CLOCKS_PER_SEC - c0;
         if (!rc) {
             t_mc = r->wall_s;
             for (size_t q = 0; q < nq; q++) {
@@ -323,18 +339,32 @@ static int cmd_predict(int argc, char **argv)
             if (fabs(bm[q] - om[q]) <= 2 * bp[q]) ncov++;
         }
         double cover = ntot ? (double)ncov / ntot : 0;
+        /* shrinkage of the spread: BPINN std / FV std at the vertex-times
+         * (t > 0) whose FV std exceeds 20 % of the largest; median, 10 %, 90 % */
+        double rq[3] = {NAN, NAN, NAN};
+        double *ratio = malloc(nq * sizeof(double));
+        size_t nr = 0;
+        for (size_t q = (size_t)nv; q < nq && ratio; q++)
+            if (fs[q] > 0.2 * smax) ratio[nr++] = bs[q] / fs[q];
+        if (nr > 0) {
+            qsort(ratio, nr, sizeof(double), cmp_double);
+            rq[0] = ratio[nr / 2], rq[1] = ratio[nr / 10], rq[2] = ratio[(9 * nr) / 10];
+        }
+        free(ratio);
         double e[8] = {rmse_rel(bm, fm, K, nv, range), rmse_rel(bs, fs, K, nv, range), rmse_rel(bs, fs, K, nv, smax),
                        rmse_rel(bm, om, K, nv, range), rmse_rel(bs, os, K, nv, range), rmse_rel(bs, os, K, nv, smax),
                        rmse_rel(om, fm, K, nv, range), rmse_rel(os, fs, K, nv, smax)};
         static const char *hd[] = {"draws", "mean_err_vs_fv", "std_err_vs_fv_range", "std_err_vs_fv_maxstd",
                                    "mean_err_vs_oracle", "std_err_vs_oracle_range", "std_err_vs_oracle_maxstd",
                                    "oracle_vs_fv_mean", "oracle_vs_fv_std_maxstd", "bpinn_predict_s", "oracle_s", "fv_mc_s",
-                                   "max_std_input_Pa", "max_std_post_Pa", "post_coverage_2sd"};
+                                   "max_std_input_Pa", "max_std_post_Pa", "post_coverage_2sd", "bpinn_predict_cpu_s",
+                                   "oracle_cpu_s", "fv_mc_cpu_s", "std_ratio_median", "std_ratio_p10", "std_ratio_p90"};
         char *path = ts_run_path(run, "calibration.csv");
         ts_csv *c = NULL;
-        rc = path ? ts_csv_open(path, 15, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
+        rc = path ? ts_csv_open(path, 21, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
-        double row[15] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc, si, sp, cover};
+        double row[21] = {(double)draws, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], t_pred, t_orc, t_mc, si, sp, cover,
+                          c_pred, c_orc, c_mc, rq[0], rq[1], rq[2]};
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
@@ -347,7 +377,10 @@ static int cmd_predict(int argc, char **argv)
             printf("BPINN  vs FV MC:     mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[0], 100 * e[1], 100 * e[2]);
             printf("BPINN  vs oracle MC: mean %.4g %%, std %.4g %% of range (%.4g %% of max std)\n", 100 * e[3], 100 * e[4], 100 * e[5]);
             printf("oracle vs FV MC:     mean %.4g %%, std %.4g %% of max std (discretisations)\n", 100 * e[6], 100 * e[7]);
-            printf("times: BPINN predict %.3f s, oracle MC %.3f s, FV MC %.3f s (%ld draws)\n", t_pred, t_orc, t_mc, draws);
+            printf("times: BPINN predict %.3f s, oracle MC %.3f s, FV MC %.3f s (%ld draws); CPU %.3f, %.3f, %.3f s\n", t_pred,
+                   t_orc, t_mc, draws, c_pred, c_orc, c_mc);
+            printf("spread:     BPINN std / FV std (where FV std > 20 %% of its max): median %.3g (10-90 %%: %.3g-%.3g)\n",
+                   rq[0], rq[1], rq[2]);
             printf("calibration: the BPINN mean is within 2 posterior sd of the oracle mean at %.1f %% of vertex-times\n",
                    100 * cover);
         }

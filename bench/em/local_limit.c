@@ -9,7 +9,9 @@
  * `tinsel em bpinn predict`) against the oracle MC on the same draws; errors
  * as in docs/em.md (RMSE / range of the mean, RMSE of the std / max std).
  * Usage: bench_em_local NSEG NTR RHO R   (generated tree, seed 1, 10 years,
- * K = 20, 10 % normal variation with correlation RHO). */
+ * K = 20, 10 % normal variation with correlation RHO). With more inputs than
+ * draws (R large, NTR small) the fit is the minimum-norm least-squares
+ * solution, as a weight prior pulling toward zero would give. */
 #include "tinsel/core.h"
 #include "tinsel/em.h"
 #include <lapacke.h>
@@ -73,10 +75,6 @@ int main(int argc, char **argv)
         sel[q] = segs;
         nsel_q[q] = nsel;
         int nc = 1 + nsel;
-        if (nc > Ntr) {
-            printf("too many inputs\n");
-            return 1;
-        }
         double *A2 = malloc((size_t)Ntr * nc * 8), *B = malloc((size_t)(Ntr > nc ? Ntr : nc) * 4 * K * 8);
         for (int d = 0; d < Ntr; d++) {
             A2[d * nc] = 1;
@@ -87,7 +85,14 @@ int main(int argc, char **argv)
                     B[(size_t)d * 4 * K + a * K + n] =
                         a < dq ? Ptr[(size_t)d * ne + (size_t)E[a] * K + n] : 0;
         }
-        LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', Ntr, nc, 4 * K, A2, nc, B, 4 * K);
+        if (nc <= Ntr)
+            LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', Ntr, nc, 4 * K, A2, nc, B, 4 * K);
+        else { /* fewer draws than inputs: the minimum-norm solution (SVD) */
+            double *sv = malloc((size_t)Ntr * 8);
+            lapack_int rank;
+            LAPACKE_dgelsd(LAPACK_ROW_MAJOR, Ntr, nc, 4 * K, A2, nc, B, 4 * K, sv, -1.0, &rank);
+            free(sv);
+        }
         coef[q] = malloc((size_t)4 * K * nc * 8);
         for (int a = 0; a < 4; a++)
             for (int n = 0; n < K; n++)

@@ -561,7 +561,8 @@ int ts_em_vi_fit(ts_em_potential_fn U, void *ctx, int n, const ts_em_vi_options 
 /* ------------------------------------------------------ BPINN (#10) */
 
 /* Bayesian physics-informed network of seed 003 Sec. IV on the junction
- * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) ->
+ * model: per junction q a tanh MLP (t/t_end, j_1/J0, .., j_4/J0) (or, with
+ * inputs = TS_EM_BPINN_IN_ZSCORE, the standardised (j_k - μ_k)/(σ_j |μ_k|)) ->
  * (d_q - 1) scaled arm fluxes ψ_a = ϕ_a + G_a (ψ = y · |G(J0)|, J0 = 1e9 A/m^2);
  * the last arm's flux follows from conservation Σ w n ψ = 0 (built in).
  * Segment stresses from the closed forms (junction model); loss = squared
@@ -595,7 +596,10 @@ typedef struct {
     int vi_mc;           /* VI: draws of ε per step, 1 */
     double vi_lr;        /* VI: rate, 1e-2 */
     double vi_init_sd;   /* VI: initial posterior sd of every weight, 1e-4 */
+    int inputs;          /* current inputs: TS_EM_BPINN_IN_J0 (j/J0) or TS_EM_BPINN_IN_ZSCORE ((j - μ)/(σ_j |μ|)) */
 } ts_em_bpinn_options;
+
+enum { TS_EM_BPINN_IN_J0 = 0, TS_EM_BPINN_IN_ZSCORE = 1 };
 
 enum { TS_EM_BPINN_HMC = 0, TS_EM_BPINN_VI = 1 };
 

@@ -50,6 +50,7 @@ void ts_em_bpinn_options_default(ts_em_bpinn_options *o)
     o->vi_mc = 1;
     o->vi_lr = 1e-2;
     o->vi_init_sd = 1e-4;
+    o->inputs = TS_EM_BPINN_IN_J0;
 }
 
 void ts_em_bpinn_destroy(ts_em_bpinn *b)
@@ -265,7 +266,7 @@ static void net_input(const ts_em_bpinn *b, int q, int n, const double *j, doubl
     x[0] = (n + 1) * (b->t_end / b->K) / b->t_end;
     for (int k = 0; k < b->nin[q] - 1; k++) {
         int sg = b->xseg[b->xoff[q] + k];
-        x[1 + k] = sg >= 0 ? j[sg] / J0 : 0.0;
+        x[1 + k] = bp_input(b, sg, sg >= 0 ? j[sg] : 0.0);
     }
 }
 
@@ -584,7 +585,8 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
     if (o->K < 1 || o->train_draws < 1 || o->adam_steps < 0 || o->bfgs_steps < 0 || o->burnin < 0 || o->samples < 1 || o->leapfrog < 1 || o->lsq_rounds < 0 ||
         !(o->step0 > 0) || !(o->prior_sd > 0) || !(o->target_accept > 0 && o->target_accept < 1) ||
         !(o->adam_lr > 0) || !(o->noise_sd >= 0) || (o->method != TS_EM_BPINN_HMC && o->method != TS_EM_BPINN_VI) ||
-        (o->method == TS_EM_BPINN_VI && (o->vi_steps < 1 || o->vi_mc < 1 || !(o->vi_lr > 0) || !(o->vi_init_sd > 0))))
+        (o->method == TS_EM_BPINN_VI && (o->vi_steps < 1 || o->vi_mc < 1 || !(o->vi_lr > 0) || !(o->vi_init_sd > 0))) ||
+        (o->inputs != TS_EM_BPINN_IN_J0 && o->inputs != TS_EM_BPINN_IN_ZSCORE))
         return ts_error_set(TS_ERR_RANGE, "bpinn options: need K, train_draws, samples, leapfrog >= 1, adam_steps, "
                                           "burnin >= 0, step, prior_sd, adam_lr > 0, noise_sd >= 0 (0: auto), "
                                           "target_accept in (0,1), method hmc|vi (vi: steps, mc >= 1, lr, init_sd > 0)");
@@ -593,6 +595,14 @@ int ts_em_bpinn_train(const ts_em_tree *t, const ts_em_params *p, double t_end, 
     double wall0 = ts_time_now();
     ts_em_bpinn *b;
     TS_TRY(bpinn_setup(t, p, t_end, o->K, o->hidden, o->hops, &b));
+    if (o->inputs == TS_EM_BPINN_IN_ZSCORE) {
+        if (!(o->var.sigma_j > 0)) {
+            ts_em_bpinn_destroy(b);
+            return ts_error_set(TS_ERR_RANGE, "bpinn: standardised inputs need sigma_j > 0");
+        }
+        b->zscore = 1;
+        b->in_sigma = o->var.sigma_j;
+    }
     b->noise_sd = o->noise_sd > 0 ? o->noise_sd : 1e-3; /* auto (0): 1e-3 for the MAP, then the MAP's misfit */
     b->prior_sd = o->prior_sd;
     b->method = o->method;
@@ -883,7 +893,7 @@ int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path)
     int64_t s0[2] = {S, np}, s1[1] = {np}, s2[1] = {ns};
     const int64_t *shapes[7] = {s0, s1, s2, s2, s2, s2, s2};
     const float *data[7] = {th, mp, tr, tr + ns, tr + 2 * ns, tr + 3 * ns, tr + 4 * ns};
-    char v[17][64];
+    char v[19][64];
     const ts_em_params *p = &b->p;
     snprintf(v[0], 64, "%d", b->H);
     snprintf(v[1], 64, "%d", b->K);
@@ -902,10 +912,12 @@ int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path)
     snprintf(v[14], 64, "%.17g", b->noise_sd);
     snprintf(v[15], 64, "%.17g", b->prior_sd);
     snprintf(v[16], 64, "%d", b->hops);
+    snprintf(v[17], 64, "%s", b->zscore ? "zscore" : "j0");
+    snprintf(v[18], 64, "%.17g", b->in_sigma);
     const char *meta[] = {"format", "tinsel-em-bpinn-1", "hidden", v[0], "K", v[1], "t_end", v[2], "void_vertex", v[3],
                           "nvert", v[4], "T", v[5], "D0", v[6], "Ea", v[7], "kB", v[8], "e", v[9], "B", v[10],
                           "Omega", v[11], "Z", v[12], "rho_cu", v[13], "noise_sd", v[14], "prior_sd", v[15], "hops", v[16],
-                          "name", b->tree->name};
+                          "inputs", v[17], "input_sigma_j", v[18], "name", b->tree->name};
     int rc = ts_nn_st_write(path, 7, names, nd, shapes, data, (int)(sizeof meta / sizeof meta[0]) / 2, meta);
     free(th);
     free(mp);
@@ -953,6 +965,13 @@ int ts_em_bpinn_load(const char *path, ts_em_bpinn **out)
     double hops = 1; /* absent in files written before the option: the seed's local inputs */
     if (!rc && ts_nn_st_meta(st, "hops")) rc = meta_d(st, path, "hops", &hops);
     if (!rc && !(hops >= 1 && hops <= 1000)) rc = ts_error_set(TS_ERR_FORMAT, "%s: metadata hops = %g out of range", path, hops);
+    /* absent in files written before the option: j/J0 inputs */
+    const char *inp = ts_nn_st_meta(st, "inputs");
+    int zscore = inp && !strcmp(inp, "zscore");
+    double in_sigma = 0;
+    if (!rc && inp && !zscore && strcmp(inp, "j0")) rc = ts_error_set(TS_ERR_FORMAT, "%s: metadata inputs = '%s' (expected j0 or zscore)", path, inp);
+    if (!rc && zscore) rc = meta_d(st, path, "input_sigma_j", &in_sigma);
+    if (!rc && zscore && !(in_sigma > 0)) rc = ts_error_set(TS_ERR_FORMAT, "%s: metadata input_sigma_j = %g must be > 0", path, in_sigma);
     int idx[7];
     const char *names[7] = {"theta", "map", "tree.wa", "tree.wb", "tree.len", "tree.width", "tree.j_mean"};
     int64_t shp[7][TS_NN_MAXDIM];
@@ -991,6 +1010,8 @@ int ts_em_bpinn_load(const char *path, ts_em_bpinn **out)
         rc = ts_error_set(TS_ERR_FORMAT, "%s: %lld parameters stored, the tree needs %d", path, (long long)shp[1][0], b->np);
     if (!rc) {
         b->S = (int)shp[0][0];
+        b->zscore = zscore;
+        b->in_sigma = in_sigma;
         b->noise_sd = sd_n;
         b->prior_sd = sd_p;
         b->theta = malloc(((size_t)b->S * b->np + 1) * sizeof(double));

@@ -134,7 +134,7 @@ void bp_work_set_draws(const struct ts_em_bpinn *b, bp_work *w, const double *J)
         for (int d = 0; d < D; d++)
             for (int k = 0; k < m; k++) {
                 int sg = b->xseg[b->xoff[q] + k];
-                w->xj[(size_t)b->xoff[q] * D + (size_t)d * m + k] = sg >= 0 ? J[(size_t)d * ns + sg] / J0 : 0.0;
+                w->xj[(size_t)b->xoff[q] * D + (size_t)d * m + k] = bp_input(b, sg, sg >= 0 ? J[(size_t)d * ns + sg] : 0.0);
             }
     }
     /* every end starts at the blocked value -G; junction arms are overwritten

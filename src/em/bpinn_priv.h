@@ -21,6 +21,8 @@ struct ts_em_bpinn {
     int hops;               /* network inputs: currents of the segments within `hops` of the junction */
     int *nin, *xoff, *xseg; /* [nj] inputs incl. t; [nj+1] offsets into xseg; segment per current input (-1: padding) */
     int maxnin;
+    int zscore;             /* inputs: 0 j/J0 (eq. 20-style scale), 1 standardised (j - μ)/(s_j |μ|) */
+    double in_sigma;        /* s_j: relative std of the training draws (zscore) */
     double *map, *theta;    /* [np], [S][np] */
     double *jtrain;         /* [D][nseg] */
     double noise_sd, prior_sd;
@@ -30,6 +32,18 @@ struct ts_em_bpinn {
     long n_eval;            /* potential + gradient evaluations in training */
     struct bp_work *work;   /* batched kernel over the training draws (training only) */
 };
+
+/* Network input of the current density j (A/m^2) of segment sg (-1: padding):
+ * j/J0, or with zscore the standardised deviation (j - μ_sg)/(s_j |μ_sg|)
+ * (μ the tree's mean current density, s_j the relative std of the training
+ * draws; a segment with μ = 0 falls back to j/J0). */
+static inline double bp_input(const struct ts_em_bpinn *b, int sg, double j)
+{
+    if (sg < 0) return 0.0;
+    double mu = b->tree->j_mean[sg];
+    if (!b->zscore || mu == 0) return j / J0;
+    return (j - mu) / (b->in_sigma * (mu < 0 ? -mu : mu));
+}
 
 /* The batched kernels are compiled twice on x86-64 with GCC: for x86-64-v3 (AVX2 + FMA)
  * (4-wide, chosen at load time when the CPU has it) and for the baseline

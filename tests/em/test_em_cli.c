@@ -168,6 +168,15 @@ static void test_mc_bpinn_cli(void)
     TS_CHECK(run(args, buf, sizeof buf) == 0);
     snprintf(f, sizeof f, "%s/calibration.csv", pout);
     TS_CHECK(dir_exists(f));
+    /* standardised inputs: trained, saved, reloaded and predicted; bad value is a usage error */
+    snprintf(args, sizeof args, "em bpinn train --gen-segments 4 --K 4 --adam-steps 20 --burnin 2 --samples 2 --inputs foo --out %s/bz --quiet", d);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em bpinn train --gen-segments 4 --K 4 --adam-steps 20 --burnin 2 --samples 2 --inputs zscore --out %s/bz --quiet", d);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(args, sizeof args, "em bpinn predict %s/bz/model.safetensors --draws 4 --compare --out %s/bzp --quiet", d, d);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(f, sizeof f, "%s/bzp/calibration.csv", d);
+    TS_CHECK(dir_exists(f));
     free(d);
 }
 
