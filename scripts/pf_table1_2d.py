@@ -88,6 +88,7 @@ VARIANTS = {
     "thin": lambda t: thin(t),
     # fast interface kinetics (constant L = 1e-10 instead of 8e-13: diffusion-controlled growth)
     "fastL": lambda t: set_key(t, "model", "L", "1e-10"),
+    "L10": lambda t: set_key(t, "model", "L", "8e-12"),  # 10 x the seed's L
 }
 
 
@@ -143,7 +144,7 @@ def main():
                          "run2d accepts each (0.01 s runs); exit 1 otherwise")
     ap.add_argument("--skip-1d", action="store_true")
     ap.add_argument("--variant", default="base", choices=sorted(VARIANTS),
-                    help="elastic: no plasticity in Cu and Sn; thin: half the interface width; fastL: L = 1e-10 (1D and 2D alike)")
+                    help="elastic: no plasticity in Cu and Sn; thin: half the interface width; fastL: L = 1e-10; L10: L = 8e-12 (1D and 2D alike)")
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
     tinsel = os.path.join(a.build, "tinsel")
