@@ -837,6 +837,10 @@ static int cmd_run2d(int argc, char **argv)
     double dy = 0.1e-6, amp = 0, per = 0, ck_every = 0, hc_tol = 1e-9;
     const char *name = "pf2d";
     if (!rc) rc = ts_pf_params_from_config(cfg, &p);
+    /* the 2D solver always starts from equilibrium tanh profiles: refuse the
+     * 1D option it does not implement instead of ignoring it */
+    if (!rc && !p.tanh_init)
+        rc = ts_error_set(TS_ERR_UNSUPPORTED, "[grid] init = sharp is not available in 2D (run2d starts from tanh profiles)");
     if (!rc) rc = ts_config_get_string(cfg, "case", "name", "pf2d", &name);
     if (!rc) rc = ts_config_get_long(cfg, "grid2d", "ny", 64, 2, 1 << 16, &ny);
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "dy", 0.1e-6, 1e-12, 1, &dy);

@@ -1,0 +1,24 @@
+# run2d refuses the 1D options the 2D solver does not implement (instead of
+# silently running something else): [grid] init = sharp (2D always starts from
+# tanh profiles) and [mechanics] normal = stress. Each fails with a reason
+# naming the option and leaves no thickness.csv.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+file(WRITE ${WORK}/sharp.ini "[grid]\nn = 64\ndx = 0.4e-6\ninit = sharp\n[grid2d]\nny = 2\ndy = 0.4e-6\n[time]\nt_end = 10\n")
+file(WRITE ${WORK}/stress.ini "[grid]\nn = 64\ndx = 0.4e-6\n[mechanics]\nenabled = 1\nnormal = stress\n[grid2d]\nny = 2\ndy = 0.4e-6\n[time]\nt_end = 10\n")
+foreach(pair "sharp;init = sharp" "stress;normal = strain")
+  list(GET pair 0 bad)
+  list(GET pair 1 want)
+  execute_process(COMMAND ${TINSEL} pf run2d ${WORK}/${bad}.ini --quiet --out ${WORK}/${bad}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "run2d accepted ${bad}.ini")
+  endif()
+  if(NOT err MATCHES "${want}")
+    message(FATAL_ERROR "run2d ${bad}.ini: the reason does not name '${want}': ${err}")
+  endif()
+  if(EXISTS ${WORK}/${bad}/thickness.csv)
+    message(FATAL_ERROR "run2d ${bad}.ini left outputs")
+  endif()
+  message(STATUS "${bad}: ${err}")
+endforeach()
