@@ -3,6 +3,7 @@
 #include "tinsel/pf.h"
 #include "ts_test.h"
 #include <float.h>
+#include <omp.h>
 
 /* Planar layers, 256 cells, 20 000 s at the default step cap dt_max = 50 s:
  * the 2D solver (PCG c step at the default c_tol) against the 1D solver
@@ -441,6 +442,51 @@ static void test_c_solve_vs_dense(void)
     free(A);
 }
 
+/* The CG's dot products are per-row sums added in row order: on a grid
+ * large enough for the OpenMP loops (>= 16384 points) the c solve gives the
+ * same bits with 1 and 2 threads (same FFTW plan: one simulation). */
+static void test_c_solve_threads(void)
+{
+    int nx = 128, ny = 128, n = nx * ny;
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.n = nx;
+    p.dx = 25.6e-6 / nx;
+    double *M = malloc(n * sizeof(double)), *Si = malloc(n * sizeof(double)), *R = malloc(n * sizeof(double));
+    double *c1 = malloc(n * sizeof(double)), *c2 = malloc(n * sizeof(double));
+    ts_rng *rng = ts_rng_create(7, 0);
+    int keep = omp_get_max_threads();
+    omp_set_num_threads(2);
+    ts_pf_sim2d *s = NULL;
+    TS_CHECK_OK(ts_pf_sim2d_create(&p, ny, p.dx, 0, 0, &s));
+    if (s && M && Si && R && c1 && c2 && rng) {
+        for (int k = 0; k < n; k++) {
+            Si[k] = pow(10.0, 10.0 + 3.0 * ts_rng_uniform(rng));
+            M[k] = pow(10.0, -19.0 + 6.0 * ts_rng_uniform(rng)) / Si[k];
+            R[k] = ts_rng_uniform(rng);
+            c1[k] = c2[k] = ts_rng_uniform(rng);
+        }
+        ts_pf_sim2d_stats a, b;
+        omp_set_num_threads(1);
+        TS_CHECK_OK(ts_pf_sim2d_c_solve(s, 2e3, M, Si, R, c1));
+        ts_pf_sim2d_stats_get(s, &a);
+        omp_set_num_threads(2);
+        TS_CHECK_OK(ts_pf_sim2d_c_solve(s, 2e3, M, Si, R, c2));
+        ts_pf_sim2d_stats_get(s, &b);
+        printf("  128 x 128: %d iterations with 1 thread, %d with 2\n", a.c_last_iters, b.c_last_iters);
+        TS_CHECK(a.c_last_iters == b.c_last_iters && a.c_last_iters > 1);
+        TS_CHECK(memcmp(c1, c2, n * sizeof(double)) == 0);
+    }
+    omp_set_num_threads(keep);
+    ts_rng_destroy(rng);
+    ts_pf_sim2d_destroy(s);
+    free(M);
+    free(Si);
+    free(R);
+    free(c1);
+    free(c2);
+}
+
 int main(int argc, char **argv)
 {
     int full = argc > 1 && strcmp(argv[1], "full") == 0;
@@ -455,6 +501,7 @@ int main(int argc, char **argv)
         TS_RUN(test_step_stats);
         TS_RUN(test_c_split_groove);
         TS_RUN(test_c_solve_vs_dense);
+        TS_RUN(test_c_solve_threads);
     }
     return ts_test_summary();
 }
