@@ -864,8 +864,13 @@ static int cmd_run2d(int argc, char **argv)
         rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_solver must be pcg or sweeps, got '%s'", csolver);
     if (!rc && c_sweep_tol > 0 && strcmp(csolver, "pcg") == 0)
         rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_sweep_tol applies to c_solver = sweeps; pcg stops at c_tol");
+    /* (before the getters, which record the defaults in the resolved configuration) */
+    if (!rc && strcmp(csolver, "sweeps") == 0 &&
+        (ts_config_has(cfg, "grid2d", "c_tol") || ts_config_has(cfg, "grid2d", "c_max_iter")))
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_tol and c_max_iter apply to c_solver = pcg, not sweeps");
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "c_tol", TS_PF_C_TOL_DEFAULT, 1e-14, 0.5, &c_tol);
     if (!rc) rc = ts_config_get_long(cfg, "grid2d", "c_max_iter", TS_PF_C_MAXIT_DEFAULT, 1, 100000, &c_max_iter);
+
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
     if (!rc) rc = ts_config_get_double(cfg, "output", "checkpoint_every", p.t_end / 10, 0, INFINITY, &ck_every);
     if (!rc) rc = ts_config_check_unknown(cfg);
