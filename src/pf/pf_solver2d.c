@@ -693,15 +693,16 @@ static void pcg_apply(const ts_pf_sim2d *s, double dt, const double *Sh, const d
  * units, r_c = r_v / Sh, relative to the explicit-Euler change dt div(M grad mu^n).
  * Returns 0 with s->c updated, or 0 with s->c_fail set (not converged in
  * c_maxit iterations, or a breakdown): the step is rejected. */
-static int c_pcg(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr, const double *guess)
+/* PCG start (see c_pcg): Sh = Sinv^{1/2}, x = Sh (c^n + guess - R),
+ * r = Sh (c^n - R) - B x; *rr0 = ||r(c^n)||_c^2, *rr = ||r||_c^2 (c units),
+ * *ww = w . w = sum S. guess [n] mass-free, or NULL. */
+static void pcg_start(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr,
+                      const double *guess, double *rr0, double *rr, double *ww)
 {
-    size_t n = N2(s);
-    long nl = (long)n;
+    long nl = (long)N2(s);
     int nx = s->nx, ny = s->ny;
-    double *Sh = s->cg_sh, *x = s->cg_x, *r = s->cg_r, *z = s->cg_z, *pd = s->cg_p, *q = s->cg_q;
+    double *Sh = s->cg_sh, *x = s->cg_x, *r = s->cg_r, *pd = s->cg_p, *q = s->cg_q;
     double *red = s->cg_red, *red2 = s->cg_red + ny;
-    double t0 = cpu_now();
-    /* x0 = Sh (c^n - R); r0 = b - B x0 = dt Sh div(M grad(Sh x0)); ||r0||_c^2, w.w */
 #pragma omp parallel if (nl >= PF_OMP_MIN)
     {
 #pragma omp for schedule(static)
@@ -726,84 +727,112 @@ static int c_pcg(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const
             red2[j] = b;
         }
     }
-    double rr0 = row_total(s, red), ww = row_total(s, red2);
-    double stop2 = s->c_tol * s->c_tol * rr0, rz = 0, rr = rr0;
-    if (guess != NULL && rr0 > 0) {
-        /* start from c^n + guess (mass-free): x = Sh (c^n + guess - R),
-         * r = Sh (c^n - R) - B x = r0 - B (Sh guess) */
+    *rr0 = *rr = row_total(s, red);
+    *ww = row_total(s, red2);
+    if (guess == NULL || !(*rr0 > 0)) return;
+    /* r = r0 - B (Sh guess) */
 #pragma omp parallel if (nl >= PF_OMP_MIN)
-        {
+    {
 #pragma omp for schedule(static)
-            for (long k = 0; k < nl; k++) pd[k] = Sh[k] * guess[k];
-            pcg_apply(s, dt, Sh, pd, s->mu, q, red);
+        for (long k = 0; k < nl; k++) pd[k] = Sh[k] * guess[k];
+        pcg_apply(s, dt, Sh, pd, s->mu, q, red);
 #pragma omp for schedule(static)
-            for (int j = 0; j < ny; j++) {
-                double a = 0;
-                for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
-                    x[k] += pd[k];
-                    r[k] -= q[k];
-                    double rc = r[k] / Sh[k];
-                    a += rc * rc;
-                }
-                red[j] = a;
-            }
-        }
-        rr = row_total(s, red);
-    }
-    int it = 0, ok = rr <= stop2;
-    s->prof[5] += cpu_now() - t0;
-    while (!ok && it < s->c_maxit) {
-        /* z = Pi H^-1 r; rz = r . z; p = z + beta p */
-        double t1 = cpu_now();
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-        for (long k = 0; k < nl; k++) z[k] = s->cg_gh[k] * r[k];
-        helmholtz(s, z, dt * Ac);
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-        for (long k = 0; k < nl; k++) z[k] = s->cg_gh[k] * z[k] + s->cg_dg[k] * r[k];
-        double t2 = cpu_now();
-        s->prof[6] += t2 - t1;
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-        for (int j = 0; j < ny; j++) {
-            double a = 0;
-            for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) a += z[k] / Sh[k];
-            red[j] = a;
-        }
-        double gam = row_total(s, red) / ww, rz_old = rz;
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
         for (int j = 0; j < ny; j++) {
             double a = 0;
             for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
-                z[k] -= gam / Sh[k];
-                a += r[k] * z[k];
-            }
-            red[j] = a;
-        }
-        rz = row_total(s, red);
-        double beta = it == 0 ? 0.0 : rz / rz_old;
-        /* q = B p, p . q */
-#pragma omp parallel if (nl >= PF_OMP_MIN)
-        {
-#pragma omp for schedule(static)
-            for (long k = 0; k < nl; k++) pd[k] = it == 0 ? z[k] : z[k] + beta * pd[k];
-            pcg_apply(s, dt, Sh, pd, s->mu, q, red);
-        }
-        double pq = row_total(s, red);
-        if (!(pq > 0) || !(rz > 0)) break; /* breakdown (or NaN) */
-        double alpha = rz / pq;
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-        for (int j = 0; j < ny; j++) {
-            double a = 0;
-            for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
-                x[k] += alpha * pd[k];
-                r[k] -= alpha * q[k];
+                x[k] += pd[k];
+                r[k] -= q[k];
                 double rc = r[k] / Sh[k];
                 a += rc * rc;
             }
             red[j] = a;
         }
-        rr = row_total(s, red);
+    }
+    *rr = row_total(s, red);
+}
+
+/* z = Pi [G^{1/2} H^-1 G^{1/2} + (1 - G) diag(B)^-1] r (see c_pcg); returns r . z. */
+static double pcg_precond(ts_pf_sim2d *s, double dt, double Ac, double ww)
+{
+    long nl = (long)N2(s);
+    int nx = s->nx, ny = s->ny;
+    const double *Sh = s->cg_sh, *r = s->cg_r, *gh = s->cg_gh, *dg = s->cg_dg;
+    double *z = s->cg_z, *red = s->cg_red;
+    double t1 = cpu_now();
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) z[k] = gh[k] * r[k];
+    helmholtz(s, z, dt * Ac);
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) z[k] = gh[k] * z[k] + dg[k] * r[k];
+    double t2 = cpu_now();
+    s->prof[6] += t2 - t1;
+    /* projection on the mass-free space: z -= (w . z / w . w) w, w = 1/Sh */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) a += z[k] / Sh[k];
+        red[j] = a;
+    }
+    double gam = row_total(s, red) / ww;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
+            z[k] -= gam / Sh[k];
+            a += r[k] * z[k];
+        }
+        red[j] = a;
+    }
+    s->prof[5] += cpu_now() - t2;
+    return row_total(s, red);
+}
+
+/* x += alpha p, r -= alpha q; returns ||r||_c^2 (c units). */
+static double pcg_update(ts_pf_sim2d *s, double alpha)
+{
+    long nl = (long)N2(s);
+    int nx = s->nx, ny = s->ny;
+    const double *Sh = s->cg_sh, *pd = s->cg_p, *q = s->cg_q;
+    double *x = s->cg_x, *r = s->cg_r, *red = s->cg_red;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
+            x[k] += alpha * pd[k];
+            r[k] -= alpha * q[k];
+            double rc = r[k] / Sh[k];
+            a += rc * rc;
+        }
+        red[j] = a;
+    }
+    return row_total(s, red);
+}
+
+static int c_pcg(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr, const double *guess)
+{
+    long nl = (long)N2(s);
+    double *Sh = s->cg_sh, *x = s->cg_x, *z = s->cg_z, *pd = s->cg_p, *q = s->cg_q;
+    double t0 = cpu_now(), rr0, rr, ww, rz = 0;
+    pcg_start(s, dt, Ac, Sinv, Rr, guess, &rr0, &rr, &ww);
+    double stop2 = s->c_tol * s->c_tol * rr0;
+    int it = 0, ok = rr <= stop2;
+    s->prof[5] += cpu_now() - t0;
+    while (!ok && it < s->c_maxit) {
+        double rz_old = rz;
+        rz = pcg_precond(s, dt, Ac, ww);
+        double beta = it == 0 ? 0.0 : rz / rz_old, t1 = cpu_now();
+        /* p = z + beta p; q = B p, p . q */
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+        {
+#pragma omp for schedule(static)
+            for (long k = 0; k < nl; k++) pd[k] = it == 0 ? z[k] : z[k] + beta * pd[k];
+            pcg_apply(s, dt, Sh, pd, s->mu, q, s->cg_red);
+        }
+        double pq = row_total(s, s->cg_red);
+        if (!(pq > 0) || !(rz > 0)) break; /* breakdown (or NaN) */
+        rr = pcg_update(s, rz / pq);
         it++;
-        s->prof[5] += cpu_now() - t2;
+        s->prof[5] += cpu_now() - t1;
         ok = rr <= stop2;
     }
     s->st.c_iters += it;
