@@ -883,9 +883,12 @@ static int cmd_run2d(int argc, char **argv)
     ts_pf_sim2d *s = NULL;
     history h = {0, 0, p.nphase, NULL, NULL};
     double d[TS_PF_MAXPHASE], w0 = ts_time_now();
+    /* the plans of an interrupted run (or of an earlier run in this folder):
+     * FFTW_MEASURE may pick other algorithms in another process, which
+     * changes the last bits */
+    if (!rc) rc = ts_pf_fft_wisdom_import(wp);
     if (!rc && restart && ts_file_exists(ck)) {
-        rc = ts_pf_fft_wisdom_import(wp); /* the plans of the interrupted run */
-        if (!rc) rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
+        rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
         if (!rc) rc = read_history(hp, &p, &h);
         if (!rc) hist_trim(&h, ts_pf_sim2d_time(s));
         if (!rc) ts_log_info("pf: restarting %s at t = %g s", name, ts_pf_sim2d_time(s));
