@@ -292,7 +292,8 @@ void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st);
 void ts_pf_sim2d_set_c_split_local(ts_pf_sim2d *s, int on);
 /* The c step (backward Euler at fixed phi). TS_PF_C_PCG (default):
  * conjugate gradients on the symmetric form in S^{1/2} mu, preconditioned by
- * the constant-coefficient spectral solve; stops when the residual (c units,
+ * the constant-coefficient spectral solve blended with Jacobi where the
+ * local diffusivity is small (docs/pf.md, "2D c step"); stops when the residual (c units,
  * 2-norm) is below tol times that of c^n (the explicit-Euler change); a step
  * whose solve needs more than max_iter iterations is rejected (dt reduced;
  * TS_ERR_CONVERGE at dt_min). TS_PF_C_SWEEPS: the old defect-correction
