@@ -815,7 +815,10 @@ static int cmd_run2d(int argc, char **argv)
                           "2D phase-field growth (FFTW; x = layer normal with zero flux, y periodic; optional "
                           "Hu-Chen elasticity and J2 viscoplasticity) from an INI file: the 1D keys plus [grid2d] ny, dy (m), "
                           "scallop_amp (m), scallop_period (m), hc_tol (Hu-Chen strain tolerance, default 1e-9), mech_every "
-                          "(mechanics every k-th step, default 1). Writes thickness.csv (m vs s), fields.vtk (eta, c at "
+                          "(mechanics every k-th step, default 1), c_solver (pcg, default: conjugate gradients to the relative residual "
+                          "c_tol, default 1e-3, at most c_max_iter = 200 iterations, else the step is rejected; sweeps: the "
+                          "old defect correction, 4 sweeps or until the change is below c_sweep_tol), c_split (face or max_d). "
+                          "Writes thickness.csv (m vs s), fields.vtk (eta, c at "
                           "the end), phases.png, composition2d.png and profile.csv (CPU s per part of the step).",
                           opts, 4, pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
@@ -855,6 +858,23 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "c_sweep_tol", 0, 0, 1, &c_sweep_tol);
     if (!rc && strcmp(csplit, "face") != 0 && strcmp(csplit, "max_d") != 0)
         rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_split must be face or max_d, got '%s'", csplit);
+    /* c solver: pcg (default), or the old sweeps, which an input that sets
+     * c_sweep_tol gets unless it names c_solver */
+    const char *csolver = "pcg";
+    double c_tol = TS_PF_C_TOL_DEFAULT;
+    long c_max_iter = TS_PF_C_MAXIT_DEFAULT;
+    if (!rc) rc = ts_config_get_string(cfg, "grid2d", "c_solver", c_sweep_tol > 0 ? "sweeps" : "pcg", &csolver);
+    if (!rc && strcmp(csolver, "pcg") != 0 && strcmp(csolver, "sweeps") != 0)
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_solver must be pcg or sweeps, got '%s'", csolver);
+    if (!rc && c_sweep_tol > 0 && strcmp(csolver, "pcg") == 0)
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_sweep_tol applies to c_solver = sweeps; pcg stops at c_tol");
+    /* (before the getters, which record the defaults in the resolved configuration) */
+    if (!rc && strcmp(csolver, "sweeps") == 0 &&
+        (ts_config_has(cfg, "grid2d", "c_tol") || ts_config_has(cfg, "grid2d", "c_max_iter")))
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_tol and c_max_iter apply to c_solver = pcg, not sweeps");
+    if (!rc) rc = ts_config_get_double(cfg, "grid2d", "c_tol", TS_PF_C_TOL_DEFAULT, 1e-14, 0.5, &c_tol);
+    if (!rc) rc = ts_config_get_long(cfg, "grid2d", "c_max_iter", TS_PF_C_MAXIT_DEFAULT, 1, 100000, &c_max_iter);
+
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
     if (!rc) rc = ts_config_get_double(cfg, "output", "checkpoint_every", p.t_end / 10, 0, INFINITY, &ck_every);
     if (!rc) rc = ts_config_check_unknown(cfg);
@@ -867,9 +887,12 @@ static int cmd_run2d(int argc, char **argv)
     ts_pf_sim2d *s = NULL;
     history h = {0, 0, p.nphase, NULL, NULL};
     double d[TS_PF_MAXPHASE], w0 = ts_time_now();
+    /* the plans of an interrupted run (or of an earlier run in this folder):
+     * FFTW_MEASURE may pick other algorithms in another process, which
+     * changes the last bits */
+    if (!rc) rc = ts_pf_fft_wisdom_import(wp);
     if (!rc && restart && ts_file_exists(ck)) {
-        rc = ts_pf_fft_wisdom_import(wp); /* the plans of the interrupted run */
-        if (!rc) rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
+        rc = ts_pf_sim2d_load(&p, (int)ny, dy, ck, &s);
         if (!rc) rc = read_history(hp, &p, &h);
         if (!rc) hist_trim(&h, ts_pf_sim2d_time(s));
         if (!rc) ts_log_info("pf: restarting %s at t = %g s", name, ts_pf_sim2d_time(s));
@@ -885,6 +908,9 @@ static int cmd_run2d(int argc, char **argv)
     if (s) ts_pf_sim2d_set_mech_every(s, (int)mech_every);
     if (s) ts_pf_sim2d_set_c_split_local(s, strcmp(csplit, "face") == 0);
     if (s) ts_pf_sim2d_set_c_conv(s, c_sweep_tol);
+    if (s)
+        ts_pf_sim2d_set_c_solver(s, strcmp(csolver, "pcg") == 0 ? TS_PF_C_PCG : TS_PF_C_SWEEPS, c_tol,
+                                 (int)c_max_iter);
     ts_progress *pg = rc ? NULL : ts_progress_create(name, p.t_end, "s");
     double next_ck = s ? ts_pf_sim2d_time(s) + ck_every : 0;
     /* step control per output interval: stepcontrol.csv and the log */
@@ -892,7 +918,7 @@ static int cmd_run2d(int argc, char **argv)
     memset(&st0, 0, sizeof st0);
     ts_csv *scv = NULL;
     if (!rc) {
-        const char *sh[10 + 2 * TS_PF_MAXPHASE];
+        const char *sh[12 + 2 * TS_PF_MAXPHASE];
         char shn[2 * TS_PF_MAXPHASE + 2][48];
         int nh = 0;
         sh[nh++] = "t_s";
@@ -914,6 +940,8 @@ static int cmd_run2d(int argc, char **argv)
         sh[nh++] = "last_i";
         sh[nh++] = "last_j";
         sh[nh++] = "dp_max_last";
+        sh[nh++] = "rej_c_solve";
+        sh[nh++] = "c_pcg_iters";
         char *sp = ts_run_path(run, "stepcontrol.csv");
         rc = sp ? ts_csv_open(sp, nh, sh, &scv) : ts_error_set(TS_ERR_NOMEM, "oom");
         free(sp);
@@ -951,11 +979,11 @@ static int cmd_run2d(int argc, char **argv)
                     if (ph > 0.01) al += (size_t)snprintf(at + al, sizeof at - al, " %s %.2f", p.ph[r].name, ph);
                 }
             }
-            ts_log_info("pf run2d t = %g s: %ld steps, %ld rejected (c range %ld; error in:%s); dt set by:%s, dt_max %ld; "
-                        "last dt %.3g s, max error in %s at (%d, %d) [phi:%s], dp_max %.3g",
+            ts_log_info("pf run2d t = %g s: %ld steps, %ld rejected (c range %ld, c solve %ld; error in:%s); dt set by:%s, "
+                        "dt_max %ld; last dt %.3g s, max error in %s at (%d, %d) [phi:%s], dp_max %.3g; c PCG iterations %ld",
                         t, st1.steps - st0.steps, st1.rejected - st0.rejected, st1.rej_bad - st0.rej_bad,
-                        rl ? rej : " -", ll ? lim : " -", st1.capped - st0.capped, st1.last_dt, fld, st1.last_i,
-                        st1.last_j, at, st1.dp_max);
+                        st1.rej_c_solve - st0.rej_c_solve, rl ? rej : " -", ll ? lim : " -", st1.capped - st0.capped,
+                        st1.last_dt, fld, st1.last_i, st1.last_j, at, st1.dp_max, st1.c_iters - st0.c_iters);
             rc = ts_csv_cell_d(scv, t);
             if (!rc) rc = ts_csv_cell_i(scv, st1.steps - st0.steps);
             if (!rc) rc = ts_csv_cell_i(scv, st1.rejected - st0.rejected);
@@ -968,6 +996,8 @@ static int cmd_run2d(int argc, char **argv)
             if (!rc) rc = ts_csv_cell_i(scv, st1.last_i);
             if (!rc) rc = ts_csv_cell_i(scv, st1.last_j);
             if (!rc) rc = ts_csv_cell_d(scv, st1.dp_max);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.rej_c_solve - st0.rej_c_solve);
+            if (!rc) rc = ts_csv_cell_i(scv, st1.c_iters - st0.c_iters);
             if (!rc) rc = ts_csv_end_row(scv);
             st0 = st1;
         }
@@ -1075,7 +1105,7 @@ static int cmd_run2d(int argc, char **argv)
         }
         /* step control over the whole run (counts; cpu_s empty) */
         ts_pf_sim2d_stats_get(s, &st1);
-        for (int i = 0; !rc && i < 2 * p.nphase + 6; i++) {
+        for (int i = 0; !rc && i < 2 * p.nphase + 9; i++) {
             char nm[64];
             long v;
             if (i == 0) {
@@ -1097,9 +1127,18 @@ static int cmd_run2d(int argc, char **argv)
                 snprintf(nm, sizeof nm, "dt set by error in %s%s", f < p.nphase ? "eta_" : "c",
                          f < p.nphase ? p.ph[f].name : "");
                 v = st1.lim_acc[f];
-            } else {
+            } else if (i == 5 + 2 * p.nphase) {
                 snprintf(nm, sizeof nm, "of these, next dt capped at dt_max");
                 v = st1.capped;
+            } else if (i == 6 + 2 * p.nphase) {
+                snprintf(nm, sizeof nm, "rejected: c solve not converged");
+                v = st1.rej_c_solve;
+            } else if (i == 7 + 2 * p.nphase) {
+                snprintf(nm, sizeof nm, "c: PCG iterations (all attempted steps)");
+                v = st1.c_iters;
+            } else {
+                snprintf(nm, sizeof nm, "c: most PCG iterations in one step");
+                v = st1.c_iters_max;
             }
             rc = ts_csv_cell_s(c, nm);
             if (!rc) rc = ts_csv_cell_s(c, "");

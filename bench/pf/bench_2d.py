@@ -73,7 +73,10 @@ def main():
                 if os.path.exists(prof):
                     with open(prof) as f:
                         for row in csv.DictReader(f):
-                            print(f"    {row['part']:<22s} {float(row['cpu_s']):8.1f} s CPU  (count {row['count']})")
+                            if row['cpu_s']:
+                                print(f"    {row['part']:<22s} {float(row['cpu_s']):8.1f} s CPU  (count {row['count']})")
+                            else:  # step-control and c-solver counts
+                                print(f"    {row['part']:<40s} {row['count']}")
 
 
 if __name__ == "__main__":

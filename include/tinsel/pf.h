@@ -281,10 +281,37 @@ typedef struct {
     double last_err, last_dt, dp_max;
     long c_sweeps; /* defect-correction sweeps of the c step, all attempted steps */
     double c_face_ratio; /* last step: max over faces of M_face/S over the splitting constant max D */
+    long c_iters;        /* PCG iterations of the c step, all attempted steps */
+    int c_iters_max, c_last_iters; /* most PCG iterations in one step; in the last step */
+    double c_last_res;   /* last step's final relative residual of the c solve */
+    long rej_c_solve;    /* steps rejected because the c solve did not converge */
 } ts_pf_sim2d_stats;
 void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st);
+/* Preconditioner / splitting constant of the c step: on (default) the
+ * largest face M/S bound, off max D. */
 void ts_pf_sim2d_set_c_split_local(ts_pf_sim2d *s, int on);
+/* The c step (backward Euler at fixed phi). TS_PF_C_PCG (default):
+ * conjugate gradients on the symmetric form in S^{1/2} mu, preconditioned by
+ * the constant-coefficient spectral solve blended with Jacobi where the
+ * local diffusivity is small (docs/pf.md, "2D c step"); stops when the residual (c units,
+ * 2-norm) is below tol times that of c^n (the explicit-Euler change); a step
+ * whose solve needs more than max_iter iterations is rejected (dt reduced;
+ * TS_ERR_CONVERGE at dt_min). TS_PF_C_SWEEPS: the old defect-correction
+ * sweeps (4, or until max |change| <= ts_pf_sim2d_set_c_conv's tol).
+ * tol <= 0 / max_iter < 1 keep the current values. */
+#define TS_PF_C_PCG 0
+#define TS_PF_C_SWEEPS 1
+#define TS_PF_C_TOL_DEFAULT 1e-3
+#define TS_PF_C_MAXIT_DEFAULT 200
+void ts_pf_sim2d_set_c_solver(ts_pf_sim2d *s, int solver, double tol, int max_iter);
 void ts_pf_sim2d_set_c_conv(ts_pf_sim2d *s, double tol);
+/* One c solve on given fields (tests, diagnostics): backward Euler
+ * c - dt div(M grad((c - R) Sinv)) = c_in with the configured solver.
+ * Mb [ny][nx] >= 0 (m^5/(J s)), Sinv [ny][nx] > 0 (J/m^3), R [ny][nx]; c: in c^n, out c+.
+ * Overwrites the simulation's work arrays and its c: use a simulation
+ * made for this only. TS_ERR_CONVERGE if not converged. */
+int ts_pf_sim2d_c_solve(ts_pf_sim2d *s, double dt, const double *Mb, const double *Sinv, const double *R,
+                        double *c);
 
 /* ---- Hu-Chen spectral elasticity on a periodic 2D grid (src/pf/pf_elastic2d.c)
  * Plane strain, Voigt-2D vectors (e11, e22, g12) and (s11, s22, s12) in Pa;

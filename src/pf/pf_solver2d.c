@@ -13,13 +13,18 @@
  * A step (Lie splitting, as in 1D):
  *   eta: (1 - dt Lmax kappa lap) eta+ = eta + dt [-L F_local + L kappa lap eta]
  *        - dt Lmax kappa lap eta   (stabilised: exact 1D scheme when L = Lmax);
- *   c:   (1 - dt A lap) c+ = c + dt [div(M grad mu(c, phi+)) - A lap c],
- *        A = max_r D_r >= M/S everywhere (unconditionally stable splitting).
+ *   c:   backward Euler c+ - dt div(M grad mu(c+, phi+)) = c (linear in c),
+ *        by preconditioned conjugate gradients in S^{1/2} mu (c_pcg, the
+ *        default), or by the old defect-correction sweeps of the splitting
+ *        (1 - dt A lap) c^{k+1} = c + dt [div(M grad mu(c^k)) - A lap c^k],
+ *        A = max(max_r D_r, max face M/S) (c_sweeps).
  * Error control: the same second-difference local error estimate as 1D.
  * Threads: every pointwise and stencil loop is an OpenMP loop with a static
- * schedule (results do not depend on the thread count: no floating-point
- * reductions other than max), the FFTs use FFTW's OpenMP threads, the return
- * map a dynamic schedule (elastic points return at once).
+ * schedule, the FFTs use FFTW's OpenMP threads, the return map a dynamic
+ * schedule (elastic points return at once). Floating-point sums (the CG dot
+ * products, the mass-free projection) are per-row partial sums added in row
+ * order, so the loops give the same bits for any thread count; the other
+ * reductions are max/min.
  */
 #include <fftw3.h>
 #include <math.h>
@@ -76,6 +81,13 @@ struct ts_pf_sim2d {
     ts_pf_sim2d_stats st; /* step-control diagnostics */
     int c_split_local;
     double c_conv; /* > 0: c sweeps until the change is below this (max 200) */
+    int c_solver;  /* TS_PF_C_PCG (default) or TS_PF_C_SWEEPS */
+    double c_tol;  /* PCG: relative residual (c units, vs the explicit change) */
+    int c_maxit;   /* PCG: iteration cap; beyond it the step is rejected */
+    int c_fail;    /* the last raw step's c solve did not converge */
+    double *cg_sh, *cg_x, *cg_r, *cg_z, *cg_p, *cg_q; /* [n] PCG work (sweeps: x, r, q) */
+    double *cg_gh, *cg_dg;                            /* [n] preconditioner weights */
+    double *cg_red;                                   /* [2 ny] per-row partial sums */
 };
 
 static const char *PROF_NAMES[TS_PF2D_NPROF] = {"partition+g",  "mech: Hu-Chen",    "mech: return map+w",
@@ -103,6 +115,13 @@ void ts_pf_sim2d_profile(const ts_pf_sim2d *s, double sec[TS_PF2D_NPROF], long *
 void ts_pf_sim2d_set_c_split_local(ts_pf_sim2d *s, int on) { s->c_split_local = on; }
 void ts_pf_sim2d_set_c_conv(ts_pf_sim2d *s, double tol) { s->c_conv = tol; }
 
+void ts_pf_sim2d_set_c_solver(ts_pf_sim2d *s, int solver, double tol, int max_iter)
+{
+    if (solver == TS_PF_C_PCG || solver == TS_PF_C_SWEEPS) s->c_solver = solver;
+    if (tol > 0) s->c_tol = tol;
+    if (max_iter >= 1) s->c_maxit = max_iter;
+}
+
 void ts_pf_sim2d_stats_get(const ts_pf_sim2d *s, ts_pf_sim2d_stats *st) { *st = s->st; }
 
 double *ts_pf_hc_strain_(ts_pf_hc *h); /* pf_elastic2d.c: the warm-start strain [3][n] */
@@ -125,7 +144,8 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     if (s->fwd) fftw_destroy_plan(s->fwd);
     if (s->bwd) fftw_destroy_plan(s->bwd);
     double *a[] = {s->eta, s->c, s->eta0, s->c0, s->deta_prev, s->dc_prev, s->phi, s->g,
-                   s->rhs, s->lap, s->mu, s->Mb, s->lam, s->buf, s->spec};
+                   s->rhs, s->lap, s->mu, s->Mb, s->lam, s->buf, s->spec,
+                   s->cg_sh, s->cg_x, s->cg_r, s->cg_z, s->cg_p, s->cg_q, s->cg_gh, s->cg_dg};
     for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) fftw_free(a[k]);
     free(s->eps);
     free(s->sig);
@@ -140,6 +160,7 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     free(s->hd2);
     free(s->gm);
     free(s->gm0);
+    free(s->cg_red);
     ts_pf_hc_destroy(s->hc);
     free(s);
 }
@@ -217,13 +238,18 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     double **fa[] = {&s->eta, &s->eta0, &s->deta_prev, &s->phi, &s->g, &s->rhs, &s->lap};
     for (size_t q = 0; q < sizeof fa / sizeof fa[0]; q++)
         if ((*fa[q] = fftw_alloc_real(nP)) != NULL) memset(*fa[q], 0, nP * sizeof(double));
-    double **fb[] = {&s->c, &s->c0, &s->dc_prev, &s->mu, &s->Mb, &s->lam, &s->spec};
+    double **fb[] = {&s->c,     &s->c0,   &s->dc_prev, &s->mu,   &s->Mb,   &s->lam,  &s->spec,
+                     &s->cg_sh, &s->cg_x, &s->cg_r,    &s->cg_z, &s->cg_p, &s->cg_q, &s->cg_gh, &s->cg_dg};
     for (size_t q = 0; q < sizeof fb / sizeof fb[0]; q++)
         if ((*fb[q] = fftw_alloc_real(n)) != NULL) memset(*fb[q], 0, n * sizeof(double));
     if ((s->buf = fftw_alloc_real(n)) != NULL) memset(s->buf, 0, n * sizeof(double));
     s->hc_tol = 1e-9;
     s->mech_every = 1;
     s->c_split_local = 1;
+    s->c_solver = TS_PF_C_PCG;
+    s->c_tol = TS_PF_C_TOL_DEFAULT;
+    s->c_maxit = TS_PF_C_MAXIT_DEFAULT;
+    s->cg_red = calloc(2 * (size_t)ny, sizeof(double));
     if (p->mechanics) {
         s->eps = calloc(3 * n, sizeof(double));
         s->sig = calloc(3 * n, sizeof(double));
@@ -257,7 +283,8 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
         }
     }
     if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
-        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec ||
+        !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec || !s->cg_sh || !s->cg_x ||
+        !s->cg_r || !s->cg_z || !s->cg_p || !s->cg_q || !s->cg_gh || !s->cg_dg || !s->cg_red ||
         (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0 ||
                            !s->rrate || !s->rrate0 || !s->hd1 || !s->hd2 || !s->gm || !s->gm0))) {
         ts_pf_sim2d_destroy(s);
@@ -347,6 +374,8 @@ static int mech_point(ts_pf_sim2d *s, long k, double dt)
     }
     return 0;
 }
+
+static int c_solve(ts_pf_sim2d *s, double dt, const double *Sinv, const double *Rr);
 
 static int raw_step2d(ts_pf_sim2d *s, double dt)
 {
@@ -500,11 +529,15 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         Rr[k] = Ri;
         s->Mb[k] = Mi;
     }
+    return c_solve(s, dt, Sinv, Rr);
+}
+
+/* Largest effective diffusivity of a face in c, M_face / S (the coefficient
+ * of the neighbour's c in the flux), m^2/s. Sinv [n] = 1/S; uses s->Mb. */
+static double face_bound(const ts_pf_sim2d *s, const double *Sinv)
+{
     int nx = s->nx, ny = s->ny;
-    double ix2 = 1.0 / (p->dx * p->dx), iy2 = 1.0 / (s->dy * s->dy);
-    /* largest effective diffusivity of a face in c, M_face / S (the coefficient
-     * of the neighbour's c in the flux): the splitting below contracts only for
-     * A >= this bound (diagnostic; optionally used as A) */
+    long nl = (long)N2(s);
     double dfb = 0;
 #pragma omp parallel for schedule(static) reduction(max : dfb) if (nl >= PF_OMP_MIN)
     for (int j = 0; j < ny; j++) {
@@ -520,14 +553,44 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
             if (d > dfb) dfb = d;
         }
     }
-    s->st.c_face_ratio = dfb / s->Adiff;
-    double Ac = s->c_split_local ? fmax(s->Adiff, dfb) : s->Adiff;
-    double *cn = s->rhs, *ck = s->rhs + n; /* reuse (P >= 2) */
+    return dfb;
+}
+
+/* div(M grad mu) at row j (arithmetic face mobility, zero flux in x,
+ * periodic in y), J/(m^3) * m^5/(J s) / m^2 = 1/s. mu, out [ny][nx]. */
+static void div_flux_row(const ts_pf_sim2d *s, int j, const double *mu, double *out)
+{
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+    const double *M = s->Mb + (size_t)j * nx, *Mu = s->Mb + (size_t)((j + 1) % ny) * nx,
+                 *Md = s->Mb + (size_t)((j + ny - 1) % ny) * nx;
+    const double *m = mu + (size_t)j * nx, *mup = mu + (size_t)((j + 1) % ny) * nx,
+                 *mdn = mu + (size_t)((j + ny - 1) % ny) * nx;
+    double *o = out + (size_t)j * nx;
+    for (int i = 0; i < nx; i++) {
+        double div = 0;
+        if (i < nx - 1) div += 0.5 * (M[i] + M[i + 1]) * (m[i + 1] - m[i]) * ix2;
+        if (i > 0) div -= 0.5 * (M[i] + M[i - 1]) * (m[i] - m[i - 1]) * ix2;
+        div += 0.5 * (M[i] + Mu[i]) * (mup[i] - m[i]) * iy2;
+        div -= 0.5 * (M[i] + Md[i]) * (m[i] - mdn[i]) * iy2;
+        o[i] = div;
+    }
+}
+
+/* The old c solver: defect-correction sweeps of the constant-coefficient
+ * splitting (1 - dt Ac lap) c^{k+1} = c^n + dt [div(M grad mu(c^k)) - Ac lap c^k]
+ * (fixed point = backward Euler); 4 sweeps, or until max |change| <= c_conv. */
+static int c_sweeps(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr)
+{
+    size_t n = N2(s);
+    long nl = (long)n;
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+    double *cn = s->cg_q, *ck = s->cg_x, *div = s->cg_r;
     memcpy(ck, s->c, n * sizeof(double));
-    /* defect correction: the fixed point is backward Euler c+ = c + dt div(M grad mu(c+)) */
     int maxit = s->c_conv > 0 ? 200 : s->c_iters;
     for (int it = 0; it < maxit; it++) {
-        t0 = cpu_now();
+        double t0 = cpu_now();
 #pragma omp parallel if (nl >= PF_OMP_MIN)
         {
 #pragma omp for schedule(static)
@@ -535,30 +598,19 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
 #pragma omp for schedule(static)
             for (int j = 0; j < ny; j++) {
                 int ju = (j + 1) % ny, jd = (j + ny - 1) % ny;
+                div_flux_row(s, j, s->mu, div);
                 for (int i = 0; i < nx; i++) {
-                    size_t k = (size_t)j * nx + i;
-                    size_t ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
-                    double div = 0, lx = 0;
-                    if (i < nx - 1) {
-                        div += 0.5 * (s->Mb[k] + s->Mb[k + 1]) * (s->mu[k + 1] - s->mu[k]) * ix2;
-                        lx += ck[k + 1] - ck[k];
-                    }
-                    if (i > 0) {
-                        div -= 0.5 * (s->Mb[k] + s->Mb[k - 1]) * (s->mu[k] - s->mu[k - 1]) * ix2;
-                        lx -= ck[k] - ck[k - 1];
-                    }
-                    div += 0.5 * (s->Mb[k] + s->Mb[ku]) * (s->mu[ku] - s->mu[k]) * iy2;
-                    div -= 0.5 * (s->Mb[k] + s->Mb[kd]) * (s->mu[k] - s->mu[kd]) * iy2;
+                    size_t k = (size_t)j * nx + i, ku = (size_t)ju * nx + i, kd = (size_t)jd * nx + i;
+                    double lx = (i < nx - 1 ? ck[k + 1] - ck[k] : 0) - (i > 0 ? ck[k] - ck[k - 1] : 0);
                     double lap = lx * ix2 + (ck[ku] - 2 * ck[k] + ck[kd]) * iy2;
-                    cn[k] = s->c[k] + dt * (div - Ac * lap);
+                    cn[k] = s->c[k] + dt * (div[k] - Ac * lap);
                 }
             }
         }
-        t1 = cpu_now();
+        double t1 = cpu_now();
         s->prof[5] += t1 - t0;
         helmholtz(s, cn, dt * Ac);
-        /* swap the iterate buffers instead of copying */
-        double *tmp = ck;
+        double *tmp = ck; /* swap the iterate buffers instead of copying */
         ck = cn;
         cn = tmp;
         s->prof[6] += cpu_now() - t1;
@@ -571,6 +623,282 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         }
     }
     memcpy(s->c, ck, n * sizeof(double));
+    return 0;
+}
+
+/* Preconditioner weights of row j: g = min(1, M Sinv / Ac) (the local
+ * effective diffusivity over the spectral constant), gh = g^{1/2},
+ * dg = (1 - g) / diag(B). */
+static void diag_weights(ts_pf_sim2d *s, int j, double dt, double Ac, const double *Sinv)
+{
+    int nx = s->nx, ny = s->ny;
+    double ix2 = 1.0 / (s->p.dx * s->p.dx), iy2 = 1.0 / (s->dy * s->dy);
+    const double *M = s->Mb + (size_t)j * nx, *Mu = s->Mb + (size_t)((j + 1) % ny) * nx,
+                 *Md = s->Mb + (size_t)((j + ny - 1) % ny) * nx;
+    for (int i = 0; i < nx; i++) {
+        size_t k = (size_t)j * nx + i;
+        double f = 0;
+        if (i < nx - 1) f += 0.5 * (M[i] + M[i + 1]) * ix2;
+        if (i > 0) f += 0.5 * (M[i] + M[i - 1]) * ix2;
+        f += 0.5 * (M[i] + Mu[i]) * iy2 + 0.5 * (M[i] + Md[i]) * iy2;
+        double g = fmin(1.0, M[i] * Sinv[k] / Ac);
+        s->cg_gh[k] = sqrt(g);
+        s->cg_dg[k] = (1 - g) / (1 + dt * Sinv[k] * f);
+    }
+}
+
+/* Sum of the per-row partial sums red[0..ny) in row order: the reductions of
+ * the CG do not depend on the thread count (each row is summed by one thread,
+ * left to right; the rows are then added serially). */
+static double row_total(const ts_pf_sim2d *s, const double *red)
+{
+    double t = 0;
+    for (int j = 0; j < s->ny; j++) t += red[j];
+    return t;
+}
+
+/* q = B p = p - dt Sh div(M grad(Sh p)) on the rows of this thread, and
+ * red[j] = sum over row j of p q. The symmetric form of the backward-Euler
+ * operator in v = S^{1/2} mu (see c_pcg). Orphaned worksharing loops: call
+ * inside a parallel region. mu: scratch [n]. */
+static void pcg_apply(const ts_pf_sim2d *s, double dt, const double *Sh, const double *p, double *mu, double *q,
+                      double *red)
+{
+    int nx = s->nx, ny = s->ny;
+    long nl = (long)N2(s);
+#pragma omp for schedule(static)
+    for (long k = 0; k < nl; k++) mu[k] = Sh[k] * p[k];
+#pragma omp for schedule(static)
+    for (int j = 0; j < ny; j++) {
+        div_flux_row(s, j, mu, q);
+        double acc = 0;
+        for (int i = 0; i < nx; i++) {
+            size_t k = (size_t)j * nx + i;
+            q[k] = p[k] - dt * Sh[k] * q[k];
+            acc += p[k] * q[k];
+        }
+        red[j] = acc;
+    }
+}
+
+/* Backward Euler for c at fixed phi, by preconditioned conjugate gradients.
+ *   c+ - dt div(M grad mu+) = c^n,  mu = (c - R) Sinv,  Sinv = 1/S = 1/sum(phi/A).
+ * In v = S^{1/2} mu = Sh (c - R), Sh = Sinv^{1/2}, this is
+ *   B v = v - dt Sh div(M grad(Sh v)) = Sh (c^n - R),
+ * B symmetric positive definite (S > 0; -div(M grad) with the arithmetic face
+ * mobility is symmetric positive semidefinite with these boundaries). B has
+ * the eigenvector w = S^{1/2} (eigenvalue 1: w . (c - c^n) is the mass
+ * change), so r0 (mass-free) and the projected preconditioner
+ * Pi H^-1 Pi, H = 1 - dt Ac lap (the constant-coefficient spectral solve of the
+ * old splitting), Pi = 1 - w w^T / (w . w), keep every iterate mass-conserving.
+ * Start: c^n; stop: ||r_c||_2 <= c_tol ||r_c(c^n)||_2, the residual in c
+ * units, r_c = r_v / Sh, relative to the explicit-Euler change dt div(M grad mu^n).
+ * Returns 0 with s->c updated, or 0 with s->c_fail set (not converged in
+ * c_maxit iterations, or a breakdown): the step is rejected. */
+/* PCG start (see c_pcg): Sh = Sinv^{1/2}, x = Sh (c^n + guess - R),
+ * r = Sh (c^n - R) - B x; *rr0 = ||r(c^n)||_c^2, *rr = ||r||_c^2 (c units),
+ * *ww = w . w = sum S. guess [n] mass-free, or NULL. */
+static void pcg_start(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr,
+                      const double *guess, double *rr0, double *rr, double *ww)
+{
+    long nl = (long)N2(s);
+    int nx = s->nx, ny = s->ny;
+    double *Sh = s->cg_sh, *x = s->cg_x, *r = s->cg_r, *pd = s->cg_p, *q = s->cg_q;
+    double *red = s->cg_red, *red2 = s->cg_red + ny;
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+    {
+#pragma omp for schedule(static)
+        for (long k = 0; k < nl; k++) {
+            Sh[k] = sqrt(Sinv[k]);
+            x[k] = Sh[k] * (s->c[k] - Rr[k]);
+            s->mu[k] = (s->c[k] - Rr[k]) * Sinv[k];
+        }
+#pragma omp for schedule(static)
+        for (int j = 0; j < ny; j++) {
+            div_flux_row(s, j, s->mu, r);
+            diag_weights(s, j, dt, Ac, Sinv);
+            double a = 0, b = 0;
+            for (int i = 0; i < nx; i++) {
+                size_t k = (size_t)j * nx + i;
+                r[k] *= dt * Sh[k];
+                double rc = r[k] / Sh[k];
+                a += rc * rc;
+                b += 1.0 / Sinv[k];
+            }
+            red[j] = a;
+            red2[j] = b;
+        }
+    }
+    *rr0 = *rr = row_total(s, red);
+    *ww = row_total(s, red2);
+    if (guess == NULL || !(*rr0 > 0)) return;
+    /* r = r0 - B (Sh guess) */
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+    {
+#pragma omp for schedule(static)
+        for (long k = 0; k < nl; k++) pd[k] = Sh[k] * guess[k];
+        pcg_apply(s, dt, Sh, pd, s->mu, q, red);
+#pragma omp for schedule(static)
+        for (int j = 0; j < ny; j++) {
+            double a = 0;
+            for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
+                x[k] += pd[k];
+                r[k] -= q[k];
+                double rc = r[k] / Sh[k];
+                a += rc * rc;
+            }
+            red[j] = a;
+        }
+    }
+    *rr = row_total(s, red);
+}
+
+/* z = Pi [G^{1/2} H^-1 G^{1/2} + (1 - G) diag(B)^-1] r (see c_pcg); returns r . z. */
+static double pcg_precond(ts_pf_sim2d *s, double dt, double Ac, double ww)
+{
+    long nl = (long)N2(s);
+    int nx = s->nx, ny = s->ny;
+    const double *Sh = s->cg_sh, *r = s->cg_r, *gh = s->cg_gh, *dg = s->cg_dg;
+    double *z = s->cg_z, *red = s->cg_red;
+    double t1 = cpu_now();
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) z[k] = gh[k] * r[k];
+    helmholtz(s, z, dt * Ac);
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) z[k] = gh[k] * z[k] + dg[k] * r[k];
+    double t2 = cpu_now();
+    s->prof[6] += t2 - t1;
+    /* projection on the mass-free space: z -= (w . z / w . w) w, w = 1/Sh */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) a += z[k] / Sh[k];
+        red[j] = a;
+    }
+    double gam = row_total(s, red) / ww;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
+            z[k] -= gam / Sh[k];
+            a += r[k] * z[k];
+        }
+        red[j] = a;
+    }
+    s->prof[5] += cpu_now() - t2;
+    return row_total(s, red);
+}
+
+/* x += alpha p, r -= alpha q; returns ||r||_c^2 (c units). */
+static double pcg_update(ts_pf_sim2d *s, double alpha)
+{
+    long nl = (long)N2(s);
+    int nx = s->nx, ny = s->ny;
+    const double *Sh = s->cg_sh, *pd = s->cg_p, *q = s->cg_q;
+    double *x = s->cg_x, *r = s->cg_r, *red = s->cg_red;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (int j = 0; j < ny; j++) {
+        double a = 0;
+        for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) {
+            x[k] += alpha * pd[k];
+            r[k] -= alpha * q[k];
+            double rc = r[k] / Sh[k];
+            a += rc * rc;
+        }
+        red[j] = a;
+    }
+    return row_total(s, red);
+}
+
+static int c_pcg(ts_pf_sim2d *s, double dt, double Ac, const double *Sinv, const double *Rr, const double *guess)
+{
+    long nl = (long)N2(s);
+    double *Sh = s->cg_sh, *x = s->cg_x, *z = s->cg_z, *pd = s->cg_p, *q = s->cg_q;
+    double t0 = cpu_now(), rr0, rr, ww, rz = 0;
+    pcg_start(s, dt, Ac, Sinv, Rr, guess, &rr0, &rr, &ww);
+    double stop2 = s->c_tol * s->c_tol * rr0;
+    int it = 0, ok = rr <= stop2;
+    s->prof[5] += cpu_now() - t0;
+    while (!ok && it < s->c_maxit) {
+        double rz_old = rz;
+        rz = pcg_precond(s, dt, Ac, ww);
+        double beta = it == 0 ? 0.0 : rz / rz_old, t1 = cpu_now();
+        /* p = z + beta p; q = B p, p . q */
+#pragma omp parallel if (nl >= PF_OMP_MIN)
+        {
+#pragma omp for schedule(static)
+            for (long k = 0; k < nl; k++) pd[k] = it == 0 ? z[k] : z[k] + beta * pd[k];
+            pcg_apply(s, dt, Sh, pd, s->mu, q, s->cg_red);
+        }
+        double pq = row_total(s, s->cg_red);
+        if (!(pq > 0) || !(rz > 0)) break; /* breakdown (or NaN) */
+        rr = pcg_update(s, rz / pq);
+        it++;
+        s->prof[5] += cpu_now() - t1;
+        ok = rr <= stop2;
+    }
+    s->st.c_iters += it;
+    if (it > s->st.c_iters_max) s->st.c_iters_max = it;
+    s->st.c_last_iters = it;
+    s->st.c_last_res = rr0 > 0 ? sqrt(rr / rr0) : 0;
+    if (!ok) {
+        s->c_fail = 1;
+        return 0;
+    }
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) s->c[k] = x[k] / Sh[k] + Rr[k];
+    return 0;
+}
+
+/* The c step at phi+ given Sinv = 1/S, Rr = R and s->Mb (all [n]). */
+static int c_solve(ts_pf_sim2d *s, double dt, const double *Sinv, const double *Rr)
+{
+    /* the splitting of the sweeps contracts only for Ac >= the face bound
+     * (diagnostic; used as Ac with c_split = face); for the CG the same
+     * constant sets the preconditioner */
+    double dfb = face_bound(s, Sinv);
+    s->st.c_face_ratio = dfb / s->Adiff;
+    double Ac = s->c_split_local ? fmax(s->Adiff, dfb) : s->Adiff;
+    s->c_fail = 0;
+    if (s->c_solver == TS_PF_C_SWEEPS) return c_sweeps(s, dt, Ac, Sinv, Rr);
+    const double *guess = NULL;
+    if (s->have_prev && s->dt_prev > 0) {
+        /* linear extrapolation in time of the last accepted change of c,
+         * made mass-free (its round-off mass would be carried into every
+         * later step) */
+        double ratio = dt / s->dt_prev, *gs = s->cg_z, *red = s->cg_red;
+        int nx = s->nx, ny = s->ny;
+#pragma omp parallel for schedule(static) if (N2(s) >= PF_OMP_MIN)
+        for (int j = 0; j < ny; j++) {
+            double a = 0;
+            for (size_t k = (size_t)j * nx; k < (size_t)(j + 1) * nx; k++) a += s->dc_prev[k];
+            red[j] = a;
+        }
+        double mean = row_total(s, red) / (double)N2(s);
+#pragma omp parallel for schedule(static) if (N2(s) >= PF_OMP_MIN)
+        for (size_t k = 0; k < N2(s); k++) gs[k] = ratio * (s->dc_prev[k] - mean);
+        guess = gs;
+    }
+    return c_pcg(s, dt, Ac, Sinv, Rr, guess);
+}
+
+int ts_pf_sim2d_c_solve(ts_pf_sim2d *s, double dt, const double *Mb, const double *Sinv, const double *R, double *c)
+{
+    size_t n = N2(s);
+    if (!(dt > 0)) return ts_error_set(TS_ERR_RANGE, "c solve: dt = %g s (> 0)", dt);
+    for (size_t k = 0; k < n; k++)
+        if (!(Mb[k] >= 0) || !(Sinv[k] > 0) || !isfinite(Sinv[k]))
+            return ts_error_set(TS_ERR_RANGE, "c solve: M = %g >= 0, 1/S = %g > 0 at point %zu", Mb[k], Sinv[k], k);
+    double *Si = s->g, *Rr = s->g + n;
+    memcpy(s->Mb, Mb, n * sizeof(double));
+    memcpy(Si, Sinv, n * sizeof(double));
+    memcpy(Rr, R, n * sizeof(double));
+    memcpy(s->c, c, n * sizeof(double));
+    TS_TRY(c_solve(s, dt, Si, Rr));
+    if (s->c_fail)
+        return ts_error_set(TS_ERR_CONVERGE, "c solve: relative residual %.3g > %.3g after %d iterations",
+                            s->st.c_last_res, s->c_tol, s->st.c_last_iters);
+    memcpy(c, s->c, n * sizeof(double));
     return 0;
 }
 
@@ -598,11 +926,12 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
 #pragma omp parallel for schedule(static) reduction(min : badk) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++)
             if ((!isfinite(s->c[k]) || s->c[k] < -1 || s->c[k] > 2) && k < badk) badk = k;
-        int bad = badk < nl ? (int)badk : -1;
+        int bad = badk < nl ? (int)badk : -1, cfail = s->c_fail;
+        if (cfail) bad = -1;
         double err = 0;
         int efield = -1;
         long ek = -1;
-        if (bad < 0 && s->have_prev) {
+        if (bad < 0 && !cfail && s->have_prev) {
             double ratio = dt / s->dt_prev;
             /* max per field (eta_r, then c), then the first point attaining the
              * overall maximum (diagnostics: which field and where limit dt) */
@@ -637,7 +966,7 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         s->st.last_dt = dt;
         s->prof[7] += cpu_now() - tc;
         if (bad < 0 && !isfinite(err)) bad = 0;
-        if (bad < 0 && (!p->adaptive || err <= p->tol)) {
+        if (bad < 0 && !cfail && (!p->adaptive || err <= p->tol)) {
             for (size_t k = 0; k < nP; k++) s->deta_prev[k] = s->eta[k] - s->eta0[k];
             for (size_t k = 0; k < n; k++) s->dc_prev[k] = s->c[k] - s->c0[k];
             s->dt_prev = dt;
@@ -680,18 +1009,25 @@ int ts_pf_sim2d_step(ts_pf_sim2d *s)
         }
         s->rejected++;
         s->st.rejected++;
-        if (bad >= 0)
+        if (cfail)
+            s->st.rej_c_solve++;
+        else if (bad >= 0)
             s->st.rej_bad++;
         else if (efield >= 0)
             s->st.lim_rej[efield]++;
         if (!p->adaptive || dt <= p->dt_min * (1 + 1e-12)) {
+            if (cfail)
+                return ts_error_set(TS_ERR_CONVERGE,
+                                    "2D c solve (PCG) not converged at step %ld (t = %g s, dt %g s): relative "
+                                    "residual %.3g > c_tol %.3g after %d iterations",
+                                    s->steps + 1, s->t, dt, s->st.c_last_res, s->c_tol, s->st.c_last_iters);
             if (bad >= 0)
                 return ts_error_set(TS_ERR_NUMERIC, "2D blow-up at step %ld (t = %g s): c at grid point (%d, %d)",
                                     s->steps + 1, s->t, bad % s->nx, bad / s->nx);
             return ts_error_set(TS_ERR_CONVERGE, "2D time step cannot be stabilised (error %g > tol %g at dt %g s)",
                                 err, p->tol, dt);
         }
-        dt = fmax(p->dt_min, dt * ((bad < 0 && err > 0) ? fmax(0.1, fmin(0.5, 0.9 * sqrt(p->tol / err))) : 0.25));
+        dt = fmax(p->dt_min, dt * ((bad < 0 && !cfail && err > 0) ? fmax(0.1, fmin(0.5, 0.9 * sqrt(p->tol / err))) : 0.25));
         s->dt = dt;
     }
 }
