@@ -14,6 +14,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 export OMP_WAIT_POLICY=passive
 "$T" micro dataset --size 64 --silhouette-px 0 --out "$O/d64" --quiet
 "$T" micro train "$O/d64" --config "$HERE/ddpm_64_cpu.ini" --seed 1 --max-minutes "$M" --out "$O/train" --quiet
+# the seed's ancestral sampler as written, and with x0 clipping (Ho et al.'s code; not in the seed)
 "$T" micro generate-matrix "$O/train/model.safetensors" -n 3 --threads 2 --dataset "$O/d64" --out "$O/ancestral" --quiet
+"$T" micro generate-matrix "$O/train/model.safetensors" -n 3 --threads 2 --clip-x0 --dataset "$O/d64" \
+    --out "$O/ancestral_clip" --quiet
 /usr/bin/python3 "$ROOT/scripts/ddpm_validate.py" --tinsel "$T" --dataset "$O/d64" --out "$O/validation" \
-    cpu_ancestral="$O/ancestral"
+    cpu_ancestral="$O/ancestral" cpu_ancestral_clip="$O/ancestral_clip"
