@@ -26,6 +26,8 @@
 /* OpenMP only above this many grid points: on small grids (the 1D-like
  * y = 2 tests) the parallel regions cost more than they save. */
 #define PF_OMP_MIN 16384
+/* FFTW_MEASURE above PF_OMP_MIN points, FFTW_ESTIMATE below (pf_solver2d.c) */
+unsigned ts_pf_fft_plan_flags_(size_t npts);
 
 struct ts_pf_hc {
     int nx, ny;
@@ -82,10 +84,8 @@ int ts_pf_hc_create(int nx, int ny, double dx, double dy, const double C0[3][3],
         h->F[c] = fftw_alloc_complex(ns);
         ok = h->F[c] != NULL;
         if (ok) {
-            /* measured plans only where speed matters (see pf_solver2d.c) */
-            unsigned fl = n >= PF_OMP_MIN ? FFTW_MEASURE : FFTW_ESTIMATE;
-            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], fl);
-            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, fl);
+            h->fwd[c] = fftw_plan_dft_r2c_2d(ny, nx, h->tau + c * n, h->F[c], ts_pf_fft_plan_flags_(n));
+            h->bwd[c] = fftw_plan_dft_c2r_2d(ny, nx, h->F[c], h->tau + c * n, ts_pf_fft_plan_flags_(n));
             ok = h->fwd[c] && h->bwd[c];
         }
     }

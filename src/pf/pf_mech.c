@@ -120,6 +120,20 @@ typedef struct {
 } rm_ctx;
 
 /* Stress for a given theta; returns r(theta), fills sig[6]. */
+/* Plastic flow of the converged return map (associative J2, Voigt 6 with
+ * engineering shears): eps_pl += theta N, N the deviator with shears doubled,
+ * dp = 2/3 theta J2 added to the cumulative plastic strain. */
+static void apply_flow(double th, const double sig[6], double *epl, double *pcum, double *dp_out)
+{
+    double J2 = ts_pf_von_mises(sig);
+    double dp = 2.0 / 3.0 * th * J2;
+    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
+    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
+    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
+    *pcum += dp;
+    if (dp_out) *dp_out = dp;
+}
+
 static double rm_residual(const rm_ctx *x, double theta, double sig[6], int *bad)
 {
     /* N_x = D sigma_x + d, D = [[2/3,-1/3,0,0],[-1/3,2/3,0,0],[0,0,2,0],[0,0,0,2]],
@@ -212,13 +226,7 @@ int ts_pf_return_map(const ts_pf_params *p, int ph, double s11, double s12, doub
         return ts_error_set(TS_ERR_CONVERGE, "return map of phase %s did not converge (r = %g Pa)",
                             P->name, r);
     (void)rm_residual(&x, th, sig, &bad);
-    double J2 = ts_pf_von_mises(sig);
-    double dp = 2.0 / 3.0 * th * J2;
-    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
-    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
-    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
-    *pcum += dp;
-    if (dp_out) *dp_out = dp;
+    apply_flow(th, sig, epl, pcum, dp_out);
     return 0;
 }
 
@@ -311,13 +319,7 @@ int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, do
     if (bad || it >= 200)
         return ts_error_set(TS_ERR_CONVERGE, "return map (strain) of phase %s did not converge", P->name);
     (void)rm6_residual(&x, th, sig, &bad);
-    double J2 = ts_pf_von_mises(sig);
-    double dp = 2.0 / 3.0 * th * J2;
-    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
-    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
-    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
-    *pcum += dp;
-    if (dp_out) *dp_out = dp;
+    apply_flow(th, sig, epl, pcum, dp_out);
     return 0;
 }
 
@@ -492,13 +494,7 @@ int ts_pf_return_map_strain_fast(const ts_pf_params *p, int ph, const double *ep
         if (!rc && rate) *rate = 0;
         return rc;
     }
-    double J2 = ts_pf_von_mises(sig);
-    double dp = 2.0 / 3.0 * th * J2;
-    double tr3 = (sig[0] + sig[1] + sig[2]) / 3.0;
-    double N[6] = {sig[0] - tr3, sig[1] - tr3, sig[2] - tr3, 2 * sig[3], 2 * sig[4], 2 * sig[5]};
-    for (int i = 0; i < 6; i++) epl[i] += th * N[i];
-    *pcum += dp;
-    if (dp_out) *dp_out = dp;
+    apply_flow(th, sig, epl, pcum, dp_out);
     if (rate) *rate = th / dt;
     return 0;
 }

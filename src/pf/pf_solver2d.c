@@ -43,7 +43,8 @@
  * in the last bits; FFTW_ESTIMATE is deterministic. Small grids (the tests,
  * where speed does not matter) use ESTIMATE so that separate runs agree bit
  * for bit; restarts of measured runs reuse the run's wisdom (pf_wisdom.c). */
-#define TS_PF2D_PLAN(npts) ((npts) >= PF_OMP_MIN ? FFTW_MEASURE : FFTW_ESTIMATE)
+unsigned ts_pf_fft_plan_flags_(size_t npts); /* also used by pf_elastic2d.c */
+unsigned ts_pf_fft_plan_flags_(size_t npts) { return npts >= PF_OMP_MIN ? FFTW_MEASURE : FFTW_ESTIMATE; }
 
 struct ts_pf_sim2d {
     ts_pf_params p;
@@ -294,8 +295,8 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
      * reset to 1 after planning so other FFTW users are unaffected */
     int nthr = omp_get_max_threads();
     if (nthr > 1 && n >= PF_OMP_MIN && fftw_init_threads()) fftw_plan_with_nthreads(nthr);
-    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, TS_PF2D_PLAN(n));
-    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, TS_PF2D_PLAN(n));
+    s->fwd = fftw_plan_r2r_2d(ny, s->nx, s->rhs, s->spec, FFTW_R2HC, FFTW_REDFT10, ts_pf_fft_plan_flags_(n));
+    s->bwd = fftw_plan_r2r_2d(ny, s->nx, s->spec, s->rhs, FFTW_HC2R, FFTW_REDFT01, ts_pf_fft_plan_flags_(n));
     if (nthr > 1 && n >= PF_OMP_MIN) fftw_plan_with_nthreads(1);
     if (!s->fwd || !s->bwd) {
         ts_pf_sim2d_destroy(s);
