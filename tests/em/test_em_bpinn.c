@@ -367,6 +367,34 @@ static void test_bpinn_gradient(void)
 /* Train a small model, check that training reduced the jumps, that the
  * prediction's spread is calibrated against the oracle MC on the same draws
  * within the stated tolerance, and that save/load reproduces it. */
+/* Oracle MC moments over N draws (stream seed 7, as predict): om, os [K+1][nv]. */
+static void oracle_moments(const ts_em_jmodel *m, const ts_em_tree *t, const ts_em_variation *v, int K, long N,
+                           double *om, double *os)
+{
+    int ns = t->nwire, nv = t->nvert;
+    size_t nq = (size_t)(K + 1) * nv;
+    double *j = malloc((size_t)ns * 8), *phi = malloc((size_t)2 * ns * K * 8), *sig = malloc((size_t)2 * ns * K * 8),
+           *sv = malloc(nq * 8);
+    memset(om, 0, nq * 8);
+    memset(os, 0, nq * 8);
+    for (long d = 0; d < N && j && phi && sig && sv; d++) {
+        TS_CHECK_OK(ts_em_variation_draw(v, t->j_mean, ns, 7, (uint64_t)d, j, NULL, NULL));
+        TS_CHECK_OK(ts_em_jmodel_solve(m, j, phi));
+        ts_em_jmodel_stress(m, phi, sig);
+        ts_em_jmodel_vertex_stress(m, sig, sv);
+        for (size_t q = 0; q < nq; q++) {
+            double dl = sv[q] - om[q];
+            om[q] += dl / (d + 1);
+            os[q] += dl * (sv[q] - om[q]);
+        }
+    }
+    for (size_t q = 0; q < nq; q++) os[q] = sqrt(os[q] / N);
+    free(j);
+    free(phi);
+    free(sig);
+    free(sv);
+}
+
 static void test_bpinn_calibration(void)
 {
     ts_em_params p;
@@ -393,28 +421,15 @@ static void test_bpinn_calibration(void)
     double acc, ml;
     ts_em_bpinn_info(b, &acc, NULL, &ml, NULL, NULL, NULL);
     TS_CHECK(acc >= 0 && acc <= 1);
-    int K = o.K, nv = t->nvert, ns = t->nwire;
+    int K = o.K, nv = t->nvert;
     size_t nq = (size_t)(K + 1) * nv;
     long N = 40;
     double *bm = malloc(nq * 8), *bs = malloc(nq * 8), *bi = malloc(nq * 8), *bp = malloc(nq * 8);
-    double *om = calloc(nq, 8), *os = calloc(nq, 8), *j = malloc((size_t)ns * 8);
-    double *phi = malloc((size_t)2 * ns * K * 8), *sig = malloc((size_t)2 * ns * K * 8), *sv = malloc(nq * 8);
+    double *om = calloc(nq, 8), *os = calloc(nq, 8);
     TS_CHECK_OK(ts_em_bpinn_predict(b, &o.var, N, 7, bm, bs, bi, bp));
-    const ts_em_jmodel *m = ts_em_bpinn_jmodel(b);
-    for (long d = 0; d < N; d++) {
-        TS_CHECK_OK(ts_em_variation_draw(&o.var, t->j_mean, ns, 7, (uint64_t)d, j, NULL, NULL));
-        TS_CHECK_OK(ts_em_jmodel_solve(m, j, phi));
-        ts_em_jmodel_stress(m, phi, sig);
-        ts_em_jmodel_vertex_stress(m, sig, sv);
-        for (size_t q = 0; q < nq; q++) {
-            double dl = sv[q] - om[q];
-            om[q] += dl / (d + 1);
-            os[q] += dl * (sv[q] - om[q]);
-        }
-    }
+    oracle_moments(ts_em_bpinn_jmodel(b), t, &o.var, K, N, om, os);
     double mx = -INFINITY, mn = INFINITY, smax = 0, em = 0, es = 0, tot = 0;
     for (size_t q = 0; q < nq; q++) {
-        os[q] = sqrt(os[q] / N);
         mx = fmax(mx, om[q]);
         mn = fmin(mn, om[q]);
         smax = fmax(smax, os[q]);
@@ -514,10 +529,6 @@ static void test_bpinn_calibration(void)
     free(bp);
     free(om);
     free(os);
-    free(j);
-    free(phi);
-    free(sig);
-    free(sv);
     ts_em_bpinn_destroy(b);
     ts_em_tree_destroy(t);
 }
@@ -638,34 +649,6 @@ static void test_bpinn_threads(void)
     ts_em_bpinn_destroy(b[0]);
     ts_em_bpinn_destroy(b[1]);
     ts_em_tree_destroy(t);
-}
-
-/* Oracle MC moments over N draws (stream seed 7, as predict): om, os [K+1][nv]. */
-static void oracle_moments(const ts_em_jmodel *m, const ts_em_tree *t, const ts_em_variation *v, int K, long N,
-                           double *om, double *os)
-{
-    int ns = t->nwire, nv = t->nvert;
-    size_t nq = (size_t)(K + 1) * nv;
-    double *j = malloc((size_t)ns * 8), *phi = malloc((size_t)2 * ns * K * 8), *sig = malloc((size_t)2 * ns * K * 8),
-           *sv = malloc(nq * 8);
-    memset(om, 0, nq * 8);
-    memset(os, 0, nq * 8);
-    for (long d = 0; d < N && j && phi && sig && sv; d++) {
-        TS_CHECK_OK(ts_em_variation_draw(v, t->j_mean, ns, 7, (uint64_t)d, j, NULL, NULL));
-        TS_CHECK_OK(ts_em_jmodel_solve(m, j, phi));
-        ts_em_jmodel_stress(m, phi, sig);
-        ts_em_jmodel_vertex_stress(m, sig, sv);
-        for (size_t q = 0; q < nq; q++) {
-            double dl = sv[q] - om[q];
-            om[q] += dl / (d + 1);
-            os[q] += dl * (sv[q] - om[q]);
-        }
-    }
-    for (size_t q = 0; q < nq; q++) os[q] = sqrt(os[q] / N);
-    free(j);
-    free(phi);
-    free(sig);
-    free(sv);
 }
 
 /* Issue #10 std shrinkage. With fully correlated currents (rho = 1) the
