@@ -453,8 +453,10 @@ static int block_forward(ts_micro_unet *u, ts_nn_arena *A, block *B, const float
         U->x = x;
         ALLOC_RAW(U->y, m);
         ALLOC_RAW(U->a, m);
-        ALLOC(U->mean, (size_t)n * u->c.groups);
-        ALLOC(U->rstd, (size_t)n * u->c.groups);
+        if (!U->plain) { /* GroupNorm statistics */
+            ALLOC(U->mean, (size_t)n * u->c.groups);
+            ALLOC(U->rstd, (size_t)n * u->c.groups);
+        }
         ts_nn_conv_shape s;
         TS_TRY(ts_nn_conv2d_shape(&s, n, U->cin, B->h, B->w, U->cout, 3, 3, 1, 1, 1, 1));
         TS_TRY(ts_nn_conv_forward(&s, U->y, x, PD(U->w), U->plain ? PD(U->cb) : NULL));
