@@ -158,8 +158,62 @@ static void test_tree10_bpinn(void)
     ts_em_tree_destroy(t);
 }
 
+/* The vertex names travel in the model file; a names list that does not
+ * match the vertices is a format error. */
+static void test_tree10_names_in_model(void)
+{
+    ts_em_params p;
+    ts_em_params_default(&p);
+    ts_em_tree *t = read_tree(&p);
+    if (!t) return;
+    t->void_vertex = ts_em_tree_find_vertex(t, "n1_0_0");
+    ts_em_bpinn_options o;
+    ts_em_bpinn_options_default(&o);
+    o.K = 4;
+    o.adam_steps = 5;
+    o.burnin = 1;
+    o.samples = 2;
+    ts_em_bpinn *b = NULL, *b2 = NULL;
+    TS_CHECK_OK(ts_em_bpinn_train(t, &p, 10 * YEAR, &o, &b));
+    char *dir = ts_test_tmpdir("em_tree10");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir ? dir : ".");
+    if (b) TS_CHECK_OK(ts_em_bpinn_save(b, path));
+    TS_CHECK_OK(ts_em_bpinn_load(path, &b2));
+    if (b2) {
+        const ts_em_tree *t2 = ts_em_bpinn_tree(b2);
+        TS_CHECK(t2->vert_name != NULL);
+        for (int v = 0; t2->vert_name && v < t->nvert; v++) TS_CHECK(!strcmp(t2->vert_name[v], t->vert_name[v]));
+        TS_CHECK(ts_em_tree_find_vertex(t2, "n1_100000_0") == ts_em_tree_find_vertex(t, "n1_100000_0"));
+    }
+    /* join two names in the header (same length): 10 names for 11 vertices */
+    FILE *fp = fopen(path, "r+b");
+    char head[8192];
+    size_t n = fp ? fread(head, 1, sizeof head - 1, fp) : 0;
+    head[n] = '\0';
+    char *key = NULL;
+    for (size_t i = 0; i + 16 < n && !key; i++)
+        if (!memcmp(head + i, "\"vertex_names\":\"", 16)) key = head + i + 16;
+    char *sp = key ? strchr(key, ' ') : NULL;
+    TS_CHECK(sp != NULL);
+    if (fp && sp) {
+        fseek(fp, (long)(sp - head), SEEK_SET);
+        fputc('_', fp);
+    }
+    if (fp) fclose(fp);
+    ts_em_bpinn *b3 = NULL;
+    TS_CHECK(ts_em_bpinn_load(path, &b3) == TS_ERR_FORMAT);
+    TS_CHECK(b3 == NULL);
+    TS_CHECK(strstr(ts_error_message(), "10 names for 11 vertices") != NULL);
+    ts_em_bpinn_destroy(b);
+    ts_em_bpinn_destroy(b2);
+    ts_em_tree_destroy(t);
+    free(dir);
+}
+
 int main(void)
 {
     TS_RUN(test_tree10_bpinn);
+    TS_RUN(test_tree10_names_in_model);
     return ts_test_summary();
 }
