@@ -505,7 +505,7 @@ int em_cmd_bpinn(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "predict")) return cmd_predict(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: tinsel em bpinn train|predict [options]\n"
-               "  train    train the BPINN on a generated post-void tree, save model.safetensors\n"
+               "  train    train the BPINN on a post-void tree (generated or from a SPICE netlist), save model.safetensors\n"
                "  predict  stress mean/std over current draws from a model; --compare runs Monte Carlo too\n"
                "See tinsel em bpinn train --help and tinsel em bpinn predict --help.\n");
         return TS_EXIT_OK;
