@@ -1,6 +1,7 @@
-/* `tinsel em bpinn train|predict` (issue #10, items 3, 4, 7).
+/* `tinsel em bpinn train|predict` (issue #10, items 3, 4, 6, 7).
  *   tinsel em bpinn train --gen-segments N [--gen-seed S] [options] --out DIR   -> DIR/model.safetensors
- *   tinsel em bpinn predict DIR/model.safetensors [--draws N] [--compare] --out DIR2
+ *   tinsel em bpinn train TREE.sp --void-node NODE [--tree NAME] [options] --out DIR
+ *   tinsel em bpinn predict DIR/model.safetensors [--draws N] [--compare] [--nodes LIST] --out DIR2
  * Units: SI (s, Pa, A/m^2). */
 #include <math.h>
 #include <stdio.h>
@@ -24,7 +25,8 @@ static int set_num(ts_config *c, const char *sec, const char *key, double v)
 
 static int cmd_train(int argc, char **argv)
 {
-    const char *out = "em-bpinn", *config = NULL, *dist = "normal", *method = "hmc", *inputs = NULL;
+    const char *out = "em-bpinn", *config = NULL, *dist = "normal", *method = "hmc", *inputs = NULL, *tree_name = NULL,
+               *void_node = NULL, *scale = NULL;
     uint64_t seed = 1, gen_seed = 1;
     long gen = 0, hidden, K, adam, bfgs, burnin, samples, leapfrog, draws, threads = 0;
     double years = 10, sigma_j, rho, lr, step, noise, prior, target, vi_lr, vi_sd;
@@ -38,6 +40,9 @@ static int cmd_train(int argc, char **argv)
     const ts_opt opts[] = {
         {"gen-segments", TS_OPT_LONG, &gen, "N", "generated tree of N segments (10-50 um, 1 um, |j| 5e8-5e9 A/m^2, void at vertex 0)"},
         {"gen-seed", TS_OPT_U64, &gen_seed, "N", "seed of the generated tree"},
+        {"tree", TS_OPT_STRING, &tree_name, "NAME", "with TREE.sp: the tree to train on (default: the netlist's only tree)"},
+        {"void-node", TS_OPT_STRING, &void_node, "NODE", "with TREE.sp: netlist node of the void (a leaf of the tree; required)"},
+        {"scale", TS_OPT_STRING, &scale, "S", "with TREE.sp: multiply every current source (default 1; EMspice 0.4)"},
         {"years", TS_OPT_DOUBLE, &years, "Y", "post-void horizon in years"},
         {"K", TS_OPT_LONG, &K, "N", "time steps of the junction model (piecewise-constant fluxes)"},
         {"hidden", TS_OPT_LONG, &hidden, "N", "units per hidden layer (2 tanh layers per junction)"},
@@ -68,12 +73,15 @@ static int cmd_train(int argc, char **argv)
         {"seed", TS_OPT_U64, &seed, "N", "random seed (initialisation, draws, HMC)"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder: model.safetensors, train.csv, run.ini"},
     };
+    char *pos[1];
     int npos = 0;
-    int rc = ts_cli_parse(argc, argv, "tinsel em bpinn train --gen-segments N [options]",
+    int rc = ts_cli_parse(argc, argv, "tinsel em bpinn train --gen-segments N | TREE.sp --void-node NODE [options]",
                           "Train the BPINN of seed 003 on a post-void tree: per-junction networks for the arm "
                           "fluxes, closed-form segment stresses, stress-continuity likelihood, Adam to the MAP, "
-                          "then Hamiltonian Monte Carlo with step adaptation. Saves the posterior samples.",
-                          opts, (int)(sizeof opts / sizeof opts[0]), NULL, 0, &npos);
+                          "then Hamiltonian Monte Carlo with step adaptation. Saves the posterior samples. The tree is generated "
+                          "(--gen-segments) or read from a SPICE netlist (mean currents from its DC solve; the junction "
+                          "model needs a tree without loops, the void at a leaf and at most 4 arms per node).",
+                          opts, (int)(sizeof opts / sizeof opts[0]), pos, 1, &npos);
     if (rc == 1) return TS_EXIT_OK;
     if (rc) return TS_EXIT_USAGE;
     int di = !strcmp(dist, "normal") ? 0 : !strcmp(dist, "lognormal") ? 1 : -1;
@@ -84,7 +92,12 @@ static int cmd_train(int argc, char **argv)
                         "--noise-sd >= 0, --hops in [1, 1000] (see --help)\n");
         return TS_EXIT_USAGE;
     }
-    if (gen < 1 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
+    if ((npos == 1) == (gen > 0) || (npos == 1) != (void_node != NULL) || (npos == 0 && (tree_name || scale))) {
+        fprintf(stderr, "tinsel em bpinn train: give either --gen-segments N or TREE.sp with --void-node NODE "
+                        "(--tree and --scale only with TREE.sp; see --help)\n");
+        return TS_EXIT_USAGE;
+    }
+    if (gen < 0 || gen > 100000 || di < 0 || !(years > 0) || K < 1 || K > 100000 || hidden < 1 || hidden > 1024 ||
         draws < 1 || draws > 100000 || adam < 0 || bfgs < 0 || bfgs > 10000000 || burnin < 0 || samples < 1 || leapfrog < 1 || threads < 0) {
         fprintf(stderr, "tinsel em bpinn train: need --gen-segments in [1, 1e5], --dist normal|lognormal, --years > 0, "
                         "K, hidden, train-draws, samples, leapfrog >= 1, adam-steps, burnin >= 0 (see --help)\n");
@@ -100,12 +113,16 @@ static int cmd_train(int argc, char **argv)
     rc = config ? ts_config_load(config, &cfg) : ((cfg = ts_config_create()) ? 0 : TS_ERR_NOMEM);
     if (rc) return ts_cli_fail(rc, "em bpinn train");
     ts_em_params p;
+    ts_em_options eo;
     ts_em_params_default(&p);
-    rc = em_config_params(cfg, &p, NULL);
+    ts_em_options_default(&eo);
+    if (scale) rc = ts_config_set(cfg, "solver", "current_scale", scale);
+    if (!rc) rc = em_config_params(cfg, &p, npos ? &eo : NULL);
     if (!rc) rc = ts_config_check_unknown(cfg);
     ts_em_tree *t = NULL;
     ts_em_bpinn *b = NULL;
-    if (!rc) rc = ts_em_tree_generate((int)gen, gen_seed, p.thickness, &p, &t);
+    if (!rc && npos) rc = em_tree_for_bpinn(pos[0], tree_name, void_node, &p, &eo, &t);
+    else if (!rc) rc = ts_em_tree_generate((int)gen, gen_seed, p.thickness, &p, &t);
     if (!rc) rc = ts_em_bpinn_train(t, &p, years * YEAR_S, &o, &b);
     ts_run *run = NULL;
     if (!rc) rc = ts_run_create(out, "em bpinn train", seed, &run);
@@ -127,15 +144,25 @@ static int cmd_train(int argc, char **argv)
         ts_csv *c = NULL;
         rc = path ? ts_csv_open(path, 15, hd, &c) : ts_error_set(TS_ERR_NOMEM, "out of memory");
         free(path);
-        double row[15] = {(double)gen, ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, ns, acc, stp, ml,
+        double row[15] = {(double)t->nwire, ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, ns, acc, stp, ml,
                           sqrt(ml) / 1e-8, ts, mi, tph[0], tph[1], tph[2], (double)nev, nsd};
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
     }
     if (!rc) {
-        rc = set_num(cfg, "bpinn", "gen_segments", (double)gen);
-        if (!rc) rc = set_num(cfg, "bpinn", "gen_seed", (double)gen_seed);
+        if (npos) {
+            const char *got;
+            rc = ts_config_set(cfg, "bpinn", "netlist", pos[0]);
+            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "netlist", "", &got);
+            if (!rc) rc = ts_config_set(cfg, "bpinn", "tree", t->name);
+            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "tree", "", &got);
+            if (!rc) rc = ts_config_set(cfg, "bpinn", "void_node", void_node);
+            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "void_node", "", &got);
+        } else {
+            rc = set_num(cfg, "bpinn", "gen_segments", (double)gen);
+            if (!rc) rc = set_num(cfg, "bpinn", "gen_seed", (double)gen_seed);
+        }
         if (!rc) rc = set_num(cfg, "bpinn", "years", years);
         if (!rc) rc = set_num(cfg, "bpinn", "K", (double)K);
         if (!rc) rc = set_num(cfg, "bpinn", "hidden", (double)hidden);
@@ -163,8 +190,8 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = ts_run_write_ini(run, cfg);
     }
     if (!rc) {
-        printf("tree        %s: %ld segments, %d junctions, %d parameters\n", t->name, gen,
-               ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np);
+        printf("tree        %s: %d segments, %d junctions, %d parameters, void at %s\n", t->name, t->nwire,
+               ts_em_jmodel_njunctions(ts_em_bpinn_jmodel(b)), np, npos ? void_node : "vertex 0");
         printf("MAP         mean squared scaled jump %.4g (rms stress jump %.4g Pa)\n", ml, sqrt(ml) / 1e-8);
         if (mi == TS_EM_BPINN_VI) printf("VI          %d samples from q, geometric-mean posterior sd %.3g\n", ns, stp);
         else printf("HMC         %d samples, acceptance %.3f, step %.3g\n", ns, acc, stp);
@@ -196,7 +223,7 @@ static double rmse_rel(const double *a, const double *b, int K, int nv, double s
 
 static int cmd_predict(int argc, char **argv)
 {
-    const char *out = "em-bpinn-predict", *dist = "normal";
+    const char *out = "em-bpinn-predict", *dist = "normal", *nodes = NULL;
     uint64_t seed = 1;
     long draws = 100, ncell = 19, compare = 0;
     double sigma_j = 0.1, rho = 0;
@@ -208,6 +235,7 @@ static int cmd_predict(int argc, char **argv)
         {"seed", TS_OPT_U64, &seed, "N", "seed of the draws (same streams as tinsel em mc)"},
         {"compare", TS_OPT_FLAG, &compare, NULL, "also run Monte Carlo on the same draws: finite volumes and the exact flux oracle"},
         {"ncell", TS_OPT_LONG, &ncell, "N", "finite-volume cells per wire of the comparison MC"},
+        {"nodes", TS_OPT_STRING, &nodes, "LIST", "comma-separated NODE or LABEL=NODE (netlist node names; vertex indices for generated trees), at most 8: mean +/- std over time from BPINN, FV MC and oracle MC (seed Fig. 4) in nodes.csv, node_errors.csv, node_<label>.png; implies --compare"},
         {"out", TS_OPT_STRING, &out, "DIR", "output folder: prediction.csv, calibration.csv, bpinn_stress.png"},
     };
     char *pos[1];
@@ -230,6 +258,16 @@ static int cmd_predict(int argc, char **argv)
     if (rc) return ts_cli_fail(rc, "em bpinn predict");
     const ts_em_tree *t = ts_em_bpinn_tree(b);
     const ts_em_jmodel *jm = ts_em_bpinn_jmodel(b);
+    em_node_sel sel[EM_MAX_NODES];
+    int nsel = 0;
+    if (nodes) {
+        compare = 1;
+        rc = em_bpinn_parse_nodes(nodes, t, sel, &nsel);
+        if (rc) {
+            ts_em_bpinn_destroy(b);
+            return ts_cli_fail(rc, "em bpinn predict");
+        }
+    }
     int K = ts_em_jmodel_K(jm), nv = t->nvert, ns = t->nwire;
     size_t nq = (size_t)(K + 1) * nv;
     ts_em_variation v;
@@ -368,6 +406,10 @@ static int cmd_predict(int argc, char **argv)
         if (!rc) rc = ts_csv_row_d(c, row);
         if (!rc) rc = ts_csv_close(c);
         else ts_csv_abort(c);
+        if (!rc && nsel > 0) {
+            em_node_stats st = {bm, bs, fm, fs, om, os};
+            rc = em_bpinn_write_nodes(run, t, sel, nsel, K, ts_em_jmodel_dt(jm), &st, range, smax);
+        }
         double ferr = NAN;
         if (!rc) rc = ts_em_bpinn_flux_error(b, t->j_mean, &ferr);
         if (!rc) {
@@ -386,26 +428,27 @@ static int cmd_predict(int argc, char **argv)
         }
         /* plot: mean ± std at up to 3 most stressed vertices, BPINN vs FV */
         if (!rc) {
-            int sel[3] = {-1, -1, -1};
+            int sel3[3] = {-1, -1, -1};
             for (int k = 0; k < 3; k++)
                 for (int v2 = 0; v2 < nv; v2++) {
-                    if (v2 == sel[0] || v2 == sel[1] || v2 == t->void_vertex) continue;
-                    if (sel[k] < 0 || fabs(fm[(size_t)K * nv + v2]) > fabs(fm[(size_t)K * nv + sel[k]])) sel[k] = v2;
+                    if (v2 == sel3[0] || v2 == sel3[1] || v2 == t->void_vertex) continue;
+                    if (sel3[k] < 0 || fabs(fm[(size_t)K * nv + v2]) > fabs(fm[(size_t)K * nv + sel3[k]])) sel3[k] = v2;
                 }
             ts_plot *pl = ts_plot_create("BPINN vs Monte Carlo: stress mean +/- std", "time (years)", "stress (MPa)");
             double *x = malloc((size_t)(K + 1) * 8), *y = malloc((size_t)(K + 1) * 8), *ee = malloc((size_t)(K + 1) * 8);
             if (!pl || !x || !y || !ee) rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
             for (int k = 0; k < 3 && !rc; k++) {
-                if (sel[k] < 0) continue;
+                if (sel3[k] < 0) continue;
                 for (int src = 0; src < 2 && !rc; src++) {
                     const double *M = src ? fm : bm, *Sd = src ? fs : bs;
                     for (int n = 0; n <= K; n++) {
                         x[n] = n * ts_em_jmodel_dt(jm) / YEAR_S;
-                        y[n] = M[(size_t)n * nv + sel[k]] / 1e6;
-                        ee[n] = Sd[(size_t)n * nv + sel[k]] / 1e6;
+                        y[n] = M[(size_t)n * nv + sel3[k]] / 1e6;
+                        ee[n] = Sd[(size_t)n * nv + sel3[k]] / 1e6;
                     }
-                    char lab[64];
-                    snprintf(lab, sizeof lab, "%s vertex %d", src ? "FV MC" : "BPINN", sel[k]);
+                    char lab[160];
+                    if (t->vert_name) snprintf(lab, sizeof lab, "%s node %.120s", src ? "FV MC" : "BPINN", t->vert_name[sel3[k]]);
+                    else snprintf(lab, sizeof lab, "%s vertex %d", src ? "FV MC" : "BPINN", sel3[k]);
                     rc = src ? ts_plot_errorbars(pl, (size_t)K + 1, x, y, ee, lab) : ts_plot_line(pl, (size_t)K + 1, x, y, lab);
                 }
             }
@@ -429,6 +472,8 @@ static int cmd_predict(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "predict", "draws", (double)draws);
         if (!rc) rc = set_num(cfg, "predict", "sigma_j", sigma_j);
         if (!rc) rc = set_num(cfg, "predict", "rho", rho);
+        if (!rc && nodes) rc = ts_config_set(cfg, "predict", "nodes", nodes);
+        if (!rc && nodes) rc = ts_config_get_string(cfg, "predict", "nodes", "", &got);
         if (!rc) rc = ts_run_write_ini(run, cfg);
         ts_config_destroy(cfg);
     }
@@ -460,7 +505,7 @@ int em_cmd_bpinn(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "predict")) return cmd_predict(argc - 1, argv + 1);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: tinsel em bpinn train|predict [options]\n"
-               "  train    train the BPINN on a generated post-void tree, save model.safetensors\n"
+               "  train    train the BPINN on a post-void tree (generated or from a SPICE netlist), save model.safetensors\n"
                "  predict  stress mean/std over current draws from a model; --compare runs Monte Carlo too\n"
                "See tinsel em bpinn train --help and tinsel em bpinn predict --help.\n");
         return TS_EXIT_OK;

@@ -441,23 +441,7 @@ int em_cmd_mc(int argc, char **argv)
         if (!rc) rc = ts_em_tree_from_netlist(nl, &p, &o, &trs, &list, &ntrees);
         m.nl = nl;
         m.tr = trs;
-        if (!rc && tree_name) {
-            int keep = -1;
-            for (int i = 0; i < ntrees; i++)
-                if (!strcmp(list[i]->name, tree_name)) keep = i;
-            if (keep < 0) rc = ts_error_set(TS_ERR_NOTFOUND, "%s: no tree named '%s'", pos[0], tree_name);
-            else {
-                ts_em_tree *k = list[keep];
-                list[keep] = NULL;
-                ts_em_tree_list_destroy(list, ntrees);
-                list = calloc(1, sizeof *list);
-                if (!list) {
-                    ts_em_tree_destroy(k);
-                    rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
-                } else list[0] = k;
-                ntrees = 1;
-            }
-        }
+        if (!rc && tree_name) rc = em_tree_pick(&list, &ntrees, pos[0], tree_name);
         for (int i = 0; !rc && i < ntrees; i++) {
             if (void_at >= 0 && void_at >= list[i]->nvert)
                 rc = ts_error_set(TS_ERR_RANGE, "--void-at %ld: tree %s has only %d vertices", void_at, list[i]->name, list[i]->nvert);

@@ -395,6 +395,7 @@ typedef struct {
     int *vert_node;     /* [nvert] netlist node of each vertex (ts_em_tree_from_netlist), NULL otherwise */
     int *wire_res;      /* [nwire] netlist resistor of each wire (ts_em_tree_from_netlist), NULL otherwise */
     char name[64];
+    char **vert_name;   /* [nvert] vertex (node) names, owned (ts_em_tree_name_vertices), NULL: unnamed */
 } ts_em_tree;
 
 /* Allocate a tree with nvert vertices and nwire wires (arrays zeroed).
@@ -414,6 +415,13 @@ int ts_em_tree_generate(int nseg, uint64_t seed, double h_wire, const ts_em_para
 int ts_em_tree_from_netlist(const ts_em_netlist *nl, const ts_em_params *p, const ts_em_options *o,
                             ts_em_trees **trees_out, ts_em_tree ***out, int *ntrees);
 void ts_em_tree_list_destroy(ts_em_tree **list, int n);
+/* Give every vertex of t (from ts_em_tree_from_netlist on nl) its netlist
+ * node name (t->vert_name, owned by t; replaces earlier names). */
+int ts_em_tree_name_vertices(ts_em_tree *t, const ts_em_netlist *nl);
+/* Copy of t with its names (not vert_node / wire_res). Caller owns *out. */
+int ts_em_tree_copy(const ts_em_tree *t, ts_em_tree **out);
+/* Vertex index of the vertex named name (t->vert_name), else -1. */
+int ts_em_tree_find_vertex(const ts_em_tree *t, const char *name);
 
 /* --------------------------------------------------- Monte Carlo (#10) */
 
@@ -642,7 +650,8 @@ int ts_em_bpinn_predict(const ts_em_bpinn *b, const ts_em_variation *v, long ndr
 /* safetensors: tensors "theta" [samples, nparams] and "map" [nparams]
  * (F32), the tree ("tree.wa", "tree.wb", "tree.len", "tree.width",
  * "tree.j_mean"), metadata: hidden, K, t_end, void vertex, material
- * constants (%.17g). */
+ * constants (%.17g), and the vertex names when the tree has them
+ * ("vertex_names", space-separated: SPICE node names hold no blanks). */
 int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path);
 int ts_em_bpinn_load(const char *path, ts_em_bpinn **out);
 /* Material constants and horizon of the model (borrowed / value). */

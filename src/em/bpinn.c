@@ -98,22 +98,6 @@ void ts_em_bpinn_info(const ts_em_bpinn *b, double *accept, double *step, double
     if (nsamples) *nsamples = b->S;
 }
 
-static int tree_copy(const ts_em_tree *t, ts_em_tree **out)
-{
-    TS_TRY(ts_em_tree_alloc(t->nvert, t->nwire, out));
-    ts_em_tree *c = *out;
-    size_t ni = (size_t)t->nwire * sizeof(int), nd = (size_t)t->nwire * sizeof(double);
-    memcpy(c->wa, t->wa, ni);
-    memcpy(c->wb, t->wb, ni);
-    memcpy(c->len, t->len, nd);
-    memcpy(c->width, t->width, nd);
-    memcpy(c->j_mean, t->j_mean, nd);
-    memcpy(c->res_ohm, t->res_ohm, nd);
-    c->void_vertex = t->void_vertex;
-    memcpy(c->name, t->name, sizeof c->name);
-    return 0;
-}
-
 /* Model skeleton: junction model, parameter layout. */
 /* Input lists: hops = 1 is the seed's (t, j_1..j_4), padded with zeros for
  * junctions of fewer than 4 arms; hops >= 2 adds every other segment with
@@ -180,7 +164,7 @@ static int bpinn_setup(const ts_em_tree *t, const ts_em_params *p, double t_end,
     b->H = H;
     b->hops = hops;
     b->Gs = fabs(ts_em_G(p, J0));
-    int rc = tree_copy(t, &b->tree);
+    int rc = ts_em_tree_copy(t, &b->tree);
     if (!rc) rc = ts_em_jmodel_create(t, p, t_end, K, &b->jm);
     if (!rc) {
         b->nj = ts_em_jmodel_njunctions(b->jm);
@@ -914,11 +898,34 @@ int ts_em_bpinn_save(const ts_em_bpinn *b, const char *path)
     snprintf(v[16], 64, "%d", b->hops);
     snprintf(v[17], 64, "%s", b->zscore ? "zscore" : "j0");
     snprintf(v[18], 64, "%.17g", b->in_sigma);
+    /* vertex names, space-separated (SPICE node names hold no blanks) */
+    char *vn = NULL;
+    if (b->tree->vert_name) {
+        size_t len = 1;
+        for (int k = 0; k < b->tree->nvert; k++) len += strlen(b->tree->vert_name[k]) + 1;
+        vn = malloc(len);
+        if (!vn) {
+            free(th);
+            free(mp);
+            free(tr);
+            return ts_error_set(TS_ERR_NOMEM, "out of memory");
+        }
+        char *w = vn;
+        for (int k = 0; k < b->tree->nvert; k++) {
+            size_t n = strlen(b->tree->vert_name[k]);
+            if (k) *w++ = ' ';
+            memcpy(w, b->tree->vert_name[k], n);
+            w += n;
+        }
+        *w = '\0';
+    }
     const char *meta[] = {"format", "tinsel-em-bpinn-1", "hidden", v[0], "K", v[1], "t_end", v[2], "void_vertex", v[3],
                           "nvert", v[4], "T", v[5], "D0", v[6], "Ea", v[7], "kB", v[8], "e", v[9], "B", v[10],
                           "Omega", v[11], "Z", v[12], "rho_cu", v[13], "noise_sd", v[14], "prior_sd", v[15], "hops", v[16],
-                          "inputs", v[17], "input_sigma_j", v[18], "name", b->tree->name};
-    int rc = ts_nn_st_write(path, 7, names, nd, shapes, data, (int)(sizeof meta / sizeof meta[0]) / 2, meta);
+                          "inputs", v[17], "input_sigma_j", v[18], "name", b->tree->name, "vertex_names", vn};
+    int nmeta = (int)(sizeof meta / sizeof meta[0]) / 2 - (vn ? 0 : 1);
+    int rc = ts_nn_st_write(path, 7, names, nd, shapes, data, nmeta, meta);
+    free(vn);
     free(th);
     free(mp);
     free(tr);
@@ -932,6 +939,27 @@ static int meta_d(const ts_nn_safetensors *st, const char *path, const char *key
     if (!s) return ts_error_set(TS_ERR_FORMAT, "%s: metadata key '%s' missing", path, key);
     *out = strtod(s, &end);
     if (end == s || *end) return ts_error_set(TS_ERR_FORMAT, "%s: metadata '%s' = '%s' is not a number", path, key, s);
+    return 0;
+}
+
+/* t->vert_name from the space-separated list s (exactly t->nvert names). */
+static int names_parse(ts_em_tree *t, const char *s, const char *path)
+{
+    t->vert_name = calloc((size_t)t->nvert, sizeof(char *));
+    TS_CHECK_ALLOC(t->vert_name);
+    int n = 0;
+    for (const char *p = s; *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        size_t len = strcspn(p, " ");
+        if (n == t->nvert) return ts_error_set(TS_ERR_FORMAT, "%s: metadata vertex_names has more than %d names", path, t->nvert);
+        t->vert_name[n] = malloc(len + 1);
+        TS_CHECK_ALLOC(t->vert_name[n]);
+        memcpy(t->vert_name[n], p, len);
+        t->vert_name[n++][len] = '\0';
+        p += len;
+    }
+    if (n != t->nvert) return ts_error_set(TS_ERR_FORMAT, "%s: metadata vertex_names has %d names for %d vertices", path, n, t->nvert);
     return 0;
 }
 
@@ -1004,6 +1032,10 @@ int ts_em_bpinn_load(const char *path, ts_em_bpinn **out)
         t->void_vertex = (int)vv;
         const char *nm = ts_nn_st_meta(st, "name");
         snprintf(t->name, sizeof t->name, "%s", nm ? nm : "model");
+        const char *vn = ts_nn_st_meta(st, "vertex_names");
+        if (vn) rc = names_parse(t, vn, path);
+    }
+    if (!rc) {
         rc = bpinn_setup(t, &p, t_end, (int)K, (int)H, (int)hops, &b);
     }
     if (!rc && (shp[0][1] != b->np || shp[1][0] != b->np))

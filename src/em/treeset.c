@@ -44,6 +44,9 @@ void ts_em_tree_destroy(ts_em_tree *t)
     free(t->res_ohm);
     free(t->vert_node);
     free(t->wire_res);
+    if (t->vert_name)
+        for (int v = 0; v < t->nvert; v++) free(t->vert_name[v]);
+    free(t->vert_name);
     free(t);
 }
 
@@ -52,6 +55,71 @@ void ts_em_tree_list_destroy(ts_em_tree **list, int n)
     if (!list) return;
     for (int i = 0; i < n; i++) ts_em_tree_destroy(list[i]);
     free(list);
+}
+
+static int set_names(ts_em_tree *t, const char *const *names)
+{
+    char **nm = calloc((size_t)t->nvert, sizeof(char *));
+    int rc = nm ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
+    for (int v = 0; v < t->nvert && !rc; v++) {
+        nm[v] = malloc(strlen(names[v]) + 1);
+        if (nm[v]) strcpy(nm[v], names[v]);
+        else rc = ts_error_set(TS_ERR_NOMEM, "out of memory");
+    }
+    if (rc) {
+        for (int v = 0; nm && v < t->nvert; v++) free(nm[v]);
+        free(nm);
+        return rc;
+    }
+    if (t->vert_name)
+        for (int v = 0; v < t->nvert; v++) free(t->vert_name[v]);
+    free(t->vert_name);
+    t->vert_name = nm;
+    return 0;
+}
+
+int ts_em_tree_name_vertices(ts_em_tree *t, const ts_em_netlist *nl)
+{
+    if (!t->vert_node) return ts_error_set(TS_ERR_INVAL, "tree %s does not come from a netlist", t->name);
+    const char **names = malloc((size_t)t->nvert * sizeof(char *));
+    TS_CHECK_ALLOC(names);
+    int rc = 0;
+    for (int v = 0; v < t->nvert && !rc; v++) {
+        int k = t->vert_node[v];
+        if (k < 0 || k >= nl->nnodes) rc = ts_error_set(TS_ERR_INVAL, "tree %s: vertex %d is not a node of %s", t->name, v, nl->path);
+        else names[v] = nl->node_names[k];
+    }
+    if (!rc) rc = set_names(t, names);
+    free(names);
+    return rc;
+}
+
+int ts_em_tree_copy(const ts_em_tree *t, ts_em_tree **out)
+{
+    TS_TRY(ts_em_tree_alloc(t->nvert, t->nwire, out));
+    ts_em_tree *c = *out;
+    size_t ni = (size_t)t->nwire * sizeof(int), nd = (size_t)t->nwire * sizeof(double);
+    memcpy(c->wa, t->wa, ni);
+    memcpy(c->wb, t->wb, ni);
+    memcpy(c->len, t->len, nd);
+    memcpy(c->width, t->width, nd);
+    memcpy(c->j_mean, t->j_mean, nd);
+    memcpy(c->res_ohm, t->res_ohm, nd);
+    c->void_vertex = t->void_vertex;
+    memcpy(c->name, t->name, sizeof c->name);
+    int rc = t->vert_name ? set_names(c, (const char *const *)t->vert_name) : 0;
+    if (rc) {
+        ts_em_tree_destroy(c);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ts_em_tree_find_vertex(const ts_em_tree *t, const char *name)
+{
+    for (int v = 0; t->vert_name && v < t->nvert; v++)
+        if (!strcmp(t->vert_name[v], name)) return v;
+    return -1;
 }
 
 int ts_em_tree_generate(int nseg, uint64_t seed, double h_wire, const ts_em_params *p, ts_em_tree **out)

@@ -9,6 +9,7 @@
 
 #include "../../src/em/bpinn_priv.h"
 #include "tinsel/em.h"
+#include "em_oracle.h"
 #include "ts_test.h"
 
 #define YEAR 3.15576e7
@@ -367,34 +368,6 @@ static void test_bpinn_gradient(void)
 /* Train a small model, check that training reduced the jumps, that the
  * prediction's spread is calibrated against the oracle MC on the same draws
  * within the stated tolerance, and that save/load reproduces it. */
-/* Oracle MC moments over N draws (stream seed 7, as predict): om, os [K+1][nv]. */
-static void oracle_moments(const ts_em_jmodel *m, const ts_em_tree *t, const ts_em_variation *v, int K, long N,
-                           double *om, double *os)
-{
-    int ns = t->nwire, nv = t->nvert;
-    size_t nq = (size_t)(K + 1) * nv;
-    double *j = malloc((size_t)ns * 8), *phi = malloc((size_t)2 * ns * K * 8), *sig = malloc((size_t)2 * ns * K * 8),
-           *sv = malloc(nq * 8);
-    memset(om, 0, nq * 8);
-    memset(os, 0, nq * 8);
-    for (long d = 0; d < N && j && phi && sig && sv; d++) {
-        TS_CHECK_OK(ts_em_variation_draw(v, t->j_mean, ns, 7, (uint64_t)d, j, NULL, NULL));
-        TS_CHECK_OK(ts_em_jmodel_solve(m, j, phi));
-        ts_em_jmodel_stress(m, phi, sig);
-        ts_em_jmodel_vertex_stress(m, sig, sv);
-        for (size_t q = 0; q < nq; q++) {
-            double dl = sv[q] - om[q];
-            om[q] += dl / (d + 1);
-            os[q] += dl * (sv[q] - om[q]);
-        }
-    }
-    for (size_t q = 0; q < nq; q++) os[q] = sqrt(os[q] / N);
-    free(j);
-    free(phi);
-    free(sig);
-    free(sv);
-}
-
 static void test_bpinn_calibration(void)
 {
     ts_em_params p;
@@ -427,7 +400,7 @@ static void test_bpinn_calibration(void)
     double *bm = malloc(nq * 8), *bs = malloc(nq * 8), *bi = malloc(nq * 8), *bp = malloc(nq * 8);
     double *om = calloc(nq, 8), *os = calloc(nq, 8);
     TS_CHECK_OK(ts_em_bpinn_predict(b, &o.var, N, 7, bm, bs, bi, bp));
-    oracle_moments(ts_em_bpinn_jmodel(b), t, &o.var, K, N, om, os);
+    oracle_moments(ts_em_bpinn_jmodel(b), t, &o.var, K, N, 7, om, os);
     double mx = -INFINITY, mn = INFINITY, smax = 0, em = 0, es = 0, tot = 0;
     for (size_t q = 0; q < nq; q++) {
         mx = fmax(mx, om[q]);
@@ -687,7 +660,7 @@ static void test_bpinn_zscore_calibration(void)
         if (!b) break;
         TS_CHECK_OK(ts_em_bpinn_predict(b, &o.var, N, 7, bm, bs, NULL, NULL));
         const ts_em_jmodel *m = ts_em_bpinn_jmodel(b);
-        oracle_moments(m, t, &o.var, K, N, om, os);
+        oracle_moments(m, t, &o.var, K, N, 7, om, os);
         double smax = 0, es = 0;
         for (size_t q = 0; q < nq; q++) {
             smax = fmax(smax, os[q]);

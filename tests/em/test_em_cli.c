@@ -168,6 +168,16 @@ static void test_mc_bpinn_cli(void)
     TS_CHECK(run(args, buf, sizeof buf) == 0);
     snprintf(f, sizeof f, "%s/calibration.csv", pout);
     TS_CHECK(dir_exists(f));
+    /* --nodes on a generated tree: vertex indices, optionally labelled */
+    snprintf(args, sizeof args, "em bpinn predict %s --draws 4 --nodes 1,v2=2 --out %s/bpn --quiet", model, d);
+    TS_CHECK(run(args, buf, sizeof buf) == 0);
+    snprintf(f, sizeof f, "%s/bpn/node_v2.png", d);
+    TS_CHECK(dir_exists(f));
+    snprintf(args, sizeof args, "em bpinn predict %s --draws 4 --nodes n1_0_0 --out %s/bpn2 --quiet", model, d);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "'n1_0_0' is not a vertex index") != NULL, "output '%s'", buf);
+    snprintf(f, sizeof f, "%s/bpn2", d);
+    TS_CHECK(!dir_exists(f));
     /* standardised inputs: trained, saved, reloaded and predicted; bad value is a usage error */
     snprintf(args, sizeof args, "em bpinn train --gen-segments 4 --K 4 --adam-steps 20 --burnin 2 --samples 2 --inputs foo --out %s/bz --quiet", d);
     TS_CHECK(run(args, buf, sizeof buf) == 2);
@@ -180,10 +190,114 @@ static void test_mc_bpinn_cli(void)
     free(d);
 }
 
+/* Line (1-based) of the first line of path that contains s, or -1. */
+static int first_line_with(const char *path, const char *s)
+{
+    FILE *fp = fopen(path, "r");
+    char line[1024];
+    int n = 0, found = -1;
+    while (fp && found < 0 && fgets(line, sizeof line, fp)) {
+        n++;
+        if (line[0] != '*' && strstr(line, s)) found = n;
+    }
+    if (fp) fclose(fp);
+    return found;
+}
+
+/* `em bpinn train TREE.sp --void-node NODE [--tree NAME]` and `predict
+ * --nodes` (issue #10 item 6): usage errors exit 2; a tree the junction
+ * model cannot take fails with file:line and no output folder; the
+ * 10-segment example trains and predicts with node names in the outputs. */
+static void test_bpinn_tree_cli(void)
+{
+    char *d = ts_test_tmpdir("em_cli_tree");
+    if (!d) return;
+    char sp[1024], out[512], args[4096], buf[8192], f[1200], want[512];
+    snprintf(sp, sizeof sp, "%s/tests/em/data/tree10.sp", TS_SOURCE_DIR);
+    snprintf(out, sizeof out, "%s/bp", d);
+    const char *fast = "--K 4 --adam-steps 20 --burnin 2 --samples 2";
+    /* usage: the netlist needs --void-node; not both tree sources; --tree/--void-node only with a netlist */
+    snprintf(args, sizeof args, "em bpinn train %s %s --out %s --quiet", sp, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em bpinn train %s --gen-segments 4 --void-node n1_0_0 %s --out %s --quiet", sp, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    snprintf(args, sizeof args, "em bpinn train --gen-segments 4 --tree R1-1 %s --out %s --quiet", fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 2);
+    TS_CHECK(!dir_exists(out));
+    /* bad void nodes: unknown, and a junction of 4 arms (file:line of its first mention) */
+    snprintf(args, sizeof args, "em bpinn train %s --void-node n9_9_9 %s --out %s --quiet", sp, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "'n9_9_9' is not a node of the netlist") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(args, sizeof args, "em bpinn train %s --void-node n1_30000_0 %s --out %s --quiet", sp, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    snprintf(want, sizeof want, "tree10.sp:%d: void node 'n1_30000_0' joins 4 wires", first_line_with(sp, "n1_30000_0 "));
+    TS_CHECK_MSG(strstr(buf, want) != NULL, "output '%s' lacks '%s'", buf, want);
+    TS_CHECK(!dir_exists(out));
+    /* five arms at one node, a loop, two trees */
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s/star.sp", d);
+    write_file(bad, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_10000_0 0.5\nR2 n1_10000_0 n1_20000_0 0.5\nR3 n1_10000_0 n1_10000_10000 0.5\n"
+                    "R4 n1_10000_0 n1_10000_-10000 0.5\nR5 n1_10000_0 n1_20000_10000 0.7\nI1 n1_20000_0 0 1m\n");
+    snprintf(args, sizeof args, "em bpinn train %s --void-node n1_0_0 %s --out %s --quiet", bad, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "star.sp:6: resistor 'R5' is the 5th wire at node 'n1_10000_0'") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(bad, sizeof bad, "%s/loop.sp", d);
+    write_file(bad, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_10000_0 0.5\nR2 n1_10000_0 n1_20000_0 0.5\nR3 n1_20000_0 n1_10000_10000 0.5\n"
+                    "R4 n1_10000_10000 n1_10000_0 0.5\nI1 n1_20000_0 0 1m\n");
+    snprintf(args, sizeof args, "em bpinn train %s --void-node n1_0_0 %s --out %s --quiet", bad, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "has 1 loop(s)") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    snprintf(bad, sizeof bad, "%s/two.sp", d);
+    write_file(bad, "V1 n1_0_0 0 1\nR1 n1_0_0 n1_10000_0 0.5\nI1 n1_10000_0 0 1m\n"
+                    "V2 n1_50000_0 0 1\nR2 n1_50000_0 n1_60000_0 0.5\nI2 n1_60000_0 0 1m\n");
+    snprintf(args, sizeof args, "em bpinn train %s --void-node n1_0_0 %s --out %s --quiet", bad, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "choose one with --tree") != NULL, "output '%s'", buf);
+    snprintf(args, sizeof args, "em bpinn train %s --tree nope --void-node n1_0_0 %s --out %s --quiet", bad, fast, out);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "no tree named 'nope'") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(out));
+    /* the 10-segment tree: train, then the Fig.-4 outputs with node names */
+    snprintf(args, sizeof args, "em bpinn train %s --tree R1-1 --void-node n1_0_0 %s --out %s --quiet", sp, fast, out);
+    TS_CHECK_MSG(run(args, buf, sizeof buf) == 0, "output '%s'", buf);
+    char pout[600];
+    snprintf(pout, sizeof pout, "%s/bpp", d);
+    snprintf(args, sizeof args, "em bpinn predict %s/model.safetensors --draws 4 --nodes 1=n1_0_0,2=n1_30000_0,9=n1_9_9 --out %s --quiet",
+             out, pout);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "'n1_9_9' is not a node of tree R1-1") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(pout));
+    snprintf(args, sizeof args, "em bpinn predict %s/model.safetensors --draws 4 --nodes 1=n1_0_0,1=n1_30000_0 --out %s --quiet", out, pout);
+    TS_CHECK(run(args, buf, sizeof buf) == 1);
+    TS_CHECK_MSG(strstr(buf, "label '1' given twice") != NULL, "output '%s'", buf);
+    TS_CHECK(!dir_exists(pout));
+    snprintf(args, sizeof args, "em bpinn predict %s/model.safetensors --draws 4 --nodes 1=n1_0_0,2=n1_30000_0,n1_75000_0 --out %s --quiet",
+             out, pout);
+    TS_CHECK_MSG(run(args, buf, sizeof buf) == 0, "output '%s'", buf);
+    const char *files[] = {"node_1.png", "node_2.png", "node_n1_75000_0.png", "node_errors.csv", "calibration.csv"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(f, sizeof f, "%s/%s", pout, files[i]);
+        TS_CHECK_MSG(dir_exists(f), "missing %s", f);
+    }
+    snprintf(f, sizeof f, "%s/nodes.csv", pout);
+    FILE *fp = fopen(f, "r");
+    char line[512] = "";
+    TS_CHECK(fp && fgets(line, sizeof line, fp));
+    TS_CHECK_MSG(strstr(line, "label,node,time_s,bpinn_mean_Pa") == line, "header '%s'", line);
+    TS_CHECK(fp && fgets(line, sizeof line, fp));
+    TS_CHECK_MSG(strstr(line, "1,n1_0_0,0,") == line, "first row '%s'", line);
+    if (fp) fclose(fp);
+    free(d);
+}
+
 int main(void)
 {
     TS_RUN(test_bad_inputs);
     TS_RUN(test_mc_bpinn_cli);
+    TS_RUN(test_bpinn_tree_cli);
     TS_RUN(test_segment_methods_agree);
     return ts_test_summary();
 }
