@@ -77,6 +77,12 @@ def main():
                 steps = int(msg.split(" steps")[0].split()[-1])
                 print(f"{name} [{who}, {thr} thread(s), mixture {a.mixture or 'default'}]: {steps} steps, {wall:.1f} s wall, {cpu:.1f} s CPU, "
                       f"{512 * 512 * steps / wall / 1e6:.2f} M point-updates/s; load average {la0:.1f} -> {la1:.1f}")
+                th = os.path.join(out, "thickness.csv")
+                if os.path.exists(th):
+                    with open(th) as f:
+                        last = list(csv.DictReader(f))[-1]
+                    print("    thickness at t = %s s: " % last["time_s"] +
+                          ", ".join(f"{k[2:-2]} {float(v) * 1e6:.4f} um" for k, v in last.items() if k.startswith("d_")))
                 prof = os.path.join(out, "profile.csv")
                 if os.path.exists(prof):
                     with open(prof) as f:
