@@ -817,7 +817,9 @@ static int cmd_run2d(int argc, char **argv)
                           "scallop_amp (m), scallop_period (m), hc_tol (Hu-Chen strain tolerance, default 1e-9), mech_every "
                           "(mechanics every k-th step, default 1), c_solver (pcg, default: conjugate gradients to the relative residual "
                           "c_tol, default 1e-3, at most c_max_iter = 200 iterations, else the step is rejected; sweeps: the "
-                          "old defect correction, 4 sweeps or until the change is below c_sweep_tol), c_split (face or max_d). "
+                          "old defect correction, 4 sweeps or until the change is below c_sweep_tol), c_split (face or max_d), "
+                          "mixture (rank1, default: the seed's mixed scheme as a rank-one laminate with the local interface "
+                          "normal; voigt: equal strain in all phases). "
                           "Writes thickness.csv (m vs s), fields.vtk (eta, c at "
                           "the end), phases.png, composition2d.png and profile.csv (CPU s per part of the step).",
                           opts, 4, pos, 1, &npos);
@@ -873,6 +875,12 @@ static int cmd_run2d(int argc, char **argv)
         (ts_config_has(cfg, "grid2d", "c_tol") || ts_config_has(cfg, "grid2d", "c_max_iter")))
         rc = ts_error_set(TS_ERR_RANGE, "[grid2d] c_tol and c_max_iter apply to c_solver = pcg, not sweeps");
     if (!rc) rc = ts_config_get_double(cfg, "grid2d", "c_tol", TS_PF_C_TOL_DEFAULT, 1e-14, 0.5, &c_tol);
+    /* phase mixture inside the interfaces (mechanics): the seed's mixed scheme
+     * as a rank-one laminate with the local normal, or equal strain */
+    const char *mixture = "rank1";
+    if (!rc) rc = ts_config_get_string(cfg, "grid2d", "mixture", "rank1", &mixture);
+    if (!rc && strcmp(mixture, "rank1") != 0 && strcmp(mixture, "voigt") != 0)
+        rc = ts_error_set(TS_ERR_RANGE, "[grid2d] mixture must be rank1 or voigt, got '%s'", mixture);
     if (!rc) rc = ts_config_get_long(cfg, "grid2d", "c_max_iter", TS_PF_C_MAXIT_DEFAULT, 1, 100000, &c_max_iter);
 
     if (!rc) rc = ts_config_get_long(cfg, "output", "n_out", 100, 2, 1000000, &n_out);
@@ -906,6 +914,7 @@ static int cmd_run2d(int argc, char **argv)
     if (!rc) rc = ts_pf_fft_wisdom_export(wp);
     if (s) ts_pf_sim2d_set_hc_tol(s, hc_tol);
     if (s) ts_pf_sim2d_set_mech_every(s, (int)mech_every);
+    if (s) ts_pf_sim2d_set_mixture(s, strcmp(mixture, "voigt") == 0 ? TS_PF_MIX_VOIGT : TS_PF_MIX_RANK1);
     if (s) ts_pf_sim2d_set_c_split_local(s, strcmp(csplit, "face") == 0);
     if (s) ts_pf_sim2d_set_c_conv(s, c_sweep_tol);
     if (s)

@@ -14,8 +14,10 @@ bracketed return map), run the same way when OLD_TINSEL is given; the speed
 target of issue #5 is < 10 min wall on 2 cores for the 44 h case.
 
 Usage: bench/pf/bench_2d.py [BUILD_DIR] [--t-end S] [--only chem|mech] [--old OLD_TINSEL]
+                            [--mixture rank1|voigt]
   --t-end S  a shorter window (the per-step cost of the first hours is higher
              than the average: the step is error-limited below 50 s early on)
+  --mixture  [grid2d] mixture of the runs (default: the input's, i.e. rank1)
 """
 import argparse
 import csv
@@ -53,6 +55,7 @@ def main():
     ap.add_argument("--only", choices=("chem", "mech"))
     ap.add_argument("--old", help="previous tinsel binary (anchor)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--mixture", choices=("rank1", "voigt"))
     a = ap.parse_args()
     cases = [("chem", "scallops_512.ini"), ("mech", "scallops_512_mech.ini")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,6 +63,11 @@ def main():
             if a.only and a.only != tag:
                 continue
             ini = os.path.join(ROOT, "examples", "pf", name)
+            if a.mixture:  # the same input with [grid2d] mixture set
+                text = open(ini).read().replace("[grid2d]\n", f"[grid2d]\nmixture = {a.mixture}\n", 1)
+                ini = os.path.join(tmp, f"{tag}_{a.mixture}.ini")
+                with open(ini, "w") as f:
+                    f.write(text)
             bins = [("tinsel", os.path.join(a.build, "tinsel"), a.threads)]
             if a.old:
                 bins.append(("previous", a.old, 1))
@@ -67,8 +75,14 @@ def main():
                 out = os.path.join(tmp, f"{tag}_{who}")
                 wall, cpu, la0, la1, msg = run(exe, ini, out, a.t_end, thr)
                 steps = int(msg.split(" steps")[0].split()[-1])
-                print(f"{name} [{who}, {thr} thread(s)]: {steps} steps, {wall:.1f} s wall, {cpu:.1f} s CPU, "
+                print(f"{name} [{who}, {thr} thread(s), mixture {a.mixture or 'default'}]: {steps} steps, {wall:.1f} s wall, {cpu:.1f} s CPU, "
                       f"{512 * 512 * steps / wall / 1e6:.2f} M point-updates/s; load average {la0:.1f} -> {la1:.1f}")
+                th = os.path.join(out, "thickness.csv")
+                if os.path.exists(th):
+                    with open(th) as f:
+                        last = list(csv.DictReader(f))[-1]
+                    print("    thickness at t = %s s: " % last["time_s"] +
+                          ", ".join(f"{k[2:-2]} {float(v) * 1e6:.4f} um" for k, v in last.items() if k.startswith("d_")))
                 prof = os.path.join(out, "profile.csv")
                 if os.path.exists(prof):
                     with open(prof) as f:

@@ -147,6 +147,27 @@ int ts_pf_return_map_strain(const ts_pf_params *p, int ph, const double *eps, do
 int ts_pf_return_map_strain_fast(const ts_pf_params *p, int ph, const double *eps, double dt, double *epl,
                                  double *pcum, double *dp, double *rate);
 
+/* Partial rank-one (laminate) homogenisation at one point (src/pf/pf_rank1.c;
+ * the seed's mixed Reuss/Voigt scheme for an in-plane interface normal n):
+ * phase r has the total strain eps + sym(a_r (x) n) (plane strain), with
+ * sum h_r a_r = 0 and the common traction sigma_r n = t. */
+typedef struct {
+    double sig[3];                    /* mixture stress (s11, s22, s12), Pa */
+    double Ceff[3][3], seff[3];       /* sig = Ceff eps - seff (reduced, engineering shear), Pa */
+    double t[2];                      /* common traction sigma_r n, Pa (0 without a normal) */
+    double a[TS_PF_MAXPHASE][2];      /* strain jumps a_r (dimensionless) */
+    double eps_ph[TS_PF_MAXPHASE][6]; /* phase total strains, Voigt (e33 = e23 = e13 = 0) */
+    double sig_ph[TS_PF_MAXPHASE][6]; /* phase stresses, Voigt, Pa */
+    double w[TS_PF_MAXPHASE];         /* W_r(eps_r) = 1/2 sig_r . el_r, J/m^3 */
+    double g[TS_PF_MAXPHASE];         /* dW/dh_r at fixed eps = W_r - t . a_r, J/m^3 */
+} ts_pf_rank1;
+/* h[nphase] phase weights (>= 0, sum 1); nrm unit in-plane normal (NULL:
+ * equal-strain mixture, a_r = 0); epl[nphase] plastic strains (Voigt; NULL
+ * or NULL entries: none); eps[3] the mixture strain (e11, e22, g12).
+ * TS_ERR_SINGULAR if an acoustic tensor n.C_r.n is singular. */
+int ts_pf_rank1_point(const ts_pf_params *p, const double *h, const double nrm[2],
+                      const double *const *epl, const double eps[3], ts_pf_rank1 *out);
+
 /* Von Mises stress sqrt(3/2 s':s') of a Voigt stress, Pa. */
 double ts_pf_von_mises(const double *sig);
 
@@ -221,9 +242,10 @@ double ts_pf_interface_width_analytic(const ts_pf_params *p);
 
 /* ---- 2D solver (src/pf/pf_solver2d.c) ------------------------------------
  * x = layer normal (p->n cells of p->dx, zero flux), y periodic (ny cells of
- * dy). Mechanics (p->mechanics): Hu-Chen equilibrium of the Voigt-Taylor
- * mixture (equal total strain in all phases), strain-controlled e11, e22,
- * J2 viscoplasticity by the strain-constrained return map. The
+ * dy). Mechanics (p->mechanics): Hu-Chen equilibrium of the phase mixture
+ * (ts_pf_sim2d_set_mixture: rank-one laminate, the default, or equal
+ * strain), strain-controlled e11, e22, J2 viscoplasticity by the
+ * strain-constrained return map at each phase's strain. The
  * Cu6Sn5/Sn boundary can be
  * scalloped: half-ellipse caps of height scallop_amp (m) every
  * scallop_period (m). Fields are [ny][nx], x fastest; eta[r][ny][nx]. */
@@ -260,6 +282,14 @@ void ts_pf_sim2d_profile(const ts_pf_sim2d *s, double sec[TS_PF2D_NPROF], long *
 const char *ts_pf_sim2d_profile_name(int i);
 /* Hu-Chen tolerance (max strain change per iteration; default 1e-9). */
 void ts_pf_sim2d_set_hc_tol(ts_pf_sim2d *s, double tol);
+/* Mixture of the phases inside diffuse interfaces (mechanics):
+ * TS_PF_MIX_RANK1 (default): partial rank-one laminate with the local normal
+ * n = grad(phi_a - phi_b)/|.| of the two largest phases (ts_pf_rank1_point;
+ * equal strain where that gradient is negligible); TS_PF_MIX_VOIGT: equal
+ * total strain in all phases (Voigt-Taylor). Other values are ignored. */
+#define TS_PF_MIX_RANK1 0
+#define TS_PF_MIX_VOIGT 1
+void ts_pf_sim2d_set_mixture(ts_pf_sim2d *s, int mixture);
 /* Mechanics (equilibrium + return map over the accumulated time) every k-th
  * step, the driving force held in between (default 1: every step). */
 void ts_pf_sim2d_set_mech_every(ts_pf_sim2d *s, int k);
@@ -328,6 +358,10 @@ void ts_pf_hc_destroy(ts_pf_hc *h);
 int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
                    const double (*eig)[3], const double *sx, const double Ebar[3], double tol, int maxit,
                    double *eps, double *sig);
+/* The same for a given local stiffness and eigenstress: sigma = Cx(x) eps - bx(x),
+ * Cx [9][ny][nx] (reduced 3x3 row-major per point), bx [3][ny][nx]. */
+int ts_pf_hc_solve_field(ts_pf_hc *h, const double *Cx, const double *bx, const double Ebar[3], double tol,
+                         int maxit, double *eps, double *sig);
 int ts_pf_hc_iterations(const ts_pf_hc *h);
 /* Reduced plane-strain stiffness (Voigt 1, 2, 6) of a 6x6 stiffness. */
 void ts_pf_reduce_stiffness(const double C[6][6], double R[3][3]);

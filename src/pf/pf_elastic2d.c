@@ -2,8 +2,8 @@
  * perturbation method of Hu & Chen (seed 002 sec. 3.1, ref. [36]):
  * plane strain, components (11, 22, 12) with engineering shear, local
  * stiffness and eigenstrain interpolated linearly in the phase fractions
- * (Voigt/Khachaturyan; the seed's mixed Reuss/Voigt scheme needs the local
- * interface normal and is used in 1D only):
+ * (Voigt/Khachaturyan; ts_pf_hc_solve), or any given local stiffness and
+ * eigenstress (ts_pf_hc_solve_field; the 2D solver's rank-one mixture, pf_rank1.c):
  *   C(x) = sum phi_r C_r (reduced 3x3: Voigt 1, 2, 6), eps*(x) = sum phi_r eps*_r,
  * plus an optional eigenstress field sx (plastic and per-phase eigenstrains
  * of the Voigt-Taylor mixture: sigma = C(x) eps - sx).
@@ -104,9 +104,9 @@ static void mul3(double C[3][3], const double *e, double *s)
     for (int a = 0; a < 3; a++) s[a] = C[a][0] * e[0] + C[a][1] * e[1] + C[a][2] * e[2];
 }
 
-int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
-                   const double (*eig)[3], const double *sx, const double Ebar[3], double tol, int maxit,
-                   double *eps, double *sig)
+/* The fixed-point iteration on h->d with the polarisation parts h->dC = C(x) - C0
+ * and h->b = C(x) eps*(x) + sx (set by the caller). */
+static int hc_iterate(ts_pf_hc *h, const double Ebar[3], double tol, int maxit)
 {
     int nx = h->nx, ny = h->ny;
     size_t n = (size_t)nx * ny;
@@ -114,23 +114,6 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     double pi = 3.14159265358979323846;
     double change = INFINITY;
     int it;
-    /* the parts of the polarisation that do not change during the iteration */
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-    for (long k = 0; k < nl; k++) {
-        double C[3][3] = {{0}}, es[3] = {0}, sE[3];
-        for (int r = 0; r < P; r++) {
-            double f = phi[r * n + k];
-            for (int a = 0; a < 3; a++) {
-                es[a] += f * eig[r][a];
-                for (int c = 0; c < 3; c++) C[a][c] += f * Cr[r][a][c];
-            }
-        }
-        mul3(C, es, sE);
-        for (int a = 0; a < 3; a++) {
-            h->b[a * n + k] = sE[a] + (sx ? sx[a * n + k] : 0);
-            for (int c = 0; c < 3; c++) h->dC[(3 * a + c) * n + k] = C[a][c] - h->C0[a][c];
-        }
-    }
     for (it = 0; it < maxit; it++) {
         /* polarisation tau(d) = (C(x) - C0)(Ebar + d) - C(x) eps* - sx */
 #pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
@@ -190,6 +173,34 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
     if (!(change < tol))
         return ts_error_set(TS_ERR_CONVERGE, "Hu-Chen iteration: change %g > tol %g after %d iterations", change,
                             tol, maxit);
+    return 0;
+}
+
+int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][3],
+                   const double (*eig)[3], const double *sx, const double Ebar[3], double tol, int maxit,
+                   double *eps, double *sig)
+{
+    int nx = h->nx, ny = h->ny;
+    size_t n = (size_t)nx * ny;
+    long nl = (long)n;
+    /* the parts of the polarisation that do not change during the iteration */
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
+        double C[3][3] = {{0}}, es[3] = {0}, sE[3];
+        for (int r = 0; r < P; r++) {
+            double f = phi[r * n + k];
+            for (int a = 0; a < 3; a++) {
+                es[a] += f * eig[r][a];
+                for (int c = 0; c < 3; c++) C[a][c] += f * Cr[r][a][c];
+            }
+        }
+        mul3(C, es, sE);
+        for (int a = 0; a < 3; a++) {
+            h->b[a * n + k] = sE[a] + (sx ? sx[a * n + k] : 0);
+            for (int c = 0; c < 3; c++) h->dC[(3 * a + c) * n + k] = C[a][c] - h->C0[a][c];
+        }
+    }
+    TS_TRY(hc_iterate(h, Ebar, tol, maxit));
 #pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
     for (long k = 0; k < nl; k++) {
         double C[3][3] = {{0}}, es[3] = {0}, e[3], s[3];
@@ -208,6 +219,33 @@ int ts_pf_hc_solve(ts_pf_hc *h, int P, const double *phi, const double (*Cr)[3][
         mul3(C, e, s);
         if (sig)
             for (int a = 0; a < 3; a++) sig[a * n + k] = s[a] - (sx ? sx[a * n + k] : 0);
+    }
+    return 0;
+}
+
+int ts_pf_hc_solve_field(ts_pf_hc *h, const double *Cx, const double *bx, const double Ebar[3], double tol,
+                         int maxit, double *eps, double *sig)
+{
+    size_t n = (size_t)h->nx * h->ny;
+    long nl = (long)n;
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++)
+        for (int a = 0; a < 3; a++) {
+            h->b[a * n + k] = bx[a * n + k];
+            for (int c = 0; c < 3; c++) h->dC[(3 * a + c) * n + k] = Cx[(3 * a + c) * n + k] - h->C0[a][c];
+        }
+    TS_TRY(hc_iterate(h, Ebar, tol, maxit));
+#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
+        double e[3];
+        for (int a = 0; a < 3; a++) {
+            e[a] = Ebar[a] + h->d[a * n + k];
+            if (eps) eps[a * n + k] = e[a];
+        }
+        if (sig)
+            for (int a = 0; a < 3; a++)
+                sig[a * n + k] = Cx[(3 * a) * n + k] * e[0] + Cx[(3 * a + 1) * n + k] * e[1] +
+                                 Cx[(3 * a + 2) * n + k] * e[2] - bx[a * n + k];
     }
     return 0;
 }

@@ -59,6 +59,8 @@ struct ts_pf_sim2d {
     ts_pf_hc *hc;
     double Cr[TS_PF_MAXPHASE][3][3], eig[TS_PF_MAXPHASE][3], Ebar[3];
     double *eps, *sig, *sx;   /* [3][n] total strain, stress, eigenstress */
+    int mixture;              /* TS_PF_MIX_RANK1 (default) or TS_PF_MIX_VOIGT */
+    double *Cx, *nrm;         /* rank1: [9][n] local stiffness C_eff, [2][n] normal (0, 0: equal strain) */
     double *epl, *pcum;       /* [P][n][6], [P][n] plastic state */
     double *epl0, *pcum0;     /* saved for rejected steps */
     double *rrate, *rrate0;   /* [P][n] return-map theta/dt (warm start), saved copy */
@@ -98,6 +100,11 @@ static const char *PROF_NAMES[TS_PF2D_NPROF] = {"partition+g",  "mech: Hu-Chen",
 void ts_pf_sim2d_set_hc_tol(ts_pf_sim2d *s, double tol)
 {
     if (tol > 0) s->hc_tol = tol;
+}
+
+void ts_pf_sim2d_set_mixture(ts_pf_sim2d *s, int mixture)
+{
+    if (mixture == TS_PF_MIX_RANK1 || mixture == TS_PF_MIX_VOIGT) s->mixture = mixture;
 }
 
 void ts_pf_sim2d_set_mech_every(ts_pf_sim2d *s, int k)
@@ -151,6 +158,8 @@ void ts_pf_sim2d_destroy(ts_pf_sim2d *s)
     free(s->eps);
     free(s->sig);
     free(s->sx);
+    free(s->Cx);
+    free(s->nrm);
     free(s->epl);
     free(s->pcum);
     free(s->epl0);
@@ -255,6 +264,8 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
         s->eps = calloc(3 * n, sizeof(double));
         s->sig = calloc(3 * n, sizeof(double));
         s->sx = calloc(3 * n, sizeof(double));
+        s->Cx = calloc(9 * n, sizeof(double));
+        s->nrm = calloc(2 * n, sizeof(double));
         s->epl = calloc(6 * nP, sizeof(double));
         s->pcum = calloc(nP, sizeof(double));
         s->epl0 = calloc(6 * nP, sizeof(double));
@@ -286,7 +297,7 @@ int ts_pf_sim2d_create(const ts_pf_params *p, int ny, double dy, double scallop_
     if (!s->eta || !s->eta0 || !s->deta_prev || !s->phi || !s->g || !s->rhs || !s->c || !s->c0 ||
         !s->dc_prev || !s->lap || !s->mu || !s->Mb || !s->lam || !s->buf || !s->spec || !s->cg_sh || !s->cg_x ||
         !s->cg_r || !s->cg_z || !s->cg_p || !s->cg_q || !s->cg_gh || !s->cg_dg || !s->cg_red ||
-        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->epl || !s->pcum || !s->epl0 || !s->pcum0 ||
+        (p->mechanics && (!s->eps || !s->sig || !s->sx || !s->Cx || !s->nrm || !s->epl || !s->pcum || !s->epl0 || !s->pcum0 ||
                            !s->rrate || !s->rrate0 || !s->hd1 || !s->hd2 || !s->gm || !s->gm0))) {
         ts_pf_sim2d_destroy(s);
         return ts_error_set(TS_ERR_NOMEM, "out of memory for a %d x %d grid", s->nx, ny);
@@ -376,6 +387,143 @@ static int mech_point(ts_pf_sim2d *s, long k, double dt)
     return 0;
 }
 
+/* pf_rank1.c */
+int ts_pf_rank1_reduced_(int P, const double *h, const double nrm[2], const double (*R)[3][3],
+                         const double (*q)[3], const double eps[3], double t[2], double (*a)[2], double sig[3]);
+int ts_pf_rank1_affine_(int P, const double *h, const double nrm[2], const double (*R)[3][3], const double (*q)[3],
+                        double Ceff[3][3], double seff[3]);
+
+/* Interface normal at point k for the rank-one mixture: n = grad(phi_a -
+ * phi_b)/|.| of the two largest phases a, b at the point (central
+ * differences; mirror at the x ends, periodic in y). 0 (equal strain) where
+ * |grad(phi_a - phi_b)| times the larger spacing is below 1e-12 (bulk: the
+ * second phase is absent or its gradient is at rounding level). At a triple
+ * junction this is the normal of the locally dominant pair only. */
+static int normal_at(const ts_pf_sim2d *s, long k, double nrm[2])
+{
+    size_t n = N2(s);
+    int nx = s->nx, ny = s->ny, i = (int)(k % nx), j = (int)(k / nx);
+    int a = 0, b = -1;
+    for (int r = 1; r < s->P; r++)
+        if (s->phi[r * n + k] > s->phi[a * n + k]) a = r;
+    for (int r = 0; r < s->P; r++)
+        if (r != a && (b < 0 || s->phi[r * n + k] > s->phi[b * n + k])) b = r;
+    long im = i > 0 ? k - 1 : k, ip = i < nx - 1 ? k + 1 : k;
+    long jm = (long)((j + ny - 1) % ny) * nx + i, jp = (long)((j + 1) % ny) * nx + i;
+    const double *fa = s->phi + a * n, *fb = s->phi + b * n;
+    double gx = ((fa[ip] - fb[ip]) - (fa[im] - fb[im])) / (2 * s->p.dx);
+    double gy = ((fa[jp] - fb[jp]) - (fa[jm] - fb[jm])) / (2 * s->dy);
+    double gn = sqrt(gx * gx + gy * gy);
+    nrm[0] = nrm[1] = 0;
+    if (!(gn * fmax(s->p.dx, s->dy) > 1e-12)) return 0;
+    nrm[0] = gx / gn;
+    nrm[1] = gy / gn;
+    return 1;
+}
+
+/* in-plane eigenstresses q[r] = rows (11, 22, 12) of C_r (eps*_r + eps_pl,r) at point k */
+static void eigenstress_at(const ts_pf_sim2d *s, long k, double q[][3])
+{
+    static const int V[3] = {0, 1, 5};
+    size_t n = N2(s);
+    for (int r = 0; r < s->P; r++) {
+        const ts_pf_phase *ph = &s->p.ph[r];
+        const double *ep = s->epl + ((size_t)r * n + k) * 6;
+        for (int a = 0; a < 3; a++) {
+            double t = 0;
+            for (int b = 0; b < 6; b++) t += ph->stiff[V[a]][b] * (ph->eig[b] + ep[b]);
+            q[r][a] = t;
+        }
+    }
+}
+
+/* Rank-one mixture at point k: return map of each plastic phase at its own
+ * strain eps + B a_r (partition with the plastic strains of the equilibrium
+ * solve, held during the flow: staggered as the equal-strain path), then the
+ * driving force W_r(eps_r) - t . a_r + R0 p of the partition with the new
+ * plastic strains. */
+static int mech_point_rank1(ts_pf_sim2d *s, long k, double dt)
+{
+    const ts_pf_params *p = &s->p;
+    size_t n = N2(s);
+    int P = s->P;
+    double h[TS_PF_MAXPHASE], q[TS_PF_MAXPHASE][3], a[TS_PF_MAXPHASE][2], t[2];
+    double nv[2] = {s->nrm[k], s->nrm[n + k]}, eps[3] = {s->eps[k], s->eps[n + k], s->eps[2 * n + k]};
+    const double *nr = (nv[0] != 0 || nv[1] != 0) ? nv : NULL;
+    int flow = 0;
+    for (int r = 0; r < P; r++) {
+        h[r] = s->phi[r * n + k];
+        flow |= p->ph[r].plastic && h[r] > 1e-3;
+    }
+    if (flow) {
+        eigenstress_at(s, k, q);
+        if (ts_pf_rank1_reduced_(P, h, nr, (const double(*)[3][3])s->Cr, (const double(*)[3])q, eps, t, a, NULL))
+            return ts_error_set(TS_ERR_SINGULAR, "rank-one mixture: singular acoustic tensor");
+        for (int r = 0; r < P; r++) {
+            if (!(p->ph[r].plastic && h[r] > 1e-3)) continue;
+            double e6[6] = {eps[0], eps[1], 0, 0, 0, eps[2]};
+            if (nr) {
+                e6[0] += a[r][0] * nr[0];
+                e6[1] += a[r][1] * nr[1];
+                e6[5] += a[r][0] * nr[1] + a[r][1] * nr[0];
+            }
+            TS_TRY(ts_pf_return_map_strain_fast(p, r, e6, dt, s->epl + ((size_t)r * n + k) * 6, &s->pcum[r * n + k],
+                                                NULL, &s->rrate[r * n + k]));
+        }
+    }
+    eigenstress_at(s, k, q);
+    if (ts_pf_rank1_reduced_(P, h, nr, (const double(*)[3][3])s->Cr, (const double(*)[3])q, eps, t, a, NULL))
+        return ts_error_set(TS_ERR_SINGULAR, "rank-one mixture: singular acoustic tensor");
+    for (int r = 0; r < P; r++) {
+        const ts_pf_phase *ph = &p->ph[r];
+        const double *ep = s->epl + ((size_t)r * n + k) * 6;
+        double e6[6] = {eps[0], eps[1], 0, 0, 0, eps[2]}, el[6], w = 0, ta = 0;
+        if (nr) {
+            e6[0] += a[r][0] * nr[0];
+            e6[1] += a[r][1] * nr[1];
+            e6[5] += a[r][0] * nr[1] + a[r][1] * nr[0];
+            ta = t[0] * a[r][0] + t[1] * a[r][1];
+        }
+        for (int b = 0; b < 6; b++) el[b] = e6[b] - ph->eig[b] - ep[b];
+        for (int i = 0; i < 6; i++) {
+            double si = 0;
+            for (int j = 0; j < 6; j++) si += ph->stiff[i][j] * el[j];
+            w += 0.5 * si * el[i];
+        }
+        s->gm[r * n + k] = w - ta + ph->R0 * s->pcum[r * n + k];
+    }
+    return 0;
+}
+
+/* Rank-one mixture: normal, C_eff and s_eff (into sx) at every point. */
+static int rank1_fields(ts_pf_sim2d *s)
+{
+    size_t n = N2(s);
+    long nl = (long)n, bad = nl;
+#pragma omp parallel for schedule(static) reduction(min : bad) if (nl >= PF_OMP_MIN)
+    for (long k = 0; k < nl; k++) {
+        double h[TS_PF_MAXPHASE], q[TS_PF_MAXPHASE][3], nv[2], C[3][3], se[3];
+        int has = normal_at(s, k, nv);
+        s->nrm[k] = nv[0];
+        s->nrm[n + k] = nv[1];
+        for (int r = 0; r < s->P; r++) h[r] = s->phi[r * n + k];
+        eigenstress_at(s, k, q);
+        if (ts_pf_rank1_affine_(s->P, h, has ? nv : NULL, (const double(*)[3][3])s->Cr, (const double(*)[3])q, C,
+                                se) != 0) {
+            if (k < bad) bad = k;
+            continue;
+        }
+        for (int a = 0; a < 3; a++) {
+            s->sx[a * n + k] = se[a];
+            for (int c = 0; c < 3; c++) s->Cx[(3 * a + c) * n + k] = C[a][c];
+        }
+    }
+    if (bad < nl)
+        return ts_error_set(TS_ERR_SINGULAR, "rank-one mixture: singular acoustic tensor at grid point (%ld, %ld)",
+                            bad % s->nx, bad / s->nx);
+    return 0;
+}
+
 static int c_solve(ts_pf_sim2d *s, double dt, const double *Sinv, const double *Rr);
 
 static int raw_step2d(ts_pf_sim2d *s, double dt)
@@ -411,13 +559,17 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         s->mech_acc = mech_now ? 0.0 : dtm;
     }
     if (mech_now) {
-        /* Voigt-Taylor mixture (seed eqs. (A.6), (A.7) with equal total strain):
+        /* TS_PF_MIX_RANK1: the seed's mixed scheme as a rank-one laminate with the
+         * local normal (pf_rank1.c, rank1_fields, mech_point_rank1).
+         * TS_PF_MIX_VOIGT: Voigt-Taylor mixture (seed eqs. (A.6), (A.7) with equal total strain):
          * sigma_r = C_r (eps - eps*_r - eps_pl_r), sigma = sum phi_r sigma_r,
          * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
          * strain-constrained backward-Euler return map where phi_r > 1e-3. */
         static const int V[3] = {0, 1, 5};
-#pragma omp parallel for schedule(static) if (nl >= PF_OMP_MIN)
-        for (long k = 0; k < nl; k++)
+        int rank1 = s->mixture == TS_PF_MIX_RANK1;
+        if (rank1) TS_TRY(rank1_fields(s));
+#pragma omp parallel for schedule(static) if (!rank1 && nl >= PF_OMP_MIN)
+        for (long k = 0; k < (rank1 ? 0 : nl); k++)
             for (int a = 0; a < 3; a++) {
                 double acc = 0;
                 for (int r = 0; r < P; r++) {
@@ -437,8 +589,11 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         } else if (s->nhd == 1) {
             memcpy(ts_pf_hc_strain_(s->hc), s->hd1, 3 * n * sizeof(double));
         }
-        TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
-                              s->sx, s->Ebar, s->hc_tol, 1000, s->eps, s->sig));
+        if (rank1)
+            TS_TRY(ts_pf_hc_solve_field(s->hc, s->Cx, s->sx, s->Ebar, s->hc_tol, 1000, s->eps, s->sig));
+        else
+            TS_TRY(ts_pf_hc_solve(s->hc, P, s->phi, (const double(*)[3][3])s->Cr, (const double(*)[3])s->eig,
+                                  s->sx, s->Ebar, s->hc_tol, 1000, s->eps, s->sig));
         s->hc_iters += ts_pf_hc_iterations(s->hc);
         t1 = cpu_now();
         s->prof[1] += t1 - t0;
@@ -446,11 +601,11 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
         long fail = nl;
 #pragma omp parallel for schedule(dynamic, 512) reduction(min : fail) if (nl >= PF_OMP_MIN)
         for (long k = 0; k < nl; k++)
-            if (mech_point(s, k, dtm) != 0 && k < fail) fail = k;
+            if ((rank1 ? mech_point_rank1(s, k, dtm) : mech_point(s, k, dtm)) != 0 && k < fail) fail = k;
         /* the error record is per thread: repeat the failing point here (the
          * return map leaves the state unchanged on failure) */
         if (fail < nl) {
-            TS_TRY(mech_point(s, fail, dtm));
+            TS_TRY(rank1 ? mech_point_rank1(s, fail, dtm) : mech_point(s, fail, dtm));
             return ts_error_set(TS_ERR_CONVERGE, "2D return map failed at grid point (%ld, %ld)", fail % s->nx,
                                 fail / s->nx);
         }

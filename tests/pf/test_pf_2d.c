@@ -77,10 +77,57 @@ static void test_scallops_conserve(void)
     TS_CHECK_ERR(ts_pf_sim2d_create(&p, 32, 0.1e-6, 1e-6, 0, &s), TS_ERR_RANGE);
 }
 
+/* Scallops with elastoplastic mechanics (the VolEig misfit, y compression,
+ * Cu and Sn viscoplastic): the rank-one mixture with the local normal (the
+ * default) runs, stays finite and conserves mass; the scallops make the
+ * normal leave x (the mixture stress differs from equal strain there). */
+static void test_scallops_mech_rank1(void)
+{
+    ts_pf_params p;
+    ts_pf_params_default(&p, 1);
+    p.n = 128;
+    p.mechanics = 1;
+    p.applied_e22 = -0.01;
+    p.ph[0].width = p.ph[3].width = 4.4e-6; /* 12.8 um in x */
+    p.ph[1].eig[0] = p.ph[1].eig[1] = -0.00327;
+    p.ph[2].eig[0] = p.ph[2].eig[1] = -0.0279;
+    double s11max[2] = {0, 0};
+    for (int mix = 0; mix < 2; mix++) {
+        ts_pf_sim2d *s = NULL;
+        TS_CHECK_OK(ts_pf_sim2d_create(&p, 16, 0.1e-6, 0.8e-6, 1.6e-6, &s));
+        if (!s) return;
+        ts_pf_sim2d_set_mixture(s, mix == 0 ? TS_PF_MIX_RANK1 : TS_PF_MIX_VOIGT);
+        size_t n = (size_t)p.n * 16;
+        double m0 = 0, m1 = 0;
+        for (size_t k = 0; k < n; k++) m0 += ts_pf_sim2d_c(s)[k];
+        TS_CHECK_OK(ts_pf_sim2d_advance(s, 2000.0));
+        int finite = 1;
+        for (size_t k = 0; k < n; k++) {
+            m1 += ts_pf_sim2d_c(s)[k];
+            finite &= isfinite(ts_pf_sim2d_c(s)[k]);
+            for (int r = 0; r < p.nphase; r++) finite &= isfinite(ts_pf_sim2d_eta(s)[r * n + k]);
+            for (int a = 0; a < 3; a++) finite &= isfinite(ts_pf_sim2d_stress(s)[a * n + k]);
+            s11max[mix] = fmax(s11max[mix], fabs(ts_pf_sim2d_stress(s)[k]));
+        }
+        TS_CHECK(finite);
+        TS_CHECK_CLOSE(m1, m0, 0, 1e-12);
+        double d[4];
+        ts_pf_sim2d_thickness(s, d);
+        printf("  scallops, mechanics, %s: 2000 s in %ld steps, Cu3Sn %.4f Cu6Sn5 %.4f um, max |s11| %.4e Pa, "
+               "mass %.2e rel.\n",
+               mix == 0 ? "rank1" : "voigt", ts_pf_sim2d_steps(s), d[1] * 1e6, d[2] * 1e6, s11max[mix],
+               fabs(m1 - m0) / m0);
+        ts_pf_sim2d_destroy(s);
+    }
+    TS_CHECK(fabs(s11max[0] - s11max[1]) > 1e-3 * s11max[1]);
+}
+
 /* Planar layers with eigenstrains and an applied strain: the 2D model with
- * Hu-Chen mechanics (Voigt interpolation, elastic) against the 1D laminate
- * (mixed Reuss/Voigt, with plasticity switched off): same bulk stresses, so
- * the growth agrees up to the interpolation in the diffuse interfaces. */
+ * Hu-Chen mechanics (rank-one mixture, the default; n = x here, so the 1D
+ * mixed scheme; elastic) against the 1D laminate (mixed Reuss/Voigt, with
+ * plasticity switched off): the same equations, so they agree to the
+ * Hu-Chen tolerance (measured: s11 to 1e-5, thicknesses to 2e-5; with the
+ * equal-strain mixture 7e-4 and 4e-4). */
 static void test_planar_mechanics_vs_1d(void)
 {
     ts_pf_params p;
@@ -106,17 +153,19 @@ static void test_planar_mechanics_vs_1d(void)
     printf("  mechanics, 20000 s: Cu3Sn 2D %.5f 1D %.5f um; Cu6Sn5 2D %.5f 1D %.5f um; s11 2D %.4e 1D %.4e Pa\n",
            d2[1] * 1e6, d1[1] * 1e6, d2[2] * 1e6, d1[2] * 1e6, sg ? sg[0] : NAN, s11);
     TS_CHECK(sg != NULL);
-    if (sg) TS_CHECK_CLOSE(sg[0], s11, 0, 1e-3); /* uniform s11: the interpolations differ in the interfaces */
-    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
-    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    if (sg) TS_CHECK_CLOSE(sg[0], s11, 0, 1e-4);
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 2e-4);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 2e-4);
     ts_pf_sim2d_destroy(s);
     ts_pf_sim_destroy(o);
 }
 
 /* The same with J2 viscoplasticity in Cu and Sn: 1D (coupled laminate
- * return map) vs 2D (Hu-Chen + strain-constrained return map, staggered),
- * with the mechanics every step and every 4th step (same tolerances: the lag
- * of the held driving force must stay inside the interpolation difference). */
+ * return map) vs 2D (Hu-Chen + strain-constrained return map at each phase's
+ * strain, staggered), with the mechanics every step and every 4th step (same
+ * tolerances: the lag of the held driving force must stay inside them).
+ * Measured (rank-one mixture): thicknesses to 2e-5, s11 to 4e-4 (2e-3 with
+ * mech_every 4), p to 0.16 % (the staggered update at fixed strain). */
 static void plastic_vs_1d(int mech_every)
 {
     ts_pf_params p;
@@ -149,8 +198,8 @@ static void plastic_vs_1d(int mech_every)
     TS_CHECK_CLOSE(pSn2, pSn1, 0, 0.01);
     TS_CHECK_CLOSE(pCu2, pCu1, 1e-7, 0.01);
     TS_CHECK_CLOSE(sg[0], s11, 0, 0.01);
-    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-3);
-    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-3);
+    TS_CHECK_CLOSE(d2[1], d1[1], 0, 5e-4);
+    TS_CHECK_CLOSE(d2[2], d1[2], 0, 5e-4);
     ts_pf_sim2d_destroy(s);
     ts_pf_sim_destroy(o);
 }
@@ -497,6 +546,7 @@ int main(int argc, char **argv)
     } else {
         TS_RUN(test_planar_matches_1d);
         TS_RUN(test_scallops_conserve);
+        TS_RUN(test_scallops_mech_rank1);
         TS_RUN(test_checkpoint_2d);
         TS_RUN(test_step_stats);
         TS_RUN(test_c_split_groove);

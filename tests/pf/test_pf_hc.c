@@ -95,6 +95,31 @@ static void test_laminate_exact(void)
     TS_CHECK(maxd11 < 1e-6 * fabs(s11) + 100);
     TS_CHECK(maxd12 < 1e-6 * fabs(s11) + 100);
     TS_CHECK(maxe22 < 1e-12);
+    /* the same through ts_pf_hc_solve_field (the 2D solver's rank-one path)
+     * with the equal-strain fields Cx = sum phi Cr, bx = Cx eps*(x), fresh solver */
+    double *Cx = malloc(9 * n * sizeof(double)), *bx = malloc(3 * n * sizeof(double)),
+           *sig2 = malloc(3 * n * sizeof(double));
+    ts_pf_hc *h2 = NULL;
+    TS_CHECK_OK(ts_pf_hc_create(NX, NY, 0.1e-6, 0.1e-6, (const double(*)[3])C0, &h2));
+    if (Cx && bx && sig2 && h2) {
+        for (size_t k = 0; k < n; k++) {
+            double C[3][3], es[3];
+            mixture(&p, phi, n, k, C, es, (const double(*)[3][3])Cr, (const double(*)[3])eig);
+            for (int a = 0; a < 3; a++) {
+                bx[a * n + k] = C[a][0] * es[0] + C[a][1] * es[1] + C[a][2] * es[2];
+                for (int b = 0; b < 3; b++) Cx[(3 * a + b) * n + k] = C[a][b];
+            }
+        }
+        TS_CHECK_OK(ts_pf_hc_solve_field(h2, Cx, bx, E, 1e-13, 500, NULL, sig2));
+        double dmax = 0;
+        for (size_t k = 0; k < 3 * n; k++) dmax = fmax(dmax, fabs(sig2[k] - sig[k]));
+        printf("  ts_pf_hc_solve_field vs ts_pf_hc_solve: max stress difference %.2e Pa\n", dmax);
+        TS_CHECK(dmax < 1e-6 * fabs(s11) + 100);
+    }
+    ts_pf_hc_destroy(h2);
+    free(Cx);
+    free(bx);
+    free(sig2);
     ts_pf_hc_destroy(h);
     free(phi);
     free(eps);
