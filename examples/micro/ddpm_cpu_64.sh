@@ -8,7 +8,7 @@
 set -eu
 T=${1:?usage: ddpm_cpu_64.sh path/to/tinsel OUTDIR [MINUTES]}
 O=${2:?usage: ddpm_cpu_64.sh path/to/tinsel OUTDIR [MINUTES]}
-M=${3:-50}
+M=${3:-70}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 export OMP_WAIT_POLICY=passive
@@ -20,3 +20,6 @@ export OMP_WAIT_POLICY=passive
     --out "$O/ancestral_clip" --quiet
 /usr/bin/python3 "$ROOT/scripts/ddpm_validate.py" --tinsel "$T" --dataset "$O/d64" --out "$O/validation" \
     cpu_ancestral="$O/ancestral" cpu_ancestral_clip="$O/ancestral_clip"
+# does the model interpolate in ageing time? PVD over 13 times with the same sampling noise
+/usr/bin/python3 "$ROOT/scripts/ddpm_hours_sweep.py" --tinsel "$T" --model "$O/train/model.safetensors" \
+    --dataset "$O/d64" --forest "$O/validation/forest/model.rf" --clip-x0 --out "$O/hours_sweep"
