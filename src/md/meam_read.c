@@ -179,7 +179,8 @@ static int read_library(ts_md_meam *p, const char *path, const char *const *elem
             for (int k = 0; k < 17 && !rc; k++)
                 rc = parse_double(path, t.line[pos + 2 + k], what[k], t.tok[pos + 2 + k], &v[k]);
             if (rc) break;
-            int z = (int)v[0];
+            /* range checks before every double -> int conversion (out-of-range casts are UB) */
+            int z = fabs(v[0]) <= 1e6 ? (int)v[0] : -1;
             if (v[0] != z || z != meam_get_Zij((meam_lattice)lat)) {
                 rc = ts_error_set(TS_ERR_PARSE,
                                   "%s:%d: element %s: z = %g does not match lattice %s (Z = %d)",
@@ -194,13 +195,20 @@ static int read_library(ts_md_meam *p, const char *path, const char *const *elem
                                   path, t.line[pos + 13], elt, v[11]);
                 break;
             }
-            int ibar = (int)v[16];
+            int ibar = fabs(v[16]) <= 1e6 ? (int)v[16] : 2; /* 2: not a valid ibar */
             if (v[16] != ibar ||
                 !(ibar == 0 || ibar == 1 || ibar == 3 || ibar == 4 || ibar == -5)) {
                 rc = ts_error_set(TS_ERR_PARSE,
                                   "%s:%d: element %s: ibar = %g unsupported (expected 0, 1, 3, "
                                   "4 or -5)",
                                   path, t.line[pos + 18], elt, v[16]);
+                break;
+            }
+            if (!(v[1] >= 1 && v[1] <= 118 && v[1] == floor(v[1]))) {
+                rc = ts_error_set(TS_ERR_PARSE,
+                                  "%s:%d: element %s: ielement = %g is not an atomic number (an "
+                                  "integer in [1, 118])",
+                                  path, t.line[pos + 3], elt, v[1]);
                 break;
             }
             if (v[2] <= 0 || v[8] <= 0 || v[9] <= 0) {
