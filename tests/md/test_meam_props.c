@@ -201,6 +201,13 @@ static void test_reader_errors(void)
     const char *t0 = "'Ag' 'fcc' 12 47 107.87\n6.4 5.1 5 2.4 4.5 4.07 2.85 0.71\n2 1.2 1.7 1.2 1 3\n";
     expect_error(t0, "", TS_ERR_PARSE, "lib.meam:3: element Ag: t0 = 2 unsupported");
     expect_error(lib, "Cmin(1,1,1) = 3.0\n", TS_ERR_RANGE, "need Cmax > Cmin");
+    /* out-of-range numbers where integers are expected (the fuzzer's UB find: 1.1e112 cast to int) */
+    const char *bigel = "'Ag' 'fcc' 12 1.1e112 107.87\n6.4 5.1 5 2.4 4.5 4.07 2.85 0.71\n1 1.2 1.7 1.2 1 3\n";
+    expect_error(bigel, "", TS_ERR_PARSE, "lib.meam:1: element Ag: ielement = 1.1e+112 is not an atomic number");
+    const char *bigz = "'Ag' 'fcc' 1e300 47 107.87\n6.4 5.1 5 2.4 4.5 4.07 2.85 0.71\n1 1.2 1.7 1.2 1 3\n";
+    expect_error(bigz, "", TS_ERR_PARSE, "lib.meam:1: element Ag: z = 1e+300 does not match lattice fcc");
+    const char *bigibar = "'Ag' 'fcc' 12 47 107.87\n6.4 5.1 5 2.4 4.5 4.07 2.85 0.71\n1 1.2 1.7 1.2 1 -3e40\n";
+    expect_error(bigibar, "", TS_ERR_PARSE, "lib.meam:3: element Ag: ibar = -3e+40 unsupported");
 }
 
 static void test_bad_input(void)
