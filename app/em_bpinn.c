@@ -14,13 +14,19 @@
 
 #define YEAR_S 3.15576e7
 
+/* record a value in the run's configuration (read back so it counts as used) */
+static int set_str(ts_config *c, const char *sec, const char *key, const char *v)
+{
+    const char *got;
+    TS_TRY(ts_config_set(c, sec, key, v));
+    return ts_config_get_string(c, sec, key, v, &got);
+}
+
 static int set_num(ts_config *c, const char *sec, const char *key, double v)
 {
     char buf[64];
-    const char *got;
     snprintf(buf, sizeof buf, "%.17g", v);
-    TS_TRY(ts_config_set(c, sec, key, buf));
-    return ts_config_get_string(c, sec, key, buf, &got);
+    return set_str(c, sec, key, buf);
 }
 
 static int cmd_train(int argc, char **argv)
@@ -152,13 +158,9 @@ static int cmd_train(int argc, char **argv)
     }
     if (!rc) {
         if (npos) {
-            const char *got;
-            rc = ts_config_set(cfg, "bpinn", "netlist", pos[0]);
-            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "netlist", "", &got);
-            if (!rc) rc = ts_config_set(cfg, "bpinn", "tree", t->name);
-            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "tree", "", &got);
-            if (!rc) rc = ts_config_set(cfg, "bpinn", "void_node", void_node);
-            if (!rc) rc = ts_config_get_string(cfg, "bpinn", "void_node", "", &got);
+            rc = set_str(cfg, "bpinn", "netlist", pos[0]);
+            if (!rc) rc = set_str(cfg, "bpinn", "tree", t->name);
+            if (!rc) rc = set_str(cfg, "bpinn", "void_node", void_node);
         } else {
             rc = set_num(cfg, "bpinn", "gen_segments", (double)gen);
             if (!rc) rc = set_num(cfg, "bpinn", "gen_seed", (double)gen_seed);
@@ -181,7 +183,7 @@ static int cmd_train(int argc, char **argv)
         if (!rc) rc = set_num(cfg, "bpinn", "method_vi", mi);
         if (!rc) rc = set_num(cfg, "bpinn", "lsq_rounds", (double)lsq);
         if (!rc) rc = set_num(cfg, "bpinn", "hops", (double)hops);
-        if (!rc) rc = ts_config_set(cfg, "bpinn", "inputs", ii == TS_EM_BPINN_IN_ZSCORE ? "zscore" : "j0");
+        if (!rc) rc = set_str(cfg, "bpinn", "inputs", ii == TS_EM_BPINN_IN_ZSCORE ? "zscore" : "j0");
         if (!rc) rc = set_num(cfg, "bpinn", "vi_steps", (double)vi_steps);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_mc", (double)vi_mc);
         if (!rc) rc = set_num(cfg, "bpinn", "vi_lr", vi_lr);
@@ -466,14 +468,11 @@ static int cmd_predict(int argc, char **argv)
     if (!rc) {
         ts_config *cfg = ts_config_create();
         rc = cfg ? 0 : ts_error_set(TS_ERR_NOMEM, "out of memory");
-        const char *got;
-        if (!rc) rc = ts_config_set(cfg, "predict", "model", pos[0]);
-        if (!rc) rc = ts_config_get_string(cfg, "predict", "model", "", &got);
+        if (!rc) rc = set_str(cfg, "predict", "model", pos[0]);
         if (!rc) rc = set_num(cfg, "predict", "draws", (double)draws);
         if (!rc) rc = set_num(cfg, "predict", "sigma_j", sigma_j);
         if (!rc) rc = set_num(cfg, "predict", "rho", rho);
-        if (!rc && nodes) rc = ts_config_set(cfg, "predict", "nodes", nodes);
-        if (!rc && nodes) rc = ts_config_get_string(cfg, "predict", "nodes", "", &got);
+        if (!rc && nodes) rc = set_str(cfg, "predict", "nodes", nodes);
         if (!rc) rc = ts_run_write_ini(run, cfg);
         ts_config_destroy(cfg);
     }
