@@ -63,12 +63,76 @@ static void make_K(double G[2][3], const double n[2], double K[2][2])
     }
 }
 
-/* B a (Voigt in-plane strain of sym(a (x) n)) */
-static void Bmul(const double n[2], const double a[2], double e[3])
+void ts_pf_rank1_phase_strain_(const double eps[3], const double nrm[2], const double a[2], double er[3]);
+
+/* A phase's in-plane strain er = eps + B a (B a = Voigt(sym(a (x) n)));
+ * nrm = NULL: er = eps (equal strain). Shared with the 2D solver. */
+void ts_pf_rank1_phase_strain_(const double eps[3], const double nrm[2], const double a[2], double er[3])
 {
-    e[0] = a[0] * n[0];
-    e[1] = a[1] * n[1];
-    e[2] = a[0] * n[1] + a[1] * n[0];
+    er[0] = eps[0];
+    er[1] = eps[1];
+    er[2] = eps[2];
+    if (!nrm) return;
+    er[0] += a[0] * nrm[0];
+    er[1] += a[1] * nrm[1];
+    er[2] += a[0] * nrm[1] + a[1] * nrm[0];
+}
+
+/* The part of the partition that depends only on the weights, the normal
+ * and the stiffnesses: X_r = K_r^-1 and M = (sum h X)^-1. -1 if singular. */
+static int prepare(int P, const double *h, const double nrm[2], const double (*R)[3][3],
+                   double X[][2][2], double M[2][2])
+{
+    double Y[2][2] = {{0}};
+    for (int r = 0; r < P; r++) {
+        double G[2][3], K[2][2];
+        make_G(R[r], nrm, G);
+        make_K(G, nrm, K);
+        if (inv2(K, X[r]) != 0) return -1;
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++) Y[i][j] += h[r] * X[r][i][j];
+    }
+    return inv2(Y, M);
+}
+
+/* The partition for one strain and eigenstress given prepare()'s X, M
+ * (ignored for nrm = NULL, equal strain). */
+static void apply(int P, const double *h, const double nrm[2], const double (*R)[3][3], double X[][2][2],
+                  double M[2][2], const double (*q)[3], const double eps[3], double t[2], double (*a)[2],
+                  double sig[3])
+{
+    double rr[TS_PF_MAXPHASE][2], y[2] = {0}, tt[2] = {0, 0}, aa[TS_PF_MAXPHASE][2];
+    if (nrm) {
+        for (int r = 0; r < P; r++) {
+            double sr[3];
+            for (int c = 0; c < 3; c++)
+                sr[c] = R[r][c][0] * eps[0] + R[r][c][1] * eps[1] + R[r][c][2] * eps[2] - (q ? q[r][c] : 0);
+            rr[r][0] = nrm[0] * sr[0] + nrm[1] * sr[2];
+            rr[r][1] = nrm[1] * sr[1] + nrm[0] * sr[2];
+            for (int i = 0; i < 2; i++) y[i] += h[r] * (X[r][i][0] * rr[r][0] + X[r][i][1] * rr[r][1]);
+        }
+        tt[0] = M[0][0] * y[0] + M[0][1] * y[1];
+        tt[1] = M[1][0] * y[0] + M[1][1] * y[1];
+        for (int r = 0; r < P; r++)
+            for (int i = 0; i < 2; i++)
+                aa[r][i] = X[r][i][0] * (tt[0] - rr[r][0]) + X[r][i][1] * (tt[1] - rr[r][1]);
+    } else {
+        memset(aa, 0, sizeof aa);
+    }
+    if (sig) {
+        sig[0] = sig[1] = sig[2] = 0;
+        for (int r = 0; r < P; r++) {
+            double er[3];
+            ts_pf_rank1_phase_strain_(eps, nrm, aa[r], er);
+            for (int c = 0; c < 3; c++)
+                sig[c] += h[r] * (R[r][c][0] * er[0] + R[r][c][1] * er[1] + R[r][c][2] * er[2] - (q ? q[r][c] : 0));
+        }
+    }
+    if (t) {
+        t[0] = tt[0];
+        t[1] = tt[1];
+    }
+    if (a) memcpy(a, aa, (size_t)P * sizeof aa[0]);
 }
 
 int ts_pf_rank1_reduced_(int P, const double *h, const double nrm[2], const double (*R)[3][3],
@@ -83,50 +147,9 @@ int ts_pf_rank1_reduced_(int P, const double *h, const double nrm[2], const doub
 int ts_pf_rank1_reduced_(int P, const double *h, const double nrm[2], const double (*R)[3][3],
                          const double (*q)[3], const double eps[3], double t[2], double (*a)[2], double sig[3])
 {
-    double X[TS_PF_MAXPHASE][2][2], rr[TS_PF_MAXPHASE][2], Y[2][2] = {{0}}, y[2] = {0}, tt[2] = {0, 0};
-    double aa[TS_PF_MAXPHASE][2];
-    if (nrm) {
-        for (int r = 0; r < P; r++) {
-            double G[2][3], K[2][2], sr[3];
-            make_G(R[r], nrm, G);
-            make_K(G, nrm, K);
-            if (inv2(K, X[r]) != 0) return -1;
-            for (int c = 0; c < 3; c++)
-                sr[c] = R[r][c][0] * eps[0] + R[r][c][1] * eps[1] + R[r][c][2] * eps[2] - (q ? q[r][c] : 0);
-            rr[r][0] = nrm[0] * sr[0] + nrm[1] * sr[2];
-            rr[r][1] = nrm[1] * sr[1] + nrm[0] * sr[2];
-            for (int i = 0; i < 2; i++) {
-                y[i] += h[r] * (X[r][i][0] * rr[r][0] + X[r][i][1] * rr[r][1]);
-                for (int j = 0; j < 2; j++) Y[i][j] += h[r] * X[r][i][j];
-            }
-        }
-        double M[2][2];
-        if (inv2(Y, M) != 0) return -1;
-        tt[0] = M[0][0] * y[0] + M[0][1] * y[1];
-        tt[1] = M[1][0] * y[0] + M[1][1] * y[1];
-        for (int r = 0; r < P; r++)
-            for (int i = 0; i < 2; i++)
-                aa[r][i] = X[r][i][0] * (tt[0] - rr[r][0]) + X[r][i][1] * (tt[1] - rr[r][1]);
-    } else {
-        memset(aa, 0, sizeof aa);
-    }
-    if (sig) {
-        sig[0] = sig[1] = sig[2] = 0;
-        for (int r = 0; r < P; r++) {
-            double er[3] = {eps[0], eps[1], eps[2]}, ba[3];
-            if (nrm) {
-                Bmul(nrm, aa[r], ba);
-                for (int c = 0; c < 3; c++) er[c] += ba[c];
-            }
-            for (int c = 0; c < 3; c++)
-                sig[c] += h[r] * (R[r][c][0] * er[0] + R[r][c][1] * er[1] + R[r][c][2] * er[2] - (q ? q[r][c] : 0));
-        }
-    }
-    if (t) {
-        t[0] = tt[0];
-        t[1] = tt[1];
-    }
-    if (a) memcpy(a, aa, (size_t)P * sizeof aa[0]);
+    double X[TS_PF_MAXPHASE][2][2], M[2][2];
+    if (nrm && prepare(P, h, nrm, R, X, M) != 0) return -1;
+    apply(P, h, nrm, R, X, M, q, eps, t, a, sig);
     return 0;
 }
 
@@ -134,19 +157,22 @@ int ts_pf_rank1_affine_(int P, const double *h, const double nrm[2], const doubl
                         double Ceff[3][3], double seff[3]);
 
 /* sigma = Ceff eps - seff of the partition (exact: the map is affine in
- * eps; Ceff from unit strains without eigenstress, seff = -sigma(0)). */
+ * eps; Ceff from unit strains without eigenstress, seff = -sigma(0); the
+ * acoustic tensors are inverted once for the four evaluations). */
 int ts_pf_rank1_affine_(int P, const double *h, const double nrm[2], const double (*R)[3][3], const double (*q)[3],
                         double Ceff[3][3], double seff[3])
 {
+    double X[TS_PF_MAXPHASE][2][2], M[2][2];
+    if (nrm && prepare(P, h, nrm, R, X, M) != 0) return -1;
     for (int j = 0; j < 3; j++) {
         double e[3] = {0, 0, 0}, s[3];
         e[j] = 1.0;
-        if (ts_pf_rank1_reduced_(P, h, nrm, R, NULL, e, NULL, NULL, s) != 0) return -1;
+        apply(P, h, nrm, R, X, M, NULL, e, NULL, NULL, s);
         for (int i = 0; i < 3; i++) Ceff[i][j] = s[i];
     }
     static const double zero[3] = {0, 0, 0};
     double s0[3];
-    if (ts_pf_rank1_reduced_(P, h, nrm, R, q, zero, NULL, NULL, s0) != 0) return -1;
+    apply(P, h, nrm, R, X, M, q, zero, NULL, NULL, s0);
     for (int i = 0; i < 3; i++) seff[i] = -s0[i];
     return 0;
 }
@@ -174,9 +200,8 @@ int ts_pf_rank1_point(const ts_pf_params *p, const double *h, const double nrm[2
         return ts_error_set(TS_ERR_SINGULAR, "rank-one mixture: singular acoustic tensor");
     for (int r = 0; r < P; r++) {
         const ts_pf_phase *ph = &p->ph[r];
-        double er[3] = {eps[0], eps[1], eps[2]}, ba[3] = {0, 0, 0};
-        if (nrm) Bmul(nrm, a[r], ba);
-        for (int c = 0; c < 3; c++) er[c] += ba[c];
+        double er[3];
+        ts_pf_rank1_phase_strain_(eps, nrm, a[r], er);
         double e6[6] = {er[0], er[1], 0, 0, 0, er[2]}, el[6], w = 0;
         for (int b = 0; b < 6; b++) el[b] = e6[b] - ph->eig[b] - (epl && epl[r] ? epl[r][b] : 0);
         for (int i = 0; i < 6; i++) {

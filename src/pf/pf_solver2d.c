@@ -392,6 +392,7 @@ int ts_pf_rank1_reduced_(int P, const double *h, const double nrm[2], const doub
                          const double (*q)[3], const double eps[3], double t[2], double (*a)[2], double sig[3]);
 int ts_pf_rank1_affine_(int P, const double *h, const double nrm[2], const double (*R)[3][3], const double (*q)[3],
                         double Ceff[3][3], double seff[3]);
+void ts_pf_rank1_phase_strain_(const double eps[3], const double nrm[2], const double a[2], double er[3]);
 
 /* Interface normal at point k for the rank-one mixture: n = grad(phi_a -
  * phi_b)/|.| of the two largest phases a, b at the point (central
@@ -461,12 +462,9 @@ static int mech_point_rank1(ts_pf_sim2d *s, long k, double dt)
             return ts_error_set(TS_ERR_SINGULAR, "rank-one mixture: singular acoustic tensor");
         for (int r = 0; r < P; r++) {
             if (!(p->ph[r].plastic && h[r] > 1e-3)) continue;
-            double e6[6] = {eps[0], eps[1], 0, 0, 0, eps[2]};
-            if (nr) {
-                e6[0] += a[r][0] * nr[0];
-                e6[1] += a[r][1] * nr[1];
-                e6[5] += a[r][0] * nr[1] + a[r][1] * nr[0];
-            }
+            double er[3];
+            ts_pf_rank1_phase_strain_(eps, nr, a[r], er);
+            double e6[6] = {er[0], er[1], 0, 0, 0, er[2]};
             TS_TRY(ts_pf_return_map_strain_fast(p, r, e6, dt, s->epl + ((size_t)r * n + k) * 6, &s->pcum[r * n + k],
                                                 NULL, &s->rrate[r * n + k]));
         }
@@ -477,13 +475,9 @@ static int mech_point_rank1(ts_pf_sim2d *s, long k, double dt)
     for (int r = 0; r < P; r++) {
         const ts_pf_phase *ph = &p->ph[r];
         const double *ep = s->epl + ((size_t)r * n + k) * 6;
-        double e6[6] = {eps[0], eps[1], 0, 0, 0, eps[2]}, el[6], w = 0, ta = 0;
-        if (nr) {
-            e6[0] += a[r][0] * nr[0];
-            e6[1] += a[r][1] * nr[1];
-            e6[5] += a[r][0] * nr[1] + a[r][1] * nr[0];
-            ta = t[0] * a[r][0] + t[1] * a[r][1];
-        }
+        double er[3];
+        ts_pf_rank1_phase_strain_(eps, nr, a[r], er);
+        double e6[6] = {er[0], er[1], 0, 0, 0, er[2]}, el[6], w = 0, ta = nr ? t[0] * a[r][0] + t[1] * a[r][1] : 0;
         for (int b = 0; b < 6; b++) el[b] = e6[b] - ph->eig[b] - ep[b];
         for (int i = 0; i < 6; i++) {
             double si = 0;
@@ -565,21 +559,18 @@ static int raw_step2d(ts_pf_sim2d *s, double dt)
          * sigma_r = C_r (eps - eps*_r - eps_pl_r), sigma = sum phi_r sigma_r,
          * d f_el / d phi_r = w_r at fixed strain; plastic flow by the
          * strain-constrained backward-Euler return map where phi_r > 1e-3. */
-        static const int V[3] = {0, 1, 5};
         int rank1 = s->mixture == TS_PF_MIX_RANK1;
         if (rank1) TS_TRY(rank1_fields(s));
 #pragma omp parallel for schedule(static) if (!rank1 && nl >= PF_OMP_MIN)
-        for (long k = 0; k < (rank1 ? 0 : nl); k++)
+        for (long k = 0; k < (rank1 ? 0 : nl); k++) {
+            double q[TS_PF_MAXPHASE][3];
+            eigenstress_at(s, k, q);
             for (int a = 0; a < 3; a++) {
                 double acc = 0;
-                for (int r = 0; r < P; r++) {
-                    const double *ep = s->epl + ((size_t)r * n + k) * 6;
-                    double t = 0;
-                    for (int b = 0; b < 6; b++) t += p->ph[r].stiff[V[a]][b] * (p->ph[r].eig[b] + ep[b]);
-                    acc += s->phi[r * n + k] * t;
-                }
+                for (int r = 0; r < P; r++) acc += s->phi[r * n + k] * q[r][a];
                 s->sx[a * n + k] = acc;
             }
+        }
         /* warm start: linear extrapolation in time of the last two accepted
          * strain fields (the fixed point does not depend on it) */
         if (s->nhd == 2) {
