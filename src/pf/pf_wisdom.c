@@ -17,6 +17,13 @@
 
 int ts_pf_fft_wisdom_import(const char *path)
 {
+    /* FFTW accepts wisdom only from a planner of the same configuration, and
+     * the threads library changes it: the solver initialises threads on large
+     * grids, so an import before that refused every threaded run's wisdom
+     * ("not FFTW wisdom" on --restart at 512^2). Initialise first, always, so
+     * that every run2d exports and imports with the same configuration
+     * (repeated calls are no-ops). */
+    if (!fftw_init_threads()) return ts_error_set(TS_ERR_UNSUPPORTED, "FFTW threads cannot be initialised");
     if (!ts_file_exists(path)) return 0;
     if (!fftw_import_wisdom_from_filename(path))
         return ts_error_set(TS_ERR_PARSE, "%s:1: not FFTW wisdom (expected the file a pf run2d wrote)", path);
