@@ -13,37 +13,21 @@ usage: ddpm_hours_sweep.py --tinsel T --model MODEL --dataset D64 --forest model
 Writes DIR/sweep.csv (per image), DIR/summary.md (per time: generated mean and sd, real mean).
 Needs Debian's python3-numpy, python3-tifffile, python3-pil.
 """
-import argparse, csv, glob, math, os, subprocess, sys
+import argparse, csv, math, os, sys
 
 import numpy as np
 import tifffile
-from PIL import Image
 
-TIMES = [0, 50, 100, 300, 750, 1000, 3000]
-LEVELS = ["PVD", "ECD1", "ECD2", "ECD3"]
-SEEN = {"PVD": [0, 50, 100, 1000, 3000], "ECD1": [0, 3000], "ECD2": [0, 50, 100, 300, 1000, 3000],
-        "ECD3": [0, 750, 3000]}  # docs/micro.md §1 (PVD-300 h and ECD1-750 h are held out)
-PX = 0.26171875  # µm per pixel of the 64 px dataset (ddpm_validate.py prints it)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ddpm_validate import LEVELS, TIMES, run, save_png16, status  # noqa: E402
 
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit("failed: %s\n%s%s" % (" ".join(cmd[:4]), r.stdout[-2000:], r.stderr[-2000:]))
-    return r.stdout
-
-
-def save_png16(path, x):  # x in [-1, 1] -> 16-bit grey
-    g = np.clip((np.asarray(x, np.float64) + 1) / 2, 0, 1)
-    Image.fromarray((g * 65535 + 0.5).astype(np.uint16)).save(path)
-
-
-def segment(a, imgs, outdir):
+def segment(a, imgs, outdir, px):
     rows = []
     for c0 in range(0, len(imgs), 64):
         d = os.path.join(outdir, "seg%03d" % (c0 // 64))
         run([a.tinsel, "micro", "segment"] + imgs[c0:c0 + 64] +
-            ["--model", a.forest, "--px", str(PX), "--min-blob", "2", "--out", d, "--quiet"])
+            ["--model", a.forest, "--px", str(px), "--min-blob", "2", "--out", d, "--quiet"])
         with open(os.path.join(d, "segment.csv")) as f:
             rows += list(csv.DictReader(f))
     return {r["image"]: r for r in rows}
@@ -94,7 +78,9 @@ def main():
             save_png16(q, x[k])
             real[t].append(q)
     allimgs = [p for v in gen.values() for p in v] + [p for v in real.values() for p in v]
-    seg = segment(a, allimgs, a.out)
+    with open(os.path.join(a.dataset, "index.csv")) as f:
+        px = float(next(csv.DictReader(f))["px_um_resized"])  # µm per pixel of the dataset's crops
+    seg = segment(a, allimgs, a.out, px)
     keys = ["h_cu3sn_um", "h_cu6sn5_um", "h_imc_um", "pore_area_um2"]
     with open(os.path.join(a.out, "sweep.csv"), "w", newline="") as f:
         w = csv.writer(f)
@@ -115,8 +101,7 @@ def main():
              "| hours | status | generated Cu3Sn (µm) | generated Cu6Sn5 | generated IMC | real IMC (segmented) |",
              "|---|---|---|---|---|---|"]
     for h in hours:
-        st = ("seen" if h in SEEN[a.level] else "held out (unseen)" if (a.level, h) in (("PVD", 300), ("ECD1", 750))
-              else "unknown cell" if h in TIMES else "off the matrix")
+        st = (status(LEVELS.index(a.level), TIMES.index(h)) + " cell" if h in TIMES else "off the matrix")
         g = [stats(gen[h], k) for k in keys[:3]]
         r = stats(real[int(h)], "h_imc_um") if int(h) in real and h == int(h) else None
         lines.append("| %g | %s | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %s |" %
